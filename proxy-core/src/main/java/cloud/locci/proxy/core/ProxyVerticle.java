@@ -1,0 +1,190 @@
+package cloud.locci.proxy.core;
+
+import cloud.locci.proxy.core.bus.Addresses;
+import cloud.locci.proxy.core.bus.LocalCodec;
+import cloud.locci.proxy.core.bus.VersionedConfig;
+import cloud.locci.proxy.core.config.ProxyConfig;
+import cloud.locci.proxy.core.config.ServerAddress;
+import cloud.locci.proxy.core.config.ServerConfig;
+import cloud.locci.proxy.core.forward.ErrorResponses;
+import cloud.locci.proxy.core.forward.Exchange;
+import cloud.locci.proxy.core.forward.ExchangeListener;
+import cloud.locci.proxy.core.forward.Forwarder;
+import cloud.locci.proxy.core.forward.Reason;
+import cloud.locci.proxy.core.upstream.HealthView;
+import cloud.locci.proxy.core.upstream.UpstreamRegistry;
+import cloud.locci.proxy.core.upstream.Upstreams;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.PoolOptions;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What both proxy modes share: one listener on {@code server.bind_address}, one pooled upstream client,
+ * one {@link Forwarder}, and one snapshot built from the current config version that each request reads
+ * once. Deployed once per event loop; every instance listens on the same address (Vert.x spreads the
+ * connections across them).
+ *
+ * <p>The snapshot field is written only on this instance's event loop (the event-bus consumers run on
+ * the verticle's context), and requests of this instance run on the same loop: no locks, and a request
+ * keeps the snapshot it started with even if a new one arrives during its life.
+ *
+ * @param <T> the mode's compiled form of a config version (the LB's target, the gateway's routing table)
+ */
+public abstract class ProxyVerticle<T> extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(ProxyVerticle.class);
+
+  private HttpServer server;
+  private HttpClient client;
+  private Forwarder forwarder;
+  private UpstreamRegistry registry;
+  private VersionedConfig config;
+  private HealthView health = HealthView.ALL_HEALTHY;
+  private T snapshot;
+  private ExchangeListener listener = ExchangeListener.NONE;
+
+  /**
+   * Compiles one config version with the current health into the immutable structure requests read.
+   * Runs on this instance's event loop at start and after every change; must not block.
+   */
+  protected abstract T compile(ProxyConfig config, Upstreams upstreams);
+
+  /**
+   * Decides what to do with one request, reading only {@code snapshot}: {@link Forwarder#forward} or
+   * {@link Forwarder#reject}. The request is paused; nothing of its body has been read.
+   */
+  protected abstract void dispatch(T snapshot, Exchange exchange, Forwarder forwarder);
+
+  /** Sets who hears of finished exchanges (access log, metrics); call before deployment. */
+  public void exchangeListener(ExchangeListener l) {
+    this.listener = l;
+  }
+
+  @Override
+  public Future<?> start() {
+    LocalCodec.register(vertx, VersionedConfig.class);
+    registry = UpstreamRegistry.of(vertx);
+    MessageConsumer<VersionedConfig> changes =
+        vertx.eventBus().consumer(Addresses.CONFIG_CHANGED, this::onConfigChanged);
+    return changes.completion()
+        .compose(v -> vertx.eventBus().<VersionedConfig>request(Addresses.CONFIG_GET, null))
+        .compose(reply -> {
+          VersionedConfig current = reply.body();
+          if (config == null || current.version() > config.version()) {
+            install(current);
+          }
+          client = createClient(config.config());
+          forwarder = new Forwarder(client, listener);
+          return listen(config.config().server());
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    int grace = config == null ? 0 : config.config().server().shutdownGraceSecs();
+    Future<Void> serverDown = server == null ? Future.succeededFuture() : server.shutdown(Duration.ofSeconds(grace));
+    return serverDown.eventually(() -> client == null ? Future.succeededFuture() : client.close());
+  }
+
+  /** The address this instance listens on (the real port when 0 was asked for). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private void onConfigChanged(Message<VersionedConfig> msg) {
+    VersionedConfig next = msg.body();
+    if (config != null && next.version() <= config.version()) {
+      return;
+    }
+    install(next);
+  }
+
+  private void install(VersionedConfig next) {
+    config = next;
+    rebuild();
+  }
+
+  private void rebuild() {
+    ProxyConfig c = config.config();
+    snapshot = compile(c, Upstreams.build(c, health, registry));
+  }
+
+  private HttpClient createClient(ProxyConfig c) {
+    int perServer = c.upstreams().values().stream()
+        .mapToInt(u -> u.maxConnectionsPerServer()).max().orElse(1000);
+    HttpClientOptions options = new HttpClientOptions()
+        .setTcpNoDelay(true)
+        .setKeepAlive(true)
+        // Upstreams close idle keep-alive connections on their own schedule (Node.js after 5 s); a
+        // short idle life here makes it rare that a request is sent on a connection being closed.
+        .setKeepAliveTimeout(4)
+        .setDecompressionSupported(false)
+        .setMaxInitialLineLength(64 * 1024)
+        .setMaxHeaderSize(64 * 1024);
+    PoolOptions pool = new PoolOptions()
+        .setHttp1MaxSize(perServer)
+        .setMaxWaitQueueSize(-1);
+    return vertx.httpClientBuilder().with(options).with(pool).build();
+  }
+
+  private Future<HttpServer> listen(ServerConfig s) {
+    HttpServerOptions options = new HttpServerOptions()
+        .setTcpNoDelay(true)
+        .setMaxHeaderSize(s.maxHeaderSize())
+        .setMaxInitialLineLength(s.maxRequestLine())
+        .setIdleTimeout(s.idleTimeoutSecs())
+        .setHandle100ContinueAutomatically(true)
+        .setCompressionSupported(false)
+        .setDecompressionSupported(false);
+    ServerAddress bind = s.bindAddress();
+    server = vertx.createHttpServer(options)
+        .requestHandler(this::handle)
+        .invalidRequestHandler(this::invalid);
+    return server.listen(bind.port(), bind.host())
+        .recover(err -> Future.failedFuture(new ListenException(bind, err)));
+  }
+
+  private void handle(HttpServerRequest request) {
+    request.pause();
+    dispatch(snapshot, new Exchange(request, System.nanoTime()), forwarder);
+  }
+
+  /** Requests Netty's decoder refused: 414, 431 or 400, with the proxy's JSON body, then close. */
+  private void invalid(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    Reason reason = cause instanceof TooLongHttpLineException ? Reason.URI_TOO_LONG
+        : cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException
+            ? Reason.HEADER_TOO_LARGE : Reason.BAD_REQUEST;
+    log.debug("invalid request from {}: {}", request.remoteAddress(), cause == null ? "?" : cause.toString());
+    Exchange exchange = new Exchange(request, System.nanoTime());
+    forwarder.reject(exchange, reason, reason.message(), null)
+        .onComplete(ar -> request.connection().close());
+  }
+
+  /** The listener could not be opened; names the address (a port already in use is exit 1). */
+  public static final class ListenException extends RuntimeException {
+    private final ServerAddress address;
+
+    public ListenException(ServerAddress address, Throwable cause) {
+      super("cannot listen on " + address + ": " + cause.getMessage(), cause, false, false);
+      this.address = address;
+    }
+
+    public ServerAddress address() {
+      return address;
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package cloud.locci.proxy.core.bus;
+
+/**
+ * Every event-bus address of the process, in one place. Events are {@code noun.event} (published, any
+ * number of listeners); requests are {@code noun.verb} (sent, one consumer, one reply). Payloads are the
+ * immutable records of this package, sent with {@link LocalCodec} (same JVM only).
+ */
+public final class Addresses {
+
+  private Addresses() {}
+
+  /** Event: a new {@link VersionedConfig} is current. Published by the config verticle. */
+  public static final String CONFIG_CHANGED = "locci.config.changed";
+
+  /** Request (any body): replies with the current {@link VersionedConfig}. */
+  public static final String CONFIG_GET = "locci.config.get";
+
+  /** Request (any body): re-read the config file; replies with the reload outcome. */
+  public static final String CONFIG_RELOAD = "locci.config.reload";
+
+  /** Request: apply one change made through the control API; replies with the new version or the errors. */
+  public static final String CONFIG_UPDATE = "locci.config.update";
+
+  /** Event: a server's health flipped. Published by the health-check verticle. */
+  public static final String HEALTH_CHANGED = "locci.health.changed";
+
+  /** Request (any body): replies with the health of every checked server. */
+  public static final String HEALTH_GET = "locci.health.get";
+}

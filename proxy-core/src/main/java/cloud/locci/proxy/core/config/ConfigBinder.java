@@ -1,0 +1,328 @@
+package cloud.locci.proxy.core.config;
+
+import cloud.locci.proxy.core.config.LoggingConfig.LogFormat;
+import cloud.locci.proxy.core.config.MiddlewareConfig.Authentication;
+import cloud.locci.proxy.core.config.MiddlewareConfig.Cors;
+import cloud.locci.proxy.core.config.MiddlewareConfig.RateLimiting;
+import cloud.locci.proxy.core.config.ProxyConfig.GatewayConfig;
+import cloud.locci.proxy.core.config.ProxyConfig.LoadBalancerConfig;
+import cloud.locci.proxy.core.config.ServerConfig.ListenerTls;
+import cloud.locci.proxy.core.config.UpstreamConfig.HashOn;
+import cloud.locci.proxy.core.config.UpstreamConfig.HealthCheckConfig;
+import cloud.locci.proxy.core.config.UpstreamConfig.PassiveConfig;
+import cloud.locci.proxy.core.config.UpstreamConfig.ServerEntry;
+import cloud.locci.proxy.core.config.UpstreamConfig.Strategy;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+
+/**
+ * Turns a YAML tree into configuration records: types, ranges, enums, required keys and unknown keys.
+ * Cross-references (route to upstream, files on disk, regexes) are {@link ConfigValidator}'s job.
+ */
+final class ConfigBinder {
+
+  private static final int MAX_SECS = 24 * 3600;
+
+  private final YamlContext ctx;
+  private boolean modeGuessed;
+
+  ConfigBinder(YamlContext ctx) {
+    this.ctx = ctx;
+  }
+
+  /**
+   * Binds the whole document; empty when it is not a mapping. Without a valid mode it still returns a
+   * configuration (see {@link #modeGuessed}) so that every other error can be found; errors say what.
+   */
+  Optional<ProxyConfig> bind(Node root, Optional<Mode> modeOverride) {
+    Optional<YamlMap> doc = YamlMap.of(ctx, "", root);
+    if (doc.isEmpty()) {
+      return Optional.empty();
+    }
+    YamlMap m = doc.get();
+    Optional<Mode> fileMode = m.string("mode").flatMap(s -> {
+      Optional<Mode> parsed = Mode.parse(s).filter(x -> x.yamlName().equals(s));
+      if (parsed.isEmpty()) {
+        ctx.errorAt("mode", "mode", "unknown mode \"" + s + "\"; expected load_balancer or api_gateway");
+      }
+      return parsed;
+    });
+    if (!m.has("mode") && modeOverride.isEmpty()) {
+      m.missing("mode", "load_balancer or api_gateway");
+    }
+    ServerConfig server = m.map("server").map(this::server).orElse(ServerConfig.defaults(ServerConfig.DEFAULT_BIND));
+    LoggingConfig logging = m.map("logging").map(this::logging).orElse(LoggingConfig.defaults());
+    if (!m.has("upstreams")) {
+      m.missing("upstreams", "the server groups both modes send requests to");
+    }
+    Map<String, UpstreamConfig> upstreams = m.entries("upstreams", this::upstream);
+    Optional<LoadBalancerConfig> lb = m.map("load_balancer").flatMap(this::loadBalancer);
+    Optional<GatewayConfig> gateway = m.map("api_gateway").map(this::gateway);
+    Map<String, MiddlewareConfig> middlewares = m.map("middlewares").map(this::middlewares).orElse(Map.of());
+    ControlApiConfig control = m.map("control_api").map(this::controlApi).orElse(ControlApiConfig.defaults());
+    m.finish();
+    Optional<Mode> mode = modeOverride.or(() -> fileMode);
+    // Without a valid mode (already reported) the rest is still checked, under the mode its sections suggest.
+    modeGuessed = mode.isEmpty();
+    Mode effective = mode.orElse(gateway.isPresent() && lb.isEmpty() ? Mode.API_GATEWAY : Mode.LOAD_BALANCER);
+    return Optional.of(new ProxyConfig(effective, server, logging, upstreams, lb, gateway, middlewares, control));
+  }
+
+  /** Whether the last {@link #bind} had no valid mode and used a stand-in (so the result must not be used). */
+  boolean modeGuessed() {
+    return modeGuessed;
+  }
+
+  private ServerConfig server(YamlMap m) {
+    ServerAddress bind = m.node("bind_address").flatMap(n -> address(n, m.child("bind_address")))
+        .orElse(ServerConfig.DEFAULT_BIND);
+    Optional<Integer> workers = m.integer("workers", 1, 1024);
+    Optional<ListenerTls> tls = m.map("tls").flatMap(t -> {
+      Optional<String> cert = t.string("cert_path");
+      Optional<String> key = t.string("key_path");
+      if (!t.has("cert_path")) {
+        t.missing("cert_path", "PEM certificate chain");
+      }
+      if (!t.has("key_path")) {
+        t.missing("key_path", "PEM private key");
+      }
+      t.finish();
+      return cert.isPresent() && key.isPresent() ? Optional.of(new ListenerTls(cert.get(), key.get())) : Optional.empty();
+    });
+    ServerConfig s = new ServerConfig(bind, workers, tls,
+        m.integer("max_header_size", 1024, 1024 * 1024).orElse(ServerConfig.DEFAULT_MAX_HEADER_SIZE),
+        m.integer("max_request_line", 256, 1024 * 1024).orElse(ServerConfig.DEFAULT_MAX_REQUEST_LINE),
+        m.integer("idle_timeout_secs", 1, MAX_SECS).orElse(ServerConfig.DEFAULT_IDLE_TIMEOUT_SECS),
+        m.integer("header_timeout_secs", 1, MAX_SECS).orElse(ServerConfig.DEFAULT_HEADER_TIMEOUT_SECS),
+        m.integer("shutdown_grace_secs", 0, MAX_SECS).orElse(ServerConfig.DEFAULT_SHUTDOWN_GRACE_SECS));
+    m.finish();
+    return s;
+  }
+
+  private LoggingConfig logging(YamlMap m) {
+    String level = m.string("level").orElse(LoggingConfig.DEFAULT_LEVEL);
+    LogFormat format = m.string("format").flatMap(f -> switch (f) {
+      case "text" -> Optional.of(LogFormat.TEXT);
+      case "json" -> Optional.of(LogFormat.JSON);
+      default -> {
+        ctx.errorAt(m.child("format"), m.child("format"), "unknown format \"" + f + "\"; expected text or json");
+        yield Optional.empty();
+      }
+    }).orElse(LogFormat.TEXT);
+    boolean accessLog = m.bool("access_log").orElse(true);
+    m.finish();
+    return new LoggingConfig(level, format, accessLog);
+  }
+
+  Optional<UpstreamConfig> upstream(String name, YamlMap m) {
+    if (!m.has("servers")) {
+      m.missing("servers", "a list of \"host:port\"");
+    }
+    List<ServerEntry> servers = m.list("servers", this::serverEntry);
+    Strategy strategy = m.string("strategy").flatMap(s -> {
+      Optional<Strategy> st = Strategy.parse(s);
+      if (st.isEmpty()) {
+        ctx.errorAt(m.child("strategy"), m.child("strategy"), "unknown strategy \"" + s + "\"; expected one of "
+            + Arrays.stream(Strategy.values()).map(Strategy::yamlName).collect(Collectors.joining(", ")));
+      }
+      return st;
+    }).orElse(Strategy.ROUND_ROBIN);
+    HashOn hashOn = m.string("hash_on").flatMap(s -> {
+      Optional<HashOn> h = HashOn.parse(s);
+      if (h.isEmpty()) {
+        ctx.errorAt(m.child("hash_on"), m.child("hash_on"),
+            "unknown hash_on \"" + s + "\"; expected client_ip, path or header:NAME");
+      }
+      return h;
+    }).orElse(HashOn.CLIENT_IP);
+    boolean tls = m.bool("tls").orElse(false);
+    Optional<String> sni = m.string("sni").filter(s -> !s.isBlank());
+    boolean tlsVerify = m.bool("tls_verify").orElse(true);
+    Optional<String> caPath = m.string("ca_path");
+    Optional<HealthCheckConfig> health = m.map("health_check").map(this::healthCheck);
+    Optional<PassiveConfig> passive = m.map("passive").map(this::passive);
+    int maxConns = m.integer("max_connections_per_server", 1, 1_000_000)
+        .orElse(UpstreamConfig.DEFAULT_MAX_CONNECTIONS_PER_SERVER);
+    int connectTimeout = m.integer("connect_timeout_secs", 1, MAX_SECS).orElse(UpstreamConfig.DEFAULT_CONNECT_TIMEOUT_SECS);
+    m.finish();
+    return Optional.of(new UpstreamConfig(name, servers, strategy, hashOn, tls, sni, tlsVerify, caPath, health,
+        passive, maxConns, connectTimeout));
+  }
+
+  private Optional<ServerEntry> serverEntry(Node n, String path) {
+    if (n instanceof ScalarNode) {
+      return address(n, path).map(a -> new ServerEntry(a, 1));
+    }
+    if (n instanceof MappingNode) {
+      return YamlMap.of(ctx, path, n).flatMap(m -> {
+        if (!m.has("address")) {
+          m.missing("address", "\"host:port\"");
+        }
+        Optional<ServerAddress> a = m.node("address").flatMap(x -> address(x, m.child("address")));
+        int weight = m.integer("weight", 1, 1000).orElse(1);
+        m.finish();
+        return a.map(addr -> new ServerEntry(addr, weight));
+      });
+    }
+    ctx.error(n, path, "expected \"host:port\" or {address: \"host:port\", weight: N}, got " + YamlMap.describe(n));
+    return Optional.empty();
+  }
+
+  private Optional<ServerAddress> address(Node n, String path) {
+    return ctx.string(n, path).flatMap(s -> {
+      try {
+        return Optional.of(ServerAddress.parse(s));
+      } catch (IllegalArgumentException e) {
+        ctx.error(n, path, e.getMessage());
+        return Optional.empty();
+      }
+    });
+  }
+
+  private HealthCheckConfig healthCheck(YamlMap m) {
+    HealthCheckConfig h = new HealthCheckConfig(
+        m.integer("interval_secs", 1, MAX_SECS).orElse(HealthCheckConfig.DEFAULT_INTERVAL_SECS),
+        m.integer("timeout_secs", 1, MAX_SECS).orElse(HealthCheckConfig.DEFAULT_TIMEOUT_SECS),
+        m.string("path").filter(p -> !p.isBlank()),
+        m.integer("healthy_threshold", 1, 1000).orElse(1),
+        m.integer("unhealthy_threshold", 1, 1000).orElse(1));
+    h.path().filter(p -> !p.startsWith("/")).ifPresent(p ->
+        ctx.errorAt(m.child("path"), m.child("path"), "must start with \"/\", got \"" + p + "\""));
+    m.finish();
+    return h;
+  }
+
+  private PassiveConfig passive(YamlMap m) {
+    PassiveConfig p = new PassiveConfig(
+        m.integer("max_fails", 1, 1_000_000).orElse(PassiveConfig.DEFAULT_MAX_FAILS),
+        m.integer("fail_timeout_secs", 1, MAX_SECS).orElse(PassiveConfig.DEFAULT_FAIL_TIMEOUT_SECS));
+    m.finish();
+    return p;
+  }
+
+  private Optional<LoadBalancerConfig> loadBalancer(YamlMap m) {
+    if (!m.has("upstream")) {
+      m.missing("upstream", "name of the upstream group to balance across");
+    }
+    Optional<String> upstream = m.string("upstream");
+    List<String> middlewares = m.strings("middlewares");
+    m.finish();
+    return upstream.map(u -> new LoadBalancerConfig(u, middlewares));
+  }
+
+  private GatewayConfig gateway(YamlMap m) {
+    Map<String, RouteConfig> routes = m.entries("routes", this::route);
+    Map<String, MiddlewareConfig> middlewares = m.map("middlewares").map(this::middlewares).orElse(Map.of());
+    m.finish();
+    return new GatewayConfig(routes, middlewares);
+  }
+
+  Optional<RouteConfig> route(String name, YamlMap m) {
+    if (!m.has("path_pattern")) {
+      m.missing("path_pattern", "a regular expression such as \"^/api/users\"");
+    }
+    if (!m.has("upstream")) {
+      m.missing("upstream", "name of an upstream group");
+    }
+    Optional<String> pattern = m.string("path_pattern");
+    List<String> methods = m.list("methods", (n, p) -> ctx.string(n, p).flatMap(s -> method(n, p, s)));
+    Optional<String> upstream = m.string("upstream");
+    boolean strip = m.bool("strip_prefix").orElse(false);
+    int timeout = m.integer("timeout_secs", 1, MAX_SECS).orElse(RouteConfig.DEFAULT_TIMEOUT_SECS);
+    Optional<String> host = m.string("host").filter(h -> !h.isBlank());
+    int retries = m.integer("retries", 0, 10).orElse(0);
+    List<String> middlewares = m.strings("middlewares");
+    m.finish();
+    if (pattern.isEmpty() || upstream.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(new RouteConfig(name, pattern.get(), methods, upstream.get(), strip, timeout, host, retries,
+        middlewares));
+  }
+
+  private Optional<String> method(Node n, String path, String s) {
+    String upper = s.toUpperCase(Locale.ROOT);
+    if (!upper.matches("[A-Z][A-Z0-9_-]*")) {
+      ctx.error(n, path, "\"" + s + "\" is not an HTTP method");
+      return Optional.empty();
+    }
+    return Optional.of(upper);
+  }
+
+  Map<String, MiddlewareConfig> middlewares(YamlMap m) {
+    Map<String, MiddlewareConfig> out = new java.util.LinkedHashMap<>();
+    for (String name : m.keys()) {
+      m.map(name).flatMap(mw -> middleware(name, mw)).ifPresent(c -> out.put(name, c));
+    }
+    return out;
+  }
+
+  private Optional<MiddlewareConfig> middleware(String name, YamlMap m) {
+    Optional<String> declared = m.string("type");
+    String type = declared.orElse(MiddlewareConfig.TYPES.contains(name) ? name : "");
+    if (type.isEmpty()) {
+      m.missing("type", String.join(" | ", MiddlewareConfig.TYPES) + "; only instances named after their type may omit it");
+      return Optional.empty();
+    }
+    Optional<MiddlewareConfig> out = switch (type) {
+      case "rate_limiting" -> rateLimiting(name, m);
+      case "authentication" -> authentication(name, m);
+      case "cors" -> Optional.of(cors(name, m));
+      default -> {
+        ctx.errorAt(m.child("type"), m.child("type"), "unknown middleware type \"" + type + "\"; expected one of "
+            + String.join(", ", MiddlewareConfig.TYPES));
+        m.keys(); // the keys of an unknown type are not worth a second error each
+        yield Optional.empty();
+      }
+    };
+    m.finish();
+    return out;
+  }
+
+  private Optional<MiddlewareConfig> rateLimiting(String name, YamlMap m) {
+    if (!m.has("requests_per_minute")) {
+      m.missing("requests_per_minute", "refill rate of each key's bucket");
+    }
+    Optional<Integer> rpm = m.integer("requests_per_minute", 1, 100_000_000);
+    Optional<Integer> burst = m.integer("burst_size", 1, 100_000_000);
+    Optional<String> keyHeader = m.string("key_header").filter(s -> !s.isBlank());
+    return rpm.map(r -> new RateLimiting(name, r, burst.orElse(r), keyHeader));
+  }
+
+  private Optional<MiddlewareConfig> authentication(String name, YamlMap m) {
+    Optional<String> secret = m.string("jwt_secret").filter(s -> !s.isEmpty());
+    Optional<String> key = m.string("public_key_path").filter(s -> !s.isEmpty());
+    List<String> excluded = m.strings("excluded_paths");
+    if (secret.isEmpty() && key.isEmpty()) {
+      m.missing("jwt_secret", "or public_key_path");
+    }
+    return Optional.of(new Authentication(name, secret, key, excluded));
+  }
+
+  private Cors cors(String name, YamlMap m) {
+    return new Cors(name,
+        m.has("allowed_origins") ? m.strings("allowed_origins") : List.of("*"),
+        m.has("allowed_methods") ? m.list("allowed_methods", (n, p) -> ctx.string(n, p).flatMap(s -> method(n, p, s)))
+            : List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"),
+        m.has("allowed_headers") ? m.strings("allowed_headers") : List.of("*"),
+        m.bool("allow_credentials").orElse(false),
+        m.integer("max_age_secs", 0, MAX_SECS * 7),
+        m.strings("expose_headers"));
+  }
+
+  private ControlApiConfig controlApi(YamlMap m) {
+    boolean enabled = m.bool("enabled").orElse(true);
+    ServerAddress bind = m.node("bind_address").flatMap(n -> address(n, m.child("bind_address")))
+        .orElse(ControlApiConfig.DEFAULT_BIND);
+    Optional<String> key = m.string("api_key").filter(s -> !s.isEmpty());
+    m.finish();
+    return new ControlApiConfig(enabled, bind, key);
+  }
+}

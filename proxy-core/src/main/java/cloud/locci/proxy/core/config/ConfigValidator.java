@@ -1,0 +1,190 @@
+package cloud.locci.proxy.core.config;
+
+import cloud.locci.proxy.core.config.MiddlewareConfig.Authentication;
+import cloud.locci.proxy.core.config.ProxyConfig.LoadBalancerConfig;
+import cloud.locci.proxy.core.config.UpstreamConfig.ServerEntry;
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Checks what the binder cannot see key by key: references between sections, the section the mode
+ * needs, regexes, files on disk, duplicate names and addresses. The same checks run on the file at
+ * start and reload and on every change made through the control API.
+ */
+public final class ConfigValidator {
+
+  private static final java.util.regex.Pattern HOST =
+      java.util.regex.Pattern.compile("(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\\.?");
+
+  private final Locations at;
+  private final List<ConfigError> errors = new ArrayList<>();
+
+  private ConfigValidator(Locations at) {
+    this.at = at;
+  }
+
+  /** Every error in {@code config}, each located through {@code at}; empty when it is valid. */
+  public static List<ConfigError> validate(ProxyConfig config, Locations at) {
+    return validate(config, at, true);
+  }
+
+  /**
+   * Like {@link #validate(ProxyConfig, Locations)}; without {@code checkModeSection} when the mode is a
+   * stand-in for a missing or invalid {@code mode} (already reported), so the other checks still run.
+   */
+  static List<ConfigError> validate(ProxyConfig config, Locations at, boolean checkModeSection) {
+    ConfigValidator v = new ConfigValidator(at);
+    if (checkModeSection) {
+      v.modeSection(config);
+    }
+    v.check(config);
+    return List.copyOf(v.errors);
+  }
+
+  private void check(ProxyConfig c) {
+    c.server().tls().ifPresent(tls -> {
+      file("server.tls.cert_path", tls.certPath());
+      file("server.tls.key_path", tls.keyPath());
+    });
+    LogLevelSpec.parse(c.logging().level()).problems()
+        .forEach(p -> error("logging.level", p));
+    if (c.controlApi().enabled() && sameListener(c.controlApi().bindAddress(), c.server().bindAddress())) {
+      error("control_api.bind_address", "uses the same port as server.bind_address (" + c.server().bindAddress() + ")");
+    }
+    c.upstreams().forEach((name, u) -> upstream("upstreams." + name, u));
+    Map<String, MiddlewareConfig> middlewares = middlewares(c);
+    c.loadBalancer().ifPresent(lb -> loadBalancer(lb, c.upstreams(), middlewares));
+    c.apiGateway().ifPresent(g -> g.routes().forEach((name, r) ->
+        route("api_gateway.routes." + name, r, c.upstreams(), middlewares)));
+  }
+
+  // Located at the mode key (the section itself has no line), or at the document when --mode set it.
+  private void modeSection(ProxyConfig c) {
+    if (c.mode() == Mode.LOAD_BALANCER && c.loadBalancer().isEmpty()) {
+      errors.add(new ConfigError(at.source(), at.lineOf("mode"), "load_balancer", "missing required section: mode is"
+          + " load_balancer, so load_balancer.upstream must name the upstream group to balance across"));
+    }
+    if (c.mode() == Mode.API_GATEWAY && c.apiGateway().isEmpty()) {
+      errors.add(new ConfigError(at.source(), at.lineOf("mode"), "api_gateway",
+          "missing required section: mode is api_gateway, so api_gateway.routes must list routes"));
+    }
+  }
+
+  private void upstream(String path, UpstreamConfig u) {
+    if (u.servers().isEmpty()) {
+      error(path + ".servers", "empty server list; an upstream group needs at least one \"host:port\"");
+    }
+    Set<ServerAddress> seen = new HashSet<>();
+    List<ServerEntry> servers = u.servers();
+    for (int i = 0; i < servers.size(); i++) {
+      if (servers.get(i).address().port() == 0) {
+        error(path + ".servers[" + i + "]", "port 0 cannot be connected to; give the server's real port");
+      }
+      if (!seen.add(servers.get(i).address())) {
+        error(path + ".servers[" + i + "]", "duplicate server " + servers.get(i).address());
+      }
+    }
+    u.caPath().ifPresent(p -> file(path + ".ca_path", p));
+    if (!u.tls()) {
+      if (u.sni().isPresent()) {
+        error(path + ".sni", "sni is set but tls is false; set tls: true to connect over TLS");
+      }
+      if (u.caPath().isPresent()) {
+        error(path + ".ca_path", "ca_path is set but tls is false; set tls: true to connect over TLS");
+      }
+    }
+  }
+
+  private Map<String, MiddlewareConfig> middlewares(ProxyConfig c) {
+    c.apiGateway().ifPresent(g -> g.middlewares().keySet().stream()
+        .filter(c.middlewares()::containsKey)
+        .forEach(n -> error("middlewares." + n, "duplicate middleware name \"" + n
+            + "\": also declared under api_gateway.middlewares")));
+    Map<String, MiddlewareConfig> all = c.allMiddlewares();
+    all.values().forEach(m -> {
+      String path = (c.middlewares().containsKey(m.name()) ? "middlewares." : "api_gateway.middlewares.") + m.name();
+      if (m instanceof Authentication a) {
+        a.publicKeyPath().ifPresent(p -> file(path + ".public_key_path", p));
+        if (a.jwtSecret().isPresent() && a.publicKeyPath().isPresent()) {
+          error(path, "set either jwt_secret (HS256) or public_key_path (RS256/ES256), not both");
+        }
+        for (int i = 0; i < a.excludedPaths().size(); i++) {
+          if (!a.excludedPaths().get(i).startsWith("/")) {
+            error(path + ".excluded_paths[" + i + "]", "must start with \"/\"");
+          }
+        }
+      }
+    });
+    return all;
+  }
+
+  private void loadBalancer(LoadBalancerConfig lb, Map<String, UpstreamConfig> upstreams,
+      Map<String, MiddlewareConfig> middlewares) {
+    reference("load_balancer.upstream", "upstream", lb.upstream(), upstreams.keySet());
+    names("load_balancer.middlewares", lb.middlewares(), middlewares.keySet());
+  }
+
+  private void route(String path, RouteConfig r, Map<String, UpstreamConfig> upstreams,
+      Map<String, MiddlewareConfig> middlewares) {
+    reference(path + ".upstream", "upstream", r.upstream(), upstreams.keySet());
+    names(path + ".middlewares", r.middlewares(), middlewares.keySet());
+    try {
+      Pattern.compile(r.pathPattern());
+    } catch (PatternSyntaxException e) {
+      error(path + ".path_pattern", "invalid regular expression \"" + r.pathPattern() + "\": " + e.getDescription()
+          + " (patterns use Go/RE2 syntax: no backreferences or lookaround)");
+    }
+    r.host().ifPresent(h -> {
+      if (!HOST.matcher(h).matches()) {
+        error(path + ".host", "\"" + h + "\" is not a host name or *.domain pattern");
+      }
+    });
+  }
+
+  private void names(String path, List<String> names, Collection<String> known) {
+    for (int i = 0; i < names.size(); i++) {
+      reference(path + "[" + i + "]", "middleware", names.get(i), known);
+    }
+  }
+
+  private void reference(String path, String kind, String name, Collection<String> known) {
+    if (!known.contains(name)) {
+      String hint = DidYouMean.closest(name, known).map(s -> "; did you mean \"" + s + "\"?").orElse("");
+      error(path, "unknown " + kind + " \"" + name + "\"" + hint + "; known: "
+          + (known.isEmpty() ? "(none)" : String.join(", ", known)));
+    }
+  }
+
+  private void file(String path, String file) {
+    Path p = Path.of(file);
+    if (!Files.isRegularFile(p)) {
+      error(path, "file \"" + file + "\" does not exist (relative paths start at the working directory "
+          + Path.of("").toAbsolutePath() + ")");
+    } else if (!Files.isReadable(p)) {
+      error(path, "file \"" + file + "\" is not readable");
+    }
+  }
+
+  private static boolean sameListener(ServerAddress a, ServerAddress b) {
+    if (a.port() != b.port()) {
+      return false;
+    }
+    return a.host().equals(b.host()) || isWildcard(a.host()) || isWildcard(b.host());
+  }
+
+  private static boolean isWildcard(String host) {
+    return host.equals("0.0.0.0") || host.equals("::") || host.equals("*");
+  }
+
+  private void error(String path, String message) {
+    errors.add(at.error(path, message));
+  }
+}

@@ -1,0 +1,46 @@
+package cloud.locci.proxy.core.config;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One entry of {@code api_gateway.routes}.
+ *
+ * @param name the map key
+ * @param pathPattern a Go/RE2 regular expression matched against the request path (not the query)
+ * @param methods allowed methods, upper case; empty allows every method
+ * @param upstream name of the upstream group requests go to
+ * @param stripPrefix remove the matched part of the path before forwarding (default false)
+ * @param timeoutSecs time the upstream has to answer (default 60, as nginx's proxy_read_timeout)
+ * @param host exact host or {@code *.example.com}; empty matches every host
+ * @param retries extra attempts on another server after a connection failure, idempotent methods only
+ * @param middlewares names of middleware instances to run, in order
+ */
+public record RouteConfig(
+    String name,
+    String pathPattern,
+    List<String> methods,
+    String upstream,
+    boolean stripPrefix,
+    int timeoutSecs,
+    Optional<String> host,
+    int retries,
+    List<String> middlewares) {
+
+  public static final int DEFAULT_TIMEOUT_SECS = 60;
+
+  public RouteConfig {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(pathPattern, "pathPattern");
+    methods = List.copyOf(methods);
+    Objects.requireNonNull(upstream, "upstream");
+    middlewares = List.copyOf(middlewares);
+  }
+
+  /** A route with every optional key at its default. */
+  public static RouteConfig of(String name, String pathPattern, String upstream) {
+    return new RouteConfig(name, pathPattern, List.of(), upstream, false, DEFAULT_TIMEOUT_SECS,
+        Optional.empty(), 0, List.of());
+  }
+}

@@ -1,0 +1,194 @@
+package cloud.locci.proxy.core.config;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.BiFunction;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.nodes.Tag;
+
+/**
+ * A typed view of one YAML mapping that records every problem instead of throwing, so that one pass
+ * reports all of them. Each getter marks its key as known; {@link #finish()} then reports the keys
+ * nobody asked for, with a "did you mean" when a known key is close.
+ */
+final class YamlMap {
+
+  private final YamlContext ctx;
+  private final String path;
+  private final Map<String, NodeTuple> entries = new LinkedHashMap<>();
+  private final Set<String> known = new TreeSet<>();
+
+  private YamlMap(YamlContext ctx, String path, MappingNode node) {
+    this.ctx = ctx;
+    this.path = path;
+    // A nested mapping is already located at its key; the document itself only here.
+    ctx.locate(path, node);
+    for (NodeTuple tuple : node.getValue()) {
+      Node keyNode = tuple.getKeyNode();
+      if (!(keyNode instanceof ScalarNode scalar)) {
+        ctx.error(keyNode, path, "keys must be plain names");
+        continue;
+      }
+      String key = scalar.getValue();
+      if (entries.containsKey(key)) {
+        ctx.error(keyNode, child(key), "duplicate key \"" + key + "\" (first at line "
+            + YamlContext.line(entries.get(key).getKeyNode()) + ")");
+        continue;
+      }
+      entries.put(key, tuple);
+      ctx.locate(child(key), keyNode);
+    }
+  }
+
+  /** A view of {@code node} at {@code path}, or empty (with an error) when it is not a mapping. */
+  static Optional<YamlMap> of(YamlContext ctx, String path, Node node) {
+    if (node instanceof MappingNode mapping) {
+      return Optional.of(new YamlMap(ctx, path, mapping));
+    }
+    if (isNull(node)) {
+      return Optional.of(new YamlMap(ctx, path, new MappingNode(Tag.MAP, List.of(), null)));
+    }
+    ctx.error(node, path, "expected a mapping of keys, got " + describe(node));
+    return Optional.empty();
+  }
+
+  String path() {
+    return path;
+  }
+
+  String child(String key) {
+    return path.isEmpty() ? key : path + "." + key;
+  }
+
+  boolean has(String key) {
+    known.add(key);
+    NodeTuple t = entries.get(key);
+    return t != null && !isNull(t.getValueNode());
+  }
+
+  /** Names of all keys, in YAML order (for maps of user-chosen names: upstreams, routes). */
+  List<String> keys() {
+    known.addAll(entries.keySet());
+    return List.copyOf(entries.keySet());
+  }
+
+  Optional<Node> node(String key) {
+    known.add(key);
+    NodeTuple t = entries.get(key);
+    if (t == null || isNull(t.getValueNode())) {
+      return Optional.empty();
+    }
+    return Optional.of(t.getValueNode());
+  }
+
+  /** Reports a missing required key (at this mapping's line). */
+  void missing(String key, String hint) {
+    ctx.errorAt(path, child(key), "missing required key" + (hint.isEmpty() ? "" : " (" + hint + ")"));
+  }
+
+  Optional<YamlMap> map(String key) {
+    return node(key).flatMap(n -> of(ctx, child(key), n));
+  }
+
+  Optional<String> string(String key) {
+    return node(key).flatMap(n -> ctx.string(n, child(key)));
+  }
+
+  Optional<Boolean> bool(String key) {
+    return node(key).flatMap(n -> {
+      if (n instanceof ScalarNode s && Tag.BOOL.equals(s.getTag())) {
+        return Optional.of(Boolean.parseBoolean(s.getValue().toLowerCase()));
+      }
+      ctx.error(n, child(key), "expected true or false, got " + describe(n));
+      return Optional.empty();
+    });
+  }
+
+  /** An integer in {@code [min, max]}. */
+  Optional<Integer> integer(String key, int min, int max) {
+    return node(key).flatMap(n -> ctx.integer(n, child(key), min, max));
+  }
+
+  /** A list whose items are read by {@code item} (which gets each item's path); absent is empty. */
+  <T> List<T> list(String key, ItemReader<T> item) {
+    Optional<Node> n = node(key);
+    if (n.isEmpty()) {
+      return List.of();
+    }
+    String listPath = child(key);
+    if (!(n.get() instanceof SequenceNode seq)) {
+      ctx.error(n.get(), listPath, "expected a list, got " + describe(n.get()));
+      return List.of();
+    }
+    List<T> out = new ArrayList<>();
+    List<Node> items = seq.getValue();
+    for (int i = 0; i < items.size(); i++) {
+      String itemPath = listPath + "[" + i + "]";
+      ctx.locate(itemPath, items.get(i));
+      item.read(items.get(i), itemPath).ifPresent(out::add);
+    }
+    return out;
+  }
+
+  List<String> strings(String key) {
+    return list(key, ctx::string);
+  }
+
+  /** Reads each entry of a map of user-chosen names (upstreams, routes) with {@code reader}. */
+  <T> Map<String, T> entries(String key, BiFunction<String, YamlMap, Optional<T>> reader) {
+    Map<String, T> out = new LinkedHashMap<>();
+    map(key).ifPresent(m -> {
+      for (String name : m.keys()) {
+        m.map(name).flatMap(entry -> reader.apply(name, entry)).ifPresent(v -> out.put(name, v));
+      }
+    });
+    return out;
+  }
+
+  /** Reports every key of this mapping that no getter asked for. */
+  void finish() {
+    for (Map.Entry<String, NodeTuple> e : entries.entrySet()) {
+      if (!known.contains(e.getKey())) {
+        String suggestion = DidYouMean.closest(e.getKey(), known)
+            .map(s -> "; did you mean \"" + s + "\"?")
+            .orElse("; known keys here: " + String.join(", ", known));
+        ctx.error(e.getValue().getKeyNode(), child(e.getKey()), "unknown key" + suggestion);
+      }
+    }
+  }
+
+  static boolean isNull(Node n) {
+    return n == null || (n instanceof ScalarNode s && Tag.NULL.equals(s.getTag()));
+  }
+
+  static String describe(Node n) {
+    if (n instanceof MappingNode) {
+      return "a mapping";
+    }
+    if (n instanceof SequenceNode) {
+      return "a list";
+    }
+    if (n instanceof ScalarNode s) {
+      Tag t = s.getTag();
+      String kind = Tag.INT.equals(t) ? "integer" : Tag.FLOAT.equals(t) ? "number"
+          : Tag.BOOL.equals(t) ? "boolean" : Tag.NULL.equals(t) ? "null" : "string";
+      return kind + " \"" + s.getValue() + "\"";
+    }
+    return "something else";
+  }
+
+  /** Reads one list item at its path; empty (with an error recorded) when it is invalid. */
+  @FunctionalInterface
+  interface ItemReader<T> {
+    Optional<T> read(Node node, String path);
+  }
+}

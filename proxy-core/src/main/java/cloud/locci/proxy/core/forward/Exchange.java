@@ -1,0 +1,95 @@
+package cloud.locci.proxy.core.forward;
+
+import cloud.locci.proxy.core.upstream.Backend;
+import io.vertx.core.http.HttpServerRequest;
+
+/**
+ * What happened to one request, filled in as it goes through the proxy and handed to the
+ * {@link ExchangeListener} once, when the response is over (access log, metrics). Confined to the
+ * event loop of its connection.
+ */
+public final class Exchange {
+
+  private final HttpServerRequest request;
+  private final long startNanos;
+  private String route = "";
+  private String upstream = "";
+  private Backend backend;
+  private long upstreamNanos = -1;
+  private Reason reason;
+  private int attempts;
+  private boolean completed;
+
+  public Exchange(HttpServerRequest request, long startNanos) {
+    this.request = request;
+    this.startNanos = startNanos;
+  }
+
+  public HttpServerRequest request() {
+    return request;
+  }
+
+  public long startNanos() {
+    return startNanos;
+  }
+
+  /** The route name; {@code ""} when none (load-balancer mode or no match). */
+  public String route() {
+    return route;
+  }
+
+  public void route(String name) {
+    this.route = name;
+  }
+
+  /** The upstream group name; {@code ""} when the request never got that far. */
+  public String upstream() {
+    return upstream;
+  }
+
+  public void upstream(String name) {
+    this.upstream = name;
+  }
+
+  /** The server of the last attempt, or null. */
+  public Backend backend() {
+    return backend;
+  }
+
+  void backend(Backend b) {
+    this.backend = b;
+    this.attempts++;
+  }
+
+  /** Number of servers tried. */
+  public int attempts() {
+    return attempts;
+  }
+
+  /** Nanoseconds from sending to the upstream until its response head arrived; -1 when it never did. */
+  public long upstreamNanos() {
+    return upstreamNanos;
+  }
+
+  void upstreamNanos(long nanos) {
+    this.upstreamNanos = nanos;
+  }
+
+  /** Why the proxy answered itself, or null when the upstream answered. */
+  public Reason reason() {
+    return reason;
+  }
+
+  public void reason(Reason r) {
+    this.reason = r;
+  }
+
+  /** Marks the exchange over; true only the first time, so listeners hear of it once. */
+  boolean complete() {
+    if (completed) {
+      return false;
+    }
+    completed = true;
+    return true;
+  }
+}

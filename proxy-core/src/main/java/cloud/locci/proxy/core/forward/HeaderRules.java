@@ -1,0 +1,134 @@
+package cloud.locci.proxy.core.forward;
+
+import io.netty.util.AsciiString;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Which headers cross the proxy (SPEC §4, RFC 9110 §7.6.1): hop-by-hop headers, and every header the
+ * {@code Connection} header names, stay on their side in both directions; {@code Upgrade} and
+ * {@code Connection: upgrade} pass only for a WebSocket handshake. Headers are copied once, without
+ * building intermediate maps.
+ */
+public final class HeaderRules {
+
+  static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+  static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+  static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+
+  private static final AsciiString[] HOP_BY_HOP = {
+      AsciiString.cached("connection"),
+      AsciiString.cached("keep-alive"),
+      AsciiString.cached("te"),
+      AsciiString.cached("trailer"),
+      AsciiString.cached("transfer-encoding"),
+      AsciiString.cached("upgrade"),
+      AsciiString.cached("proxy-connection"),
+      AsciiString.cached("proxy-authorization"),
+      AsciiString.cached("proxy-authenticate"),
+  };
+  private static final AsciiString UPGRADE = AsciiString.cached("upgrade");
+  private static final AsciiString CONNECTION = AsciiString.cached("connection");
+  // Host is set from the request's authority; Expect is answered by the proxy itself (100-continue).
+  private static final AsciiString HOST = AsciiString.cached("host");
+  private static final AsciiString EXPECT = AsciiString.cached("expect");
+
+  private HeaderRules() {}
+
+  /**
+   * Copies the end-to-end request headers of {@code from} into {@code to}. Host, Expect and the
+   * X-Forwarded-* headers are left to the caller.
+   *
+   * @param webSocket keep {@code Upgrade} and send {@code Connection: Upgrade} (a WebSocket handshake)
+   */
+  public static void copyRequestHeaders(MultiMap from, MultiMap to, boolean webSocket) {
+    List<String> listed = connectionTokens(from);
+    for (Map.Entry<String, String> h : from) {
+      String name = h.getKey();
+      if (isHopByHop(name, listed) && !(webSocket && UPGRADE.contentEqualsIgnoreCase(name))
+          || HOST.contentEqualsIgnoreCase(name) || EXPECT.contentEqualsIgnoreCase(name)
+          || X_FORWARDED_FOR.contentEqualsIgnoreCase(name) || X_FORWARDED_PROTO.contentEqualsIgnoreCase(name)
+          || X_FORWARDED_HOST.contentEqualsIgnoreCase(name)) {
+        continue;
+      }
+      to.add(name, h.getValue());
+    }
+    if (webSocket) {
+      to.set(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE);
+    }
+  }
+
+  /**
+   * Copies the end-to-end response headers of {@code from} into {@code to}; framing
+   * ({@code Transfer-Encoding}) is the proxy's own business on each side.
+   */
+  public static void copyResponseHeaders(MultiMap from, MultiMap to, boolean webSocket) {
+    List<String> listed = connectionTokens(from);
+    for (Map.Entry<String, String> h : from) {
+      String name = h.getKey();
+      if (isHopByHop(name, listed)
+          && !(webSocket && (UPGRADE.contentEqualsIgnoreCase(name) || CONNECTION.contentEqualsIgnoreCase(name)))) {
+        continue;
+      }
+      to.add(name, h.getValue());
+    }
+  }
+
+  /**
+   * Sets the X-Forwarded-* headers: the client's address appended to any {@code X-Forwarded-For} it
+   * sent, {@code X-Forwarded-Proto} and {@code X-Forwarded-Host} replaced with what this proxy saw.
+   */
+  public static void setForwarded(MultiMap incoming, MultiMap to, String clientIp, String scheme, String host) {
+    List<String> prior = incoming.getAll(X_FORWARDED_FOR);
+    if (clientIp != null) {
+      if (prior.isEmpty()) {
+        to.set(X_FORWARDED_FOR, clientIp);
+      } else {
+        to.set(X_FORWARDED_FOR, String.join(", ", prior) + ", " + clientIp);
+      }
+    } else if (!prior.isEmpty()) {
+      to.set(X_FORWARDED_FOR, String.join(", ", prior));
+    }
+    to.set(X_FORWARDED_PROTO, scheme);
+    if (host != null) {
+      to.set(X_FORWARDED_HOST, host);
+    }
+  }
+
+  private static boolean isHopByHop(String name, List<String> listed) {
+    for (AsciiString h : HOP_BY_HOP) {
+      if (h.contentEqualsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    if (!listed.isEmpty()) {
+      for (String l : listed) {
+        if (l.equalsIgnoreCase(name)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** The header names listed in {@code Connection} (other than close/keep-alive/upgrade options). */
+  private static List<String> connectionTokens(MultiMap headers) {
+    List<String> values = headers.getAll(HttpHeaders.CONNECTION);
+    if (values.isEmpty()) {
+      return List.of();
+    }
+    List<String> tokens = new ArrayList<>(2);
+    for (String v : values) {
+      for (String t : v.split(",")) {
+        String token = t.trim();
+        if (!token.isEmpty()) {
+          tokens.add(token);
+        }
+      }
+    }
+    return tokens;
+  }
+}

@@ -1,0 +1,46 @@
+package cloud.locci.proxy.core.forward;
+
+/**
+ * Why the proxy itself answered instead of the upstream (SPEC §4). The word is stable: it appears in the
+ * JSON error body, in {@code X-Locci-Reason}, in the access log and as the {@code reason} label of
+ * {@code locci_errors_total}.
+ */
+public enum Reason {
+  ROUTE_NOT_FOUND("route_not_found", 404, "no route matches this request"),
+  METHOD_NOT_ALLOWED("method_not_allowed", 405, "method not allowed on this route"),
+  RATE_LIMITED("rate_limited", 429, "rate limit exceeded"),
+  UNAUTHORIZED("unauthorized", 401, "missing or invalid credentials"),
+  UPSTREAM_REFUSED("upstream_refused", 502, "the upstream server refused the connection"),
+  UPSTREAM_RESET("upstream_reset", 502, "the upstream server closed the connection before answering"),
+  UPSTREAM_TLS("upstream_tls", 502, "TLS handshake with the upstream server failed"),
+  NO_HEALTHY_UPSTREAM("no_healthy_upstream", 503, "no healthy server in the upstream group"),
+  UPSTREAM_TIMEOUT("upstream_timeout", 504, "the upstream server did not answer in time"),
+  BAD_REQUEST("bad_request", 400, "malformed or ambiguous request"),
+  HEADER_TIMEOUT("header_timeout", 408, "request head not received in time"),
+  HEADER_TOO_LARGE("header_too_large", 431, "request header fields too large"),
+  URI_TOO_LONG("uri_too_long", 414, "request line too long");
+
+  private final String word;
+  private final int status;
+  private final String message;
+
+  Reason(String word, int status, String message) {
+    this.word = word;
+    this.status = status;
+    this.message = message;
+  }
+
+  /** The stable reason word, e.g. {@code upstream_refused}. */
+  public String word() {
+    return word;
+  }
+
+  public int status() {
+    return status;
+  }
+
+  /** A default human-readable message. */
+  public String message() {
+    return message;
+  }
+}

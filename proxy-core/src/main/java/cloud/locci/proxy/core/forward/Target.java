@@ -1,0 +1,21 @@
+package cloud.locci.proxy.core.forward;
+
+import cloud.locci.proxy.core.upstream.UpstreamGroup;
+import java.util.Objects;
+
+/**
+ * Where one request goes, as decided by the load balancer or the routing table.
+ *
+ * @param route the route name, or {@code ""} in load-balancer mode (used in logs and metrics)
+ * @param group the upstream group that serves it
+ * @param uri path and query to send upstream (after strip_prefix)
+ * @param timeoutMs time the upstream has between two reads, including before the response head
+ * @param retries extra attempts on other servers after a connection failure (idempotent methods only)
+ */
+public record Target(String route, UpstreamGroup group, String uri, long timeoutMs, int retries) {
+  public Target {
+    Objects.requireNonNull(route, "route");
+    Objects.requireNonNull(group, "group");
+    Objects.requireNonNull(uri, "uri");
+  }
+}

@@ -1,0 +1,42 @@
+package cloud.locci.proxy.core.upstream;
+
+import cloud.locci.proxy.core.config.ServerAddress;
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.LocalMap;
+import io.vertx.core.shareddata.Shareable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Selection state that must be process-wide (SPEC §10): round-robin cursors per upstream group and
+ * counters per server address. One per Vert.x instance, shared by every proxy verticle instance, so
+ * three servers see 1-2-3-1-2-3 whatever the number of event loops. Survives reloads.
+ */
+public final class UpstreamRegistry implements Shareable {
+
+  private static final String MAP = "locci.shared";
+  private static final String KEY = "upstream-registry";
+
+  private final ConcurrentHashMap<String, AtomicLong> cursors = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<ServerAddress, BackendStats> stats = new ConcurrentHashMap<>();
+
+  UpstreamRegistry() {}
+
+  /** The registry of {@code vertx}'s process, created on first use. */
+  public static UpstreamRegistry of(Vertx vertx) {
+    LocalMap<String, UpstreamRegistry> map = vertx.sharedData().getLocalMap(MAP);
+    UpstreamRegistry fresh = new UpstreamRegistry();
+    UpstreamRegistry existing = map.putIfAbsent(KEY, fresh);
+    return existing == null ? fresh : existing;
+  }
+
+  /** The shared position counter of a group's rotation. */
+  public AtomicLong cursor(String upstream) {
+    return cursors.computeIfAbsent(upstream, k -> new AtomicLong());
+  }
+
+  /** The shared counters of one server address. */
+  public BackendStats stats(ServerAddress address) {
+    return stats.computeIfAbsent(address, k -> new BackendStats());
+  }
+}

@@ -1,0 +1,51 @@
+package cloud.locci.proxy.core.upstream;
+
+import cloud.locci.proxy.core.config.ProxyConfig;
+import cloud.locci.proxy.core.config.UpstreamConfig;
+import cloud.locci.proxy.core.config.UpstreamConfig.ServerEntry;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Every upstream group of one snapshot, by name. Built once per config version and health change. */
+public final class Upstreams {
+
+  private final Map<String, UpstreamGroup> groups;
+
+  private Upstreams(Map<String, UpstreamGroup> groups) {
+    this.groups = Collections.unmodifiableMap(groups);
+  }
+
+  /** Compiles the groups of {@code config}, keeping only servers {@code health} says are up. */
+  public static Upstreams build(ProxyConfig config, HealthView health, UpstreamRegistry registry) {
+    Map<String, UpstreamGroup> groups = new LinkedHashMap<>();
+    for (UpstreamConfig u : config.upstreams().values()) {
+      List<Backend> all = new ArrayList<>();
+      List<Backend> up = new ArrayList<>();
+      for (ServerEntry s : u.servers()) {
+        Backend b = new Backend(s.address(), s.weight(), registry.stats(s.address()));
+        all.add(b);
+        if (health.isHealthy(u.name(), s.address())) {
+          up.add(b);
+        }
+      }
+      groups.put(u.name(), new UpstreamGroup(u, all, up, selector(u, registry)));
+    }
+    return new Upstreams(groups);
+  }
+
+  private static Selector selector(UpstreamConfig u, UpstreamRegistry registry) {
+    return new RoundRobin(registry.cursor(u.name()));
+  }
+
+  public Optional<UpstreamGroup> group(String name) {
+    return Optional.ofNullable(groups.get(name));
+  }
+
+  public Map<String, UpstreamGroup> all() {
+    return groups;
+  }
+}

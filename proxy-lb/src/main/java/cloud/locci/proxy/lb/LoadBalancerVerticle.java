@@ -1,0 +1,41 @@
+package cloud.locci.proxy.lb;
+
+import cloud.locci.proxy.core.ProxyVerticle;
+import cloud.locci.proxy.core.config.ProxyConfig;
+import cloud.locci.proxy.core.config.RouteConfig;
+import cloud.locci.proxy.core.forward.Exchange;
+import cloud.locci.proxy.core.forward.Forwarder;
+import cloud.locci.proxy.core.upstream.UpstreamGroup;
+import cloud.locci.proxy.core.forward.Target;
+import cloud.locci.proxy.core.upstream.Upstreams;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Load-balancer mode: every request, whatever its path, goes to the next healthy server of
+ * {@code load_balancer.upstream}, unchanged (seed guide §6). Deployed once per event loop.
+ */
+public final class LoadBalancerVerticle extends ProxyVerticle<LoadBalancerVerticle.Plan> {
+
+  /**
+   * What every request of one config version does.
+   *
+   * @param group the upstream group of {@code load_balancer.upstream}
+   * @param timeoutMs how long the upstream may stay silent (60 s, nginx's proxy_read_timeout default)
+   */
+  record Plan(UpstreamGroup group, long timeoutMs) {}
+
+  @Override
+  protected Plan compile(ProxyConfig config, Upstreams upstreams) {
+    String name = config.loadBalancer()
+        .orElseThrow(() -> new IllegalStateException("load_balancer section missing from a validated config"))
+        .upstream();
+    UpstreamGroup group = upstreams.group(name)
+        .orElseThrow(() -> new IllegalStateException("upstream " + name + " missing from a validated config"));
+    return new Plan(group, TimeUnit.SECONDS.toMillis(RouteConfig.DEFAULT_TIMEOUT_SECS));
+  }
+
+  @Override
+  protected void dispatch(Plan plan, Exchange exchange, Forwarder forwarder) {
+    forwarder.forward(exchange, new Target("", plan.group(), exchange.request().uri(), plan.timeoutMs(), 0));
+  }
+}
