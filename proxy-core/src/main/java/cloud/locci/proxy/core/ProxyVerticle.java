@@ -55,6 +55,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   private HealthView health = HealthView.ALL_HEALTHY;
   private T snapshot;
   private ExchangeListener listener = ExchangeListener.NONE;
+  private TrafficCounters counters;
 
   /**
    * Compiles one config version with the current health into the immutable structure requests read.
@@ -77,6 +78,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   public Future<?> start() {
     LocalCodec.register(vertx, VersionedConfig.class);
     registry = UpstreamRegistry.of(vertx);
+    counters = TrafficCounters.of(vertx);
     MessageConsumer<VersionedConfig> changes =
         vertx.eventBus().consumer(Addresses.CONFIG_CHANGED, this::onConfigChanged);
     return changes.completion()
@@ -87,7 +89,11 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
             install(current);
           }
           client = createClient(config.config());
-          forwarder = new Forwarder(client, listener);
+          ExchangeListener outer = listener;
+          forwarder = new Forwarder(client, exchange -> {
+            counters.inFlight().decrementAndGet();
+            outer.onComplete(exchange);
+          });
           return listen(config.config().server());
         });
   }
@@ -151,6 +157,10 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
         .setDecompressionSupported(false);
     ServerAddress bind = s.bindAddress();
     server = vertx.createHttpServer(options)
+        .connectionHandler(connection -> {
+          counters.connections().incrementAndGet();
+          connection.closeHandler(v -> counters.connections().decrementAndGet());
+        })
         .requestHandler(this::handle)
         .invalidRequestHandler(this::invalid);
     return server.listen(bind.port(), bind.host())
@@ -159,6 +169,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
 
   private void handle(HttpServerRequest request) {
     request.pause();
+    counters.inFlight().incrementAndGet();
     dispatch(snapshot, new Exchange(request, System.nanoTime()), forwarder);
   }
 
@@ -169,6 +180,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
         : cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException
             ? Reason.HEADER_TOO_LARGE : Reason.BAD_REQUEST;
     log.debug("invalid request from {}: {}", request.remoteAddress(), cause == null ? "?" : cause.toString());
+    counters.inFlight().incrementAndGet();
     Exchange exchange = new Exchange(request, System.nanoTime());
     forwarder.reject(exchange, reason, reason.message(), null)
         .onComplete(ar -> request.connection().close());

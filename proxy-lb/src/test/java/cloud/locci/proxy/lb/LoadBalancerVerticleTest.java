@@ -7,6 +7,7 @@ import cloud.locci.proxy.core.bus.VersionedConfig;
 import cloud.locci.proxy.core.config.ConfigException;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.testing.EchoUpstream;
+import cloud.locci.proxy.core.testing.HttpResult;
 import cloud.locci.proxy.core.testing.ProxyDeployment;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -74,16 +75,8 @@ class LoadBalancerVerticleTest {
     return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerVerticle::new, instances).await();
   }
 
-  private HttpClientResponse get(int port, String uri) {
-    return client.request(HttpMethod.GET, port, "127.0.0.1", uri).compose(r -> r.send()).await();
-  }
-
   private JsonObject getJson(int port, String uri) {
-    return client.request(HttpMethod.GET, port, "127.0.0.1", uri)
-        .compose(r -> r.send())
-        .compose(HttpClientResponse::body)
-        .await()
-        .toJsonObject();
+    return HttpResult.get(client, port, uri).json();
   }
 
   @Test
@@ -159,12 +152,12 @@ class LoadBalancerVerticleTest {
     gone.close().await();
     ProxyDeployment proxy = deploy(lbConfig(address), 1);
 
-    HttpClientResponse response = get(proxy.port(), "/anything");
-    JsonObject body = response.body().await().toJsonObject();
+    HttpResult response = HttpResult.get(client, proxy.port(), "/anything");
+    JsonObject body = response.json();
 
-    assertThat(response.statusCode()).isEqualTo(502);
-    assertThat(response.getHeader("X-Locci-Reason")).isEqualTo("upstream_refused");
-    assertThat(response.getHeader("Content-Type")).isEqualTo("application/json");
+    assertThat(response.status()).isEqualTo(502);
+    assertThat(response.header("X-Locci-Reason")).isEqualTo("upstream_refused");
+    assertThat(response.header("Content-Type")).isEqualTo("application/json");
     assertThat(body.getInteger("status")).isEqualTo(502);
     assertThat(body.getString("reason")).isEqualTo("upstream_refused");
     assertThat(body.getString("error")).contains(address);

@@ -259,7 +259,7 @@ final class ConfigBinder {
   Map<String, MiddlewareConfig> middlewares(YamlMap m) {
     Map<String, MiddlewareConfig> out = new java.util.LinkedHashMap<>();
     for (String name : m.keys()) {
-      m.map(name).flatMap(mw -> middleware(name, mw)).ifPresent(c -> out.put(name, c));
+      m.mapOrEmpty(name).flatMap(mw -> middleware(name, mw)).ifPresent(c -> out.put(name, c));
     }
     return out;
   }

@@ -174,7 +174,8 @@ public final class ConfigValidator {
   }
 
   private static boolean sameListener(ServerAddress a, ServerAddress b) {
-    if (a.port() != b.port()) {
+    // Two listeners on port 0 each get their own ephemeral port.
+    if (a.port() != b.port() || a.port() == 0) {
       return false;
     }
     return a.host().equals(b.host()) || isWildcard(a.host()) || isWildcard(b.host());

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.BiFunction;
+import org.snakeyaml.engine.v2.common.FlowStyle;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -55,7 +56,7 @@ final class YamlMap {
       return Optional.of(new YamlMap(ctx, path, mapping));
     }
     if (isNull(node)) {
-      return Optional.of(new YamlMap(ctx, path, new MappingNode(Tag.MAP, List.of(), null)));
+      return Optional.of(new YamlMap(ctx, path, new MappingNode(Tag.MAP, List.of(), FlowStyle.BLOCK)));
     }
     ctx.error(node, path, "expected a mapping of keys, got " + describe(node));
     return Optional.empty();
@@ -97,6 +98,16 @@ final class YamlMap {
 
   Optional<YamlMap> map(String key) {
     return node(key).flatMap(n -> of(ctx, child(key), n));
+  }
+
+  /**
+   * Like {@link #map}, but a key written without a value ({@code cors:}) reads as an empty mapping, so
+   * the entry is kept and its missing required keys are reported instead of it vanishing silently.
+   */
+  Optional<YamlMap> mapOrEmpty(String key) {
+    known.add(key);
+    NodeTuple t = entries.get(key);
+    return t == null ? Optional.empty() : of(ctx, child(key), t.getValueNode());
   }
 
   Optional<String> string(String key) {
@@ -148,7 +159,7 @@ final class YamlMap {
     Map<String, T> out = new LinkedHashMap<>();
     map(key).ifPresent(m -> {
       for (String name : m.keys()) {
-        m.map(name).flatMap(entry -> reader.apply(name, entry)).ifPresent(v -> out.put(name, v));
+        m.mapOrEmpty(name).flatMap(entry -> reader.apply(name, entry)).ifPresent(v -> out.put(name, v));
       }
     });
     return out;

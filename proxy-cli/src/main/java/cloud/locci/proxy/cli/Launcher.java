@@ -1,0 +1,155 @@
+package cloud.locci.proxy.cli;
+
+import cloud.locci.proxy.core.ConfigVerticle;
+import cloud.locci.proxy.core.ProxyVerticle;
+import cloud.locci.proxy.core.ProxyVerticle.ListenException;
+import cloud.locci.proxy.core.TrafficCounters;
+import cloud.locci.proxy.core.config.ConfigOverrides;
+import cloud.locci.proxy.core.config.Mode;
+import cloud.locci.proxy.core.config.ProxyConfig;
+import cloud.locci.proxy.lb.LoadBalancerVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts the process's verticles in order (config, proxies, control API) on one Vert.x instance and
+ * stops them gracefully. The configuration must already be valid: nothing listens before that.
+ */
+final class Launcher {
+
+  private static final Logger log = LoggerFactory.getLogger(Launcher.class);
+
+  private final Vertx vertx;
+  private final ProxyConfig config;
+  private final int instances;
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+  private String proxyDeployment;
+  private int port;
+
+  private Launcher(Vertx vertx, ProxyConfig config, int instances) {
+    this.vertx = vertx;
+    this.config = config;
+    this.instances = instances;
+  }
+
+  /**
+   * Creates Vert.x (native epoll when available) and deploys everything; returns once the proxy listens.
+   *
+   * @throws CommandFailure exit 1 when a listener cannot be opened (e.g. the port is in use)
+   */
+  static Launcher start(ProxyConfig config, Optional<Path> file, ConfigOverrides overrides) {
+    int instances = config.server().workers().orElse(Runtime.getRuntime().availableProcessors());
+    VertxOptions options = new VertxOptions()
+        .setPreferNativeTransport(true)
+        .setEventLoopPoolSize(instances)
+        .setWorkerPoolSize(4);
+    Vertx vertx = Vertx.builder().with(options).build();
+    Launcher launcher = new Launcher(vertx, config, instances);
+    try {
+      launcher.deploy(file, overrides).await(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      vertx.close();
+      Throwable cause = e;
+      while (!(cause instanceof ListenException) && cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      throw new CommandFailure(ExitCodes.RUNTIME, cause.getMessage());
+    }
+    return launcher;
+  }
+
+  private Future<?> deploy(Optional<Path> file, ConfigOverrides overrides) {
+    logTransport();
+    Supplier<ProxyVerticle<?>> proxy = proxyFor(config.mode());
+    Holder<ProxyVerticle<?>> first = new Holder<>();
+    return vertx.deployVerticle(new ConfigVerticle(config, file, overrides))
+        .compose(id -> vertx.deployVerticle(() -> {
+          ProxyVerticle<?> v = proxy.get();
+          first.setIfEmpty(v);
+          return v;
+        }, new DeploymentOptions().setInstances(instances)))
+        .onSuccess(id -> {
+          proxyDeployment = id;
+          port = first.value.actualPort();
+          log.info("locci-proxy listening on {}:{} ({}, {} instance{})", config.server().bindAddress().host(), port,
+              config.mode().yamlName(), instances, instances == 1 ? "" : "s");
+        });
+  }
+
+  private static Supplier<ProxyVerticle<?>> proxyFor(Mode mode) {
+    return switch (mode) {
+      case LOAD_BALANCER -> LoadBalancerVerticle::new;
+      case API_GATEWAY -> cloud.locci.proxy.gateway.GatewayVerticle::new;
+    };
+  }
+
+  private void logTransport() {
+    if (vertx.isNativeTransportEnabled()) {
+      log.info("transport: native epoll");
+    } else {
+      Throwable why = vertx.unavailableNativeTransportCause();
+      log.info("transport: NIO (native epoll unavailable: {})", why == null ? "not requested" : why.getMessage());
+    }
+  }
+
+  /** The port the proxy listens on (the real one when the config said 0). */
+  int port() {
+    return port;
+  }
+
+  /**
+   * Stops accepting, lets in-flight requests finish for up to {@code server.shutdown_grace_secs}, then
+   * closes Vert.x. Safe to call from any thread, more than once.
+   */
+  void stop() {
+    if (stopped.isDone() || proxyDeployment == null) {
+      return;
+    }
+    int grace = config.server().shutdownGraceSecs();
+    TrafficCounters counters = TrafficCounters.of(vertx);
+    log.info("stopping: no new connections; {} request(s) in flight get up to {}s to finish",
+        counters.inFlight().get(), grace);
+    vertx.undeploy(proxyDeployment)
+        .timeout(grace + 5L, TimeUnit.SECONDS)
+        .onComplete(ar -> {
+          int cut = counters.inFlight().get();
+          if (cut > 0) {
+            log.warn("grace period of {}s over: {} request(s) were cut short", grace, cut);
+          }
+          vertx.close().onComplete(v -> {
+            log.info("stopped");
+            stopped.complete(null);
+          });
+        });
+  }
+
+  /** Blocks until {@link #stop()} has finished, at most {@code max}. */
+  void awaitStopped(Duration max) throws Exception {
+    stopped.get(max.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Blocks until {@link #stop()} has finished. */
+  void awaitStopped() throws Exception {
+    stopped.get();
+  }
+
+  private static final class Holder<T> {
+    private T value;
+
+    synchronized void setIfEmpty(T v) {
+      if (value == null) {
+        value = v;
+      }
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package cloud.locci.proxy.cli;
+
+import cloud.locci.proxy.core.config.ConfigException;
+import cloud.locci.proxy.core.config.ConfigLoader;
+import cloud.locci.proxy.core.config.ConfigOverrides;
+import cloud.locci.proxy.core.config.Environment;
+import cloud.locci.proxy.core.config.ProxyConfig;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code start}: loads and validates the configuration, starts the proxy, runs until SIGTERM/SIGINT. */
+@Command(name = "start",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    sortOptions = false,
+    description = {
+        "Start the proxy (the default command).",
+        "The configuration is validated first; on any error nothing starts and every error is printed (exit 2).",
+        "SIGTERM or SIGINT stop it gracefully: no new connections, in-flight requests get",
+        "server.shutdown_grace_secs to finish, then exit 0.",
+        "Values come from, highest first: these flags, the environment (LOCCI_LOG, RUST_LOG, a .env file",
+        "in the working directory), the config file, built-in defaults."})
+final class StartCommand implements Callable<Integer> {
+
+  @Mixin
+  ConfigOptions options;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    return run(options, spec.commandLine());
+  }
+
+  static int run(ConfigOptions options, CommandLine cl) throws Exception {
+    Signals signals = Signals.install();
+    Environment env = Environment.load(Path.of(""));
+    ConfigOverrides overrides = options.overrides(env);
+    overrides.logLevel().ifPresent(LogSetup::apply);
+    ProxyConfig config;
+    try {
+      config = ConfigLoader.load(options.config, overrides);
+    } catch (ConfigException e) {
+      cl.getErr().println("locci-proxy: invalid configuration, nothing started:");
+      e.errors().forEach(err -> cl.getErr().println("  " + err));
+      cl.getErr().flush();
+      return ExitCodes.USAGE;
+    }
+    LogSetup.apply(config.logging().level());
+    Launcher launcher = Launcher.start(config, Optional.of(options.config), overrides);
+    signals.onStop(launcher::stop);
+    launcher.awaitStopped();
+    return ExitCodes.OK;
+  }
+}

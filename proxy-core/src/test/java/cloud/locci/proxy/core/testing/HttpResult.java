@@ -1,0 +1,50 @@
+package cloud.locci.proxy.core.testing;
+
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A whole response, read inside the future chain: a response awaited first and read later may have
+ * delivered its body already, to nobody.
+ */
+public record HttpResult(int status, MultiMap headers, Buffer body) {
+
+  public static Future<HttpResult> of(HttpClientResponse response) {
+    return response.body().map(b -> new HttpResult(response.statusCode(), response.headers(), b));
+  }
+
+  /** GET {@code uri} from 127.0.0.1:{@code port}. */
+  public static HttpResult get(HttpClient client, int port, String uri) {
+    return client.request(HttpMethod.GET, port, "127.0.0.1", uri)
+        .compose(r -> r.send())
+        .compose(HttpResult::of)
+        .await();
+  }
+
+  /** Sends {@code options} with {@code body} (may be null). */
+  public static HttpResult send(HttpClient client, RequestOptions options, Buffer body) {
+    return client.request(options)
+        .compose(r -> body == null ? r.send() : r.send(body))
+        .compose(HttpResult::of)
+        .await();
+  }
+
+  public String header(String name) {
+    return headers.get(name);
+  }
+
+  public JsonObject json() {
+    return body.toJsonObject();
+  }
+
+  @Override
+  public String toString() {
+    return status + " " + headers.entries() + " " + body;
+  }
+}

@@ -1,0 +1,51 @@
+package cloud.locci.proxy.gateway;
+
+import cloud.locci.proxy.core.ProxyVerticle;
+import cloud.locci.proxy.core.config.ProxyConfig;
+import cloud.locci.proxy.core.forward.Exchange;
+import cloud.locci.proxy.core.forward.Forwarder;
+import cloud.locci.proxy.core.forward.Reason;
+import cloud.locci.proxy.core.forward.Target;
+import cloud.locci.proxy.core.upstream.Upstreams;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.HostAndPort;
+import java.util.Locale;
+
+/**
+ * API-gateway mode: each request goes to the upstream of the route that wins in the
+ * {@link RoutingTable} of the current config version; 404 when none matches, 405 with {@code Allow}
+ * when only the method is wrong. Deployed once per event loop.
+ */
+public final class GatewayVerticle extends ProxyVerticle<RoutingTable> {
+
+  @Override
+  protected RoutingTable compile(ProxyConfig config, Upstreams upstreams) {
+    return RoutingTable.build(config.routes(), upstreams);
+  }
+
+  @Override
+  protected void dispatch(RoutingTable table, Exchange exchange, Forwarder forwarder) {
+    HttpServerRequest request = exchange.request();
+    RouteMatch match = table.match(request.method().name(), host(request), request.path(), request.query());
+    if (match instanceof RouteMatch.Found found) {
+      CompiledRoute route = found.route();
+      exchange.route(route.name());
+      forwarder.forward(exchange, new Target(route.name(), route.group(), found.uri(), route.timeoutMs(),
+          route.config().retries()));
+    } else if (match instanceof RouteMatch.MethodNotAllowed notAllowed) {
+      String allow = String.join(", ", notAllowed.allow());
+      forwarder.reject(exchange, Reason.METHOD_NOT_ALLOWED,
+          "method " + request.method().name() + " not allowed here; allowed: " + allow,
+          MultiMap.caseInsensitiveMultiMap().add(HttpHeaders.ALLOW, allow));
+    } else {
+      forwarder.reject(exchange, Reason.ROUTE_NOT_FOUND, "no route for " + request.path(), null);
+    }
+  }
+
+  private static String host(HttpServerRequest request) {
+    HostAndPort authority = request.authority();
+    return authority == null ? null : authority.host().toLowerCase(Locale.ROOT);
+  }
+}
