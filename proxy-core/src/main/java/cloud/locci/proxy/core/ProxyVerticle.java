@@ -6,11 +6,15 @@ import cloud.locci.proxy.core.bus.VersionedConfig;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.ServerAddress;
 import cloud.locci.proxy.core.config.ServerConfig;
-import cloud.locci.proxy.core.forward.ErrorResponses;
+import cloud.locci.proxy.core.forward.Decision;
 import cloud.locci.proxy.core.forward.Exchange;
 import cloud.locci.proxy.core.forward.ExchangeListener;
 import cloud.locci.proxy.core.forward.Forwarder;
 import cloud.locci.proxy.core.forward.Reason;
+import cloud.locci.proxy.core.health.HealthChanged;
+import cloud.locci.proxy.core.health.HealthReport;
+import cloud.locci.proxy.core.middleware.Middleware;
+import cloud.locci.proxy.core.middleware.Verdict;
 import cloud.locci.proxy.core.upstream.HealthView;
 import cloud.locci.proxy.core.upstream.UpstreamRegistry;
 import cloud.locci.proxy.core.upstream.Upstreams;
@@ -64,10 +68,11 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   protected abstract T compile(ProxyConfig config, Upstreams upstreams);
 
   /**
-   * Decides what to do with one request, reading only {@code snapshot}: {@link Forwarder#forward} or
-   * {@link Forwarder#reject}. The request is paused; nothing of its body has been read.
+   * Decides what to do with one request, reading only {@code snapshot}. The request is paused; nothing
+   * of its body has been read. Runs on the request's event loop for every request: no blocking, no
+   * allocation beyond the decision.
    */
-  protected abstract void dispatch(T snapshot, Exchange exchange, Forwarder forwarder);
+  protected abstract Decision decide(T snapshot, Exchange exchange);
 
   /** Sets who hears of finished exchanges (access log, metrics); call before deployment. */
   public void exchangeListener(ExchangeListener l) {
@@ -77,11 +82,16 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   @Override
   public Future<?> start() {
     LocalCodec.register(vertx, VersionedConfig.class);
+    LocalCodec.register(vertx, HealthChanged.class);
+    LocalCodec.register(vertx, HealthReport.class);
     registry = UpstreamRegistry.of(vertx);
     counters = TrafficCounters.of(vertx);
     MessageConsumer<VersionedConfig> changes =
         vertx.eventBus().consumer(Addresses.CONFIG_CHANGED, this::onConfigChanged);
-    return changes.completion()
+    MessageConsumer<HealthChanged> flips =
+        vertx.eventBus().consumer(Addresses.HEALTH_CHANGED, this::onHealthChanged);
+    return Future.all(changes.completion(), flips.completion())
+        .compose(v -> currentHealth())
         .compose(v -> vertx.eventBus().<VersionedConfig>request(Addresses.CONFIG_GET, null))
         .compose(reply -> {
           VersionedConfig current = reply.body();
@@ -116,6 +126,27 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
       return;
     }
     install(next);
+  }
+
+  /** Asks the health checker for the state of every server; all healthy when none is deployed. */
+  private Future<Void> currentHealth() {
+    return vertx.eventBus().<HealthReport>request(Addresses.HEALTH_GET, null)
+        .map(reply -> {
+          health = reply.body().view();
+          return (Void) null;
+        })
+        .otherwise(err -> null);
+  }
+
+  private void onHealthChanged(Message<HealthChanged> msg) {
+    HealthChanged change = msg.body();
+    HealthView next = health.with(change.upstream(), change.server(), change.healthy());
+    if (!next.equals(health)) {
+      health = next;
+      if (config != null) {
+        rebuild();
+      }
+    }
   }
 
   private void install(VersionedConfig next) {
@@ -170,7 +201,47 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   private void handle(HttpServerRequest request) {
     request.pause();
     counters.inFlight().incrementAndGet();
-    dispatch(snapshot, new Exchange(request, System.nanoTime()), forwarder);
+    Exchange exchange = new Exchange(request, System.nanoTime());
+    Decision decision = decide(snapshot, exchange);
+    if (decision instanceof Decision.Forward forward) {
+      exchange.route(forward.target().route());
+      if (forward.middlewares().isEmpty()) {
+        forwarder.forward(exchange, forward.target());
+      } else {
+        runMiddlewares(exchange, forward, 0);
+      }
+    } else if (decision instanceof Decision.Reject reject) {
+      exchange.route(reject.route());
+      forwarder.reject(exchange, reject.reason(), reject.message(), reject.headers());
+    }
+  }
+
+  /** Runs the middlewares from {@code index} on, in order; the first that does not continue answers. */
+  private void runMiddlewares(Exchange exchange, Decision.Forward forward, int index) {
+    if (index == forward.middlewares().size()) {
+      forwarder.forward(exchange, forward.target());
+      return;
+    }
+    Middleware m = forward.middlewares().get(index);
+    Future<Verdict> verdict;
+    try {
+      verdict = m.onRequest(exchange);
+    } catch (RuntimeException e) {
+      verdict = Future.failedFuture(e);
+    }
+    verdict.onComplete(ar -> {
+      if (ar.failed()) {
+        log.warn("middleware {} failed on {} {}: {}", m.name(), exchange.request().method(),
+            exchange.request().path(), ar.cause().toString());
+        forwarder.reject(exchange, Reason.INTERNAL_ERROR, "middleware " + m.name() + " failed", null);
+      } else if (ar.result() instanceof Verdict.Reject r) {
+        forwarder.reject(exchange, r.reason(), r.message(), r.headers());
+      } else if (ar.result() instanceof Verdict.Respond r) {
+        forwarder.respond(exchange, r.status(), r.headers());
+      } else {
+        runMiddlewares(exchange, forward, index + 1);
+      }
+    });
   }
 
   /** Requests Netty's decoder refused: 414, 431 or 400, with the proxy's JSON body, then close. */

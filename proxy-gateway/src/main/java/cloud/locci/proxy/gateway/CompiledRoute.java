@@ -1,6 +1,7 @@
 package cloud.locci.proxy.gateway;
 
 import cloud.locci.proxy.core.config.RouteConfig;
+import cloud.locci.proxy.core.middleware.Middleware;
 import cloud.locci.proxy.core.upstream.UpstreamGroup;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.Set;
  * @param order position in match order (0 is tried first)
  * @param yamlIndex position in the YAML file, the tie-breaker between patterns of equal length
  * @param methods allowed methods, upper case; empty allows all
+ * @param middlewares the route's middleware instances, in order
  */
 record CompiledRoute(
     RouteConfig config,
@@ -22,7 +24,8 @@ record CompiledRoute(
     HostMatcher host,
     Set<String> methods,
     UpstreamGroup group,
-    long timeoutMs) {
+    long timeoutMs,
+    List<Middleware> middlewares) {
 
   String name() {
     return config.name();

@@ -2,8 +2,8 @@ package cloud.locci.proxy.gateway;
 
 import cloud.locci.proxy.core.ProxyVerticle;
 import cloud.locci.proxy.core.config.ProxyConfig;
+import cloud.locci.proxy.core.forward.Decision;
 import cloud.locci.proxy.core.forward.Exchange;
-import cloud.locci.proxy.core.forward.Forwarder;
 import cloud.locci.proxy.core.forward.Reason;
 import cloud.locci.proxy.core.forward.Target;
 import cloud.locci.proxy.core.upstream.Upstreams;
@@ -26,22 +26,21 @@ public final class GatewayVerticle extends ProxyVerticle<RoutingTable> {
   }
 
   @Override
-  protected void dispatch(RoutingTable table, Exchange exchange, Forwarder forwarder) {
+  protected Decision decide(RoutingTable table, Exchange exchange) {
     HttpServerRequest request = exchange.request();
     RouteMatch match = table.match(request.method().name(), host(request), request.path(), request.query());
     if (match instanceof RouteMatch.Found found) {
       CompiledRoute route = found.route();
-      exchange.route(route.name());
-      forwarder.forward(exchange, new Target(route.name(), route.group(), found.uri(), route.timeoutMs(),
-          route.config().retries()));
-    } else if (match instanceof RouteMatch.MethodNotAllowed notAllowed) {
+      return new Decision.Forward(new Target(route.name(), route.group(), found.uri(), route.timeoutMs(),
+          route.config().retries()), route.middlewares());
+    }
+    if (match instanceof RouteMatch.MethodNotAllowed notAllowed) {
       String allow = String.join(", ", notAllowed.allow());
-      forwarder.reject(exchange, Reason.METHOD_NOT_ALLOWED,
+      return new Decision.Reject("", Reason.METHOD_NOT_ALLOWED,
           "method " + request.method().name() + " not allowed here; allowed: " + allow,
           MultiMap.caseInsensitiveMultiMap().add(HttpHeaders.ALLOW, allow));
-    } else {
-      forwarder.reject(exchange, Reason.ROUTE_NOT_FOUND, "no route for " + request.path(), null);
     }
+    return new Decision.Reject("", Reason.ROUTE_NOT_FOUND, "no route for " + request.path(), null);
   }
 
   private static String host(HttpServerRequest request) {

@@ -1,10 +1,10 @@
 package cloud.locci.proxy.gateway;
 
 import cloud.locci.proxy.core.config.RouteConfig;
+import cloud.locci.proxy.core.config.RouteOrder;
 import cloud.locci.proxy.core.upstream.UpstreamGroup;
 import cloud.locci.proxy.core.upstream.Upstreams;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -27,9 +27,7 @@ final class RoutingTable {
 
   /** Compiles {@code configs} (YAML order) against the groups of {@code upstreams}. */
   static RoutingTable build(List<RouteConfig> configs, Upstreams upstreams) {
-    List<RouteConfig> sorted = new ArrayList<>(configs);
-    // List.sort is stable: equal lengths keep YAML order.
-    sorted.sort(Comparator.comparingInt((RouteConfig r) -> r.pathPattern().length()).reversed());
+    List<RouteConfig> sorted = RouteOrder.sort(configs);
     List<CompiledRoute> out = new ArrayList<>();
     for (RouteConfig r : sorted) {
       UpstreamGroup group = upstreams.group(r.upstream()).orElseThrow(() ->
@@ -38,7 +36,7 @@ final class RoutingTable {
       r.methods().forEach(m -> methods.add(m.toUpperCase(Locale.ROOT)));
       out.add(new CompiledRoute(r, out.size(), configs.indexOf(r), new PathPattern(r.pathPattern()),
           r.host().map(HostMatcher::of).orElse(HostMatcher.ANY), Set.copyOf(methods), group,
-          TimeUnit.SECONDS.toMillis(r.timeoutSecs())));
+          TimeUnit.SECONDS.toMillis(r.timeoutSecs()), List.of()));
     }
     return new RoutingTable(out);
   }

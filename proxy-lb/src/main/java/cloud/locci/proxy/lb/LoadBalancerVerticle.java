@@ -3,11 +3,13 @@ package cloud.locci.proxy.lb;
 import cloud.locci.proxy.core.ProxyVerticle;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.RouteConfig;
+import cloud.locci.proxy.core.forward.Decision;
 import cloud.locci.proxy.core.forward.Exchange;
-import cloud.locci.proxy.core.forward.Forwarder;
+import cloud.locci.proxy.core.middleware.Middleware;
 import cloud.locci.proxy.core.upstream.UpstreamGroup;
 import cloud.locci.proxy.core.forward.Target;
 import cloud.locci.proxy.core.upstream.Upstreams;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,8 +23,9 @@ public final class LoadBalancerVerticle extends ProxyVerticle<LoadBalancerVertic
    *
    * @param group the upstream group of {@code load_balancer.upstream}
    * @param timeoutMs how long the upstream may stay silent (60 s, nginx's proxy_read_timeout default)
+   * @param middlewares {@code load_balancer.middlewares}, applied to every request
    */
-  record Plan(UpstreamGroup group, long timeoutMs) {}
+  record Plan(UpstreamGroup group, long timeoutMs, List<Middleware> middlewares) {}
 
   @Override
   protected Plan compile(ProxyConfig config, Upstreams upstreams) {
@@ -31,11 +34,12 @@ public final class LoadBalancerVerticle extends ProxyVerticle<LoadBalancerVertic
         .upstream();
     UpstreamGroup group = upstreams.group(name)
         .orElseThrow(() -> new IllegalStateException("upstream " + name + " missing from a validated config"));
-    return new Plan(group, TimeUnit.SECONDS.toMillis(RouteConfig.DEFAULT_TIMEOUT_SECS));
+    return new Plan(group, TimeUnit.SECONDS.toMillis(RouteConfig.DEFAULT_TIMEOUT_SECS), List.of());
   }
 
   @Override
-  protected void dispatch(Plan plan, Exchange exchange, Forwarder forwarder) {
-    forwarder.forward(exchange, new Target("", plan.group(), exchange.request().uri(), plan.timeoutMs(), 0));
+  protected Decision decide(Plan plan, Exchange exchange) {
+    return new Decision.Forward(new Target("", plan.group(), exchange.request().uri(), plan.timeoutMs(), 0),
+        plan.middlewares());
   }
 }

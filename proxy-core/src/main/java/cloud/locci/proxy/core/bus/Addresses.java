@@ -26,4 +26,10 @@ public final class Addresses {
 
   /** Request (any body): replies with the health of every checked server. */
   public static final String HEALTH_GET = "locci.health.get";
+
+  /**
+   * Request ({@link cloud.locci.proxy.core.explain.ExplainQuery}): a proxy instance replies with the
+   * {@link cloud.locci.proxy.core.explain.Explanation} of its current snapshot.
+   */
+  public static final String ROUTES_EXPLAIN = "locci.routes.explain";
 }

@@ -45,7 +45,7 @@ public final class ErrorResponses {
         .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
         .putHeader(REASON_HEADER, reason.word());
     if (extraHeaders != null) {
-      response.headers().addAll(extraHeaders);
+      HeaderRules.overlay(response.headers(), extraHeaders);
     }
     return response.end(body(reason, message));
   }

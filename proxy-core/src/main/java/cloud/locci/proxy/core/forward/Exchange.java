@@ -1,7 +1,10 @@
 package cloud.locci.proxy.core.forward;
 
 import cloud.locci.proxy.core.upstream.Backend;
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What happened to one request, filled in as it goes through the proxy and handed to the
@@ -19,6 +22,9 @@ public final class Exchange {
   private Reason reason;
   private int attempts;
   private boolean completed;
+  private MultiMap responseHeaders;
+  private MultiMap upstreamSet;
+  private List<String> upstreamRemoved;
 
   public Exchange(HttpServerRequest request, long startNanos) {
     this.request = request;
@@ -82,6 +88,50 @@ public final class Exchange {
 
   public void reason(Reason r) {
     this.reason = r;
+  }
+
+  /**
+   * Headers added to the client's response whoever answers (upstream or proxy), set by middlewares
+   * (CORS, rate-limit headers). Created on first use.
+   */
+  public MultiMap responseHeaders() {
+    if (responseHeaders == null) {
+      responseHeaders = MultiMap.caseInsensitiveMultiMap();
+    }
+    return responseHeaders;
+  }
+
+  boolean hasResponseHeaders() {
+    return responseHeaders != null && !responseHeaders.isEmpty();
+  }
+
+  /** Sends {@code name: value} to the upstream, replacing whatever the client sent under that name. */
+  public void setUpstreamHeader(String name, String value) {
+    if (upstreamSet == null) {
+      upstreamSet = MultiMap.caseInsensitiveMultiMap();
+    }
+    upstreamSet.set(name, value);
+  }
+
+  /** Keeps the client's {@code name} header from the upstream (and forgets an earlier set). */
+  public void removeUpstreamHeader(String name) {
+    if (upstreamRemoved == null) {
+      upstreamRemoved = new ArrayList<>(2);
+    }
+    upstreamRemoved.add(name);
+    if (upstreamSet != null) {
+      upstreamSet.remove(name);
+    }
+  }
+
+  /** Applies the middlewares' header changes to the headers about to go upstream. */
+  void applyUpstreamHeaders(MultiMap out) {
+    if (upstreamRemoved != null) {
+      upstreamRemoved.forEach(out::remove);
+    }
+    if (upstreamSet != null) {
+      HeaderRules.overlay(out, upstreamSet);
+    }
   }
 
   /** Marks the exchange over; true only the first time, so listeners hear of it once. */

@@ -63,8 +63,24 @@ public final class Forwarder {
    */
   public Future<Void> reject(Exchange exchange, Reason reason, String message, MultiMap headers) {
     exchange.reason(reason);
+    if (exchange.hasResponseHeaders()) {
+      HeaderRules.overlay(exchange.request().response().headers(), exchange.responseHeaders());
+    }
     return ErrorResponses.send(exchange.request(), reason, message, headers)
         .andThen(ar -> finish(exchange));
+  }
+
+  /** Answers {@code exchange} with {@code status}, no body and {@code headers}, without the upstream. */
+  public Future<Void> respond(Exchange exchange, int status, MultiMap headers) {
+    HttpServerResponse response = exchange.request().response();
+    exchange.request().resume();
+    if (exchange.hasResponseHeaders()) {
+      HeaderRules.overlay(response.headers(), exchange.responseHeaders());
+    }
+    if (headers != null) {
+      HeaderRules.overlay(response.headers(), headers);
+    }
+    return response.setStatusCode(status).end().andThen(ar -> finish(exchange));
   }
 
   private void finish(Exchange exchange) {
@@ -139,6 +155,7 @@ public final class Forwarder {
       SocketAddress remote = request.remoteAddress();
       HeaderRules.setForwarded(request.headers(), out, remote == null ? null : remote.hostAddress(),
           request.isSSL() ? "https" : "http", authority == null ? null : authority.toString());
+      exchange.applyUpstreamHeaders(out);
       sentNanos = System.nanoTime();
       if (hasBody()) {
         bodySent = true;
@@ -186,6 +203,9 @@ public final class Forwarder {
         response.setStatusMessage(message);
       }
       HeaderRules.copyResponseHeaders(upstream.headers(), response.headers(), false);
+      if (exchange.hasResponseHeaders()) {
+        HeaderRules.overlay(response.headers(), exchange.responseHeaders());
+      }
       if (!upstream.headers().contains(HttpHeaders.CONTENT_LENGTH) && mayHaveBody(upstream.statusCode())
           && request.version() != HttpVersion.HTTP_1_0) {
         response.setChunked(true);

@@ -98,6 +98,16 @@ public final class HeaderRules {
     }
   }
 
+  /**
+   * Puts every header of {@code source} into {@code target}, replacing values of the same name and
+   * keeping the others ({@link MultiMap#setAll} would clear {@code target} first).
+   */
+  public static void overlay(MultiMap target, MultiMap source) {
+    for (String name : source.names()) {
+      target.set(name, source.getAll(name));
+    }
+  }
+
   private static boolean isHopByHop(String name, List<String> listed) {
     for (AsciiString h : HOP_BY_HOP) {
       if (h.contentEqualsIgnoreCase(name)) {

@@ -18,7 +18,9 @@ public enum Reason {
   BAD_REQUEST("bad_request", 400, "malformed or ambiguous request"),
   HEADER_TIMEOUT("header_timeout", 408, "request head not received in time"),
   HEADER_TOO_LARGE("header_too_large", 431, "request header fields too large"),
-  URI_TOO_LONG("uri_too_long", 414, "request line too long");
+  URI_TOO_LONG("uri_too_long", 414, "request line too long"),
+  /** Not in SPEC §4's list: a fault of the proxy itself (a middleware failed unexpectedly). */
+  INTERNAL_ERROR("internal_error", 500, "internal proxy error");
 
   private final String word;
   private final int status;

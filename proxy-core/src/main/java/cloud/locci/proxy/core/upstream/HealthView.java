@@ -17,6 +17,23 @@ public record HealthView(Map<String, Set<ServerAddress>> down) {
     down = Map.copyOf(down);
   }
 
+  /** This view with one server's state changed. */
+  public HealthView with(String upstream, ServerAddress server, boolean healthy) {
+    Map<String, Set<ServerAddress>> next = new java.util.HashMap<>(down);
+    Set<ServerAddress> d = new java.util.HashSet<>(next.getOrDefault(upstream, Set.of()));
+    if (healthy) {
+      d.remove(server);
+    } else {
+      d.add(server);
+    }
+    if (d.isEmpty()) {
+      next.remove(upstream);
+    } else {
+      next.put(upstream, Set.copyOf(d));
+    }
+    return new HealthView(next);
+  }
+
   public boolean isHealthy(String upstream, ServerAddress server) {
     Set<ServerAddress> d = down.get(upstream);
     return d == null || !d.contains(server);

@@ -1,0 +1,59 @@
+package cloud.locci.proxy.core.explain;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * How the proxy would treat one request: the candidates in the order they are tried, what happened
+ * with each, and where the request would go. Shared by {@code locci-proxy explain} and
+ * {@code GET /api/v1/explain}.
+ *
+ * @param mode {@code load_balancer} or {@code api_gateway}
+ * @param status the status the proxy itself would answer with, or 0 when the request is forwarded
+ * @param reason the reason word of that answer ({@code route_not_found}, {@code method_not_allowed}); empty when forwarded
+ * @param candidates every route tried, in match order (empty in load-balancer mode)
+ * @param winner the route that serves the request (empty when none, or in load-balancer mode)
+ * @param target where it goes; empty when the proxy answers itself
+ * @param allow for a 405, the methods the matching routes allow
+ */
+public record Explanation(String mode, int status, String reason, List<Candidate> candidates,
+    Optional<String> winner, Optional<Target> target, List<String> allow) {
+
+  public Explanation {
+    candidates = List.copyOf(candidates);
+    allow = List.copyOf(allow);
+  }
+
+  /** True when a route (or the load balancer) would serve the request. */
+  public boolean served() {
+    return target.isPresent();
+  }
+
+  /**
+   * One route as tried.
+   *
+   * @param outcome {@code matched}, {@code host_mismatch}, {@code path_mismatch}, {@code method_not_allowed},
+   *     or {@code not_tried} (a route after the winner)
+   * @param detail the same in words
+   */
+  public record Candidate(String route, String pathPattern, String host, List<String> methods, String outcome,
+      String detail) {
+    public Candidate {
+      methods = List.copyOf(methods);
+    }
+  }
+
+  /**
+   * Where the request would go and under which rules.
+   *
+   * @param uri the path and query sent upstream (after strip_prefix)
+   * @param healthyServers the servers in rotation now
+   */
+  public record Target(String upstream, String strategy, List<String> healthyServers, String uri, int timeoutSecs,
+      int retries, List<String> middlewares) {
+    public Target {
+      healthyServers = List.copyOf(healthyServers);
+      middlewares = List.copyOf(middlewares);
+    }
+  }
+}
