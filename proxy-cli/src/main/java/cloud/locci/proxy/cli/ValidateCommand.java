@@ -4,6 +4,7 @@ import cloud.locci.proxy.core.config.ConfigException;
 import cloud.locci.proxy.core.config.ConfigLoader;
 import cloud.locci.proxy.core.config.Environment;
 import cloud.locci.proxy.core.config.ProxyConfig;
+import cloud.locci.proxy.gateway.RouteShadowing;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -20,7 +21,9 @@ import picocli.CommandLine.Spec;
     description = {
         "Check a configuration file without starting anything (like 'nginx -t').",
         "Prints 'configuration OK' and exits 0, or prints every error (file:line: key.path: message)",
-        "and exits 2. --mode and --bind are applied first, as 'start' would."})
+        "and exits 2. --mode and --bind are applied first, as 'start' would.",
+        "Warns (exit stays 0) about gateway routes that can never win because a route tried before",
+        "them matches every request they match."})
 final class ValidateCommand implements Callable<Integer> {
 
   @Mixin
@@ -42,6 +45,10 @@ final class ValidateCommand implements Callable<Integer> {
       err.flush();
       return ExitCodes.USAGE;
     }
+    for (String warning : RouteShadowing.warnings(config)) {
+      err.println("warning: " + options.config + ": " + warning);
+    }
+    err.flush();
     out.println(options.config + ": configuration OK (" + config.mode().yamlName() + ")");
     out.flush();
     return ExitCodes.OK;

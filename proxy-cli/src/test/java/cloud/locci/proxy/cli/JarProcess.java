@@ -38,8 +38,15 @@ final class JarProcess implements AutoCloseable {
   }
 
   static JarProcess start(Path workDir, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m", "-jar", jar().toString()));
+    return start(workDir, List.of("-Xmx128m"), args);
+  }
+
+  /** Starts the jar with {@code jvmArgs} (heap size, GC flags) before {@code -jar}. */
+  static JarProcess start(Path workDir, List<String> jvmArgs, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmArgs);
+    cmd.addAll(List.of("-jar", jar().toString()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true);
     pb.environment().remove("LOCCI_LOG");
@@ -99,6 +106,10 @@ final class JarProcess implements AutoCloseable {
    */
   void terminate() {
     process.toHandle().destroy();
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
   }
 
   /** Waits for the exit code; fails after {@code max}. */

@@ -56,6 +56,27 @@ class ValidateCommandTest {
   }
 
   @Test
+  void shadowedRoutesAreWarnedAboutAndExitStaysZero() throws Exception {
+    Path file = write("shadow.yaml", """
+        mode: api_gateway
+        upstreams:
+          u: { servers: ["127.0.0.1:3001"] }
+        api_gateway:
+          routes:
+            users:
+              path_pattern: "^/users"
+              upstream: u
+            users_again:
+              path_pattern: "^/users"
+              upstream: u
+        """);
+    CliRun run = CliRun.of("validate", "-c", file.toString());
+    assertThat(run.exitCode()).as(run.toString()).isZero();
+    assertThat(run.out()).contains("configuration OK");
+    assertThat(run.err()).contains("warning:", "api_gateway.routes.users_again: can never win", "\"users\"");
+  }
+
+  @Test
   void missingFileIsAUsageError() {
     CliRun run = CliRun.of("validate", "-c", dir.resolve("nope.yaml").toString());
     assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCodes.USAGE);

@@ -6,6 +6,9 @@ import cloud.locci.proxy.core.bus.VersionedConfig;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.ServerAddress;
 import cloud.locci.proxy.core.config.ServerConfig;
+import cloud.locci.proxy.core.explain.ExplainQuery;
+import cloud.locci.proxy.core.explain.Explanation;
+import cloud.locci.proxy.core.forward.ConnectionGuard;
 import cloud.locci.proxy.core.forward.Decision;
 import cloud.locci.proxy.core.forward.Exchange;
 import cloud.locci.proxy.core.forward.ExchangeListener;
@@ -74,6 +77,12 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
    */
   protected abstract Decision decide(T snapshot, Exchange exchange);
 
+  /**
+   * Explains how {@code snapshot} would treat {@code query} (for {@code GET /api/v1/explain}). Runs on
+   * this instance's event loop.
+   */
+  protected abstract Explanation explain(T snapshot, ExplainQuery query);
+
   /** Sets who hears of finished exchanges (access log, metrics); call before deployment. */
   public void exchangeListener(ExchangeListener l) {
     this.listener = l;
@@ -84,13 +93,17 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     LocalCodec.register(vertx, VersionedConfig.class);
     LocalCodec.register(vertx, HealthChanged.class);
     LocalCodec.register(vertx, HealthReport.class);
+    LocalCodec.register(vertx, ExplainQuery.class);
+    LocalCodec.register(vertx, Explanation.class);
     registry = UpstreamRegistry.of(vertx);
     counters = TrafficCounters.of(vertx);
     MessageConsumer<VersionedConfig> changes =
         vertx.eventBus().consumer(Addresses.CONFIG_CHANGED, this::onConfigChanged);
     MessageConsumer<HealthChanged> flips =
         vertx.eventBus().consumer(Addresses.HEALTH_CHANGED, this::onHealthChanged);
-    return Future.all(changes.completion(), flips.completion())
+    MessageConsumer<ExplainQuery> explains = vertx.eventBus().consumer(Addresses.ROUTES_EXPLAIN,
+        msg -> msg.reply(explain(snapshot, msg.body())));
+    return Future.all(changes.completion(), flips.completion(), explains.completion())
         .compose(v -> currentHealth())
         .compose(v -> vertx.eventBus().<VersionedConfig>request(Addresses.CONFIG_GET, null))
         .compose(reply -> {
@@ -184,6 +197,9 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
         .setMaxInitialLineLength(s.maxRequestLine())
         .setIdleTimeout(s.idleTimeoutSecs())
         .setHandle100ContinueAutomatically(true)
+        // No h2c upgrade (nginx has none either); it would also make Vert.x set up the HTTP/1 pipeline
+        // only after the first request was read, too late for ConnectionGuard to see it.
+        .setHttp2ClearTextEnabled(false)
         .setCompressionSupported(false)
         .setDecompressionSupported(false);
     ServerAddress bind = s.bindAddress();
@@ -191,6 +207,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
         .connectionHandler(connection -> {
           counters.connections().incrementAndGet();
           connection.closeHandler(v -> counters.connections().decrementAndGet());
+          ConnectionGuard.install(connection, config.config().server(), listener);
         })
         .requestHandler(this::handle)
         .invalidRequestHandler(this::invalid);

@@ -2,6 +2,8 @@ package cloud.locci.proxy.gateway;
 
 import cloud.locci.proxy.core.ProxyVerticle;
 import cloud.locci.proxy.core.config.ProxyConfig;
+import cloud.locci.proxy.core.explain.ExplainQuery;
+import cloud.locci.proxy.core.explain.Explanation;
 import cloud.locci.proxy.core.forward.Decision;
 import cloud.locci.proxy.core.forward.Exchange;
 import cloud.locci.proxy.core.forward.Reason;
@@ -26,6 +28,11 @@ public final class GatewayVerticle extends ProxyVerticle<RoutingTable> {
   }
 
   @Override
+  protected Explanation explain(RoutingTable table, ExplainQuery query) {
+    return table.explain(query);
+  }
+
+  @Override
   protected Decision decide(RoutingTable table, Exchange exchange) {
     HttpServerRequest request = exchange.request();
     RouteMatch match = table.match(request.method().name(), host(request), request.path(), request.query());
@@ -45,6 +52,16 @@ public final class GatewayVerticle extends ProxyVerticle<RoutingTable> {
 
   private static String host(HttpServerRequest request) {
     HostAndPort authority = request.authority();
-    return authority == null ? null : authority.host().toLowerCase(Locale.ROOT);
+    if (authority == null) {
+      return null;
+    }
+    String h = authority.host();
+    // Host names are nearly always sent in lower case already; avoid the copy then.
+    for (int i = 0; i < h.length(); i++) {
+      if (Character.isUpperCase(h.charAt(i))) {
+        return h.toLowerCase(Locale.ROOT);
+      }
+    }
+    return h;
   }
 }

@@ -2,12 +2,16 @@ package cloud.locci.proxy.gateway;
 
 import cloud.locci.proxy.core.config.RouteConfig;
 import cloud.locci.proxy.core.config.RouteOrder;
+import cloud.locci.proxy.core.explain.ExplainQuery;
+import cloud.locci.proxy.core.explain.Explanation;
 import cloud.locci.proxy.core.upstream.UpstreamGroup;
 import cloud.locci.proxy.core.upstream.Upstreams;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -35,7 +39,7 @@ final class RoutingTable {
       Set<String> methods = new LinkedHashSet<>();
       r.methods().forEach(m -> methods.add(m.toUpperCase(Locale.ROOT)));
       out.add(new CompiledRoute(r, out.size(), configs.indexOf(r), new PathPattern(r.pathPattern()),
-          r.host().map(HostMatcher::of).orElse(HostMatcher.ANY), Set.copyOf(methods), group,
+          r.host().map(HostMatcher::of).orElse(HostMatcher.ANY), Collections.unmodifiableSet(methods), group,
           TimeUnit.SECONDS.toMillis(r.timeoutSecs()), List.of()));
     }
     return new RoutingTable(out);
@@ -73,6 +77,77 @@ final class RoutingTable {
       return new RouteMatch.Found(r, upstreamUri(r, path, query, found));
     }
     return allow == null ? RouteMatch.NOT_FOUND : new RouteMatch.MethodNotAllowed(List.copyOf(allow));
+  }
+
+  /**
+   * Explains how {@link #match} treats one request: every route in match order with what happened to
+   * it, the winner, and where the request goes.
+   */
+  Explanation explain(ExplainQuery q) {
+    String pathAndQuery = q.path().isEmpty() ? "/" : q.path();
+    int qm = pathAndQuery.indexOf('?');
+    String path = qm < 0 ? pathAndQuery : pathAndQuery.substring(0, qm);
+    String query = qm < 0 ? null : pathAndQuery.substring(qm + 1);
+    String host = normalizeHost(q.host());
+    String method = q.method().toUpperCase(Locale.ROOT);
+    List<Explanation.Candidate> candidates = new ArrayList<>();
+    Set<String> allow = new LinkedHashSet<>();
+    CompiledRoute winner = null;
+    String uri = null;
+    for (CompiledRoute r : routes) {
+      String outcome;
+      String detail;
+      if (winner != null) {
+        outcome = "not_tried";
+        detail = "route " + winner.name() + " won before it";
+      } else if (!r.host().matches(host)) {
+        outcome = "host_mismatch";
+        detail = "host " + (host == null ? "(none)" : host) + " does not match " + r.host();
+      } else {
+        long found = r.pattern().find(path);
+        if (found < 0) {
+          outcome = "path_mismatch";
+          detail = "path " + path + " does not match " + r.pattern().source();
+        } else if (!r.allows(method)) {
+          outcome = "method_not_allowed";
+          detail = method + " is not in " + String.join(", ", r.allowHeaderMethods());
+          allow.addAll(r.allowHeaderMethods());
+        } else {
+          outcome = "matched";
+          detail = "host, path and method match";
+          winner = r;
+          uri = upstreamUri(r, path, query, found);
+        }
+      }
+      candidates.add(new Explanation.Candidate(r.name(), r.pattern().source(), r.host().toString(),
+          r.config().methods(), outcome, detail));
+    }
+    if (winner == null) {
+      boolean methodOnly = !allow.isEmpty();
+      return new Explanation("api_gateway", methodOnly ? 405 : 404,
+          methodOnly ? "method_not_allowed" : "route_not_found", candidates, Optional.empty(), Optional.empty(),
+          List.copyOf(allow));
+    }
+    RouteConfig c = winner.config();
+    return new Explanation("api_gateway", 0, "", candidates, Optional.of(winner.name()),
+        Optional.of(new Explanation.Target(c.upstream(), winner.group().config().strategy().yamlName(),
+            winner.group().healthy().stream().map(b -> b.address().toString()).toList(), uri, c.timeoutSecs(),
+            c.retries(), c.middlewares())),
+        List.of());
+  }
+
+  /** Lower case, without port: how a Host header is compared. Null or blank means none. */
+  static String normalizeHost(String host) {
+    if (host == null || host.isBlank()) {
+      return null;
+    }
+    String h = host.trim().toLowerCase(Locale.ROOT);
+    if (h.startsWith("[")) {
+      int close = h.indexOf(']');
+      return close > 0 ? h.substring(1, close) : h;
+    }
+    int colon = h.lastIndexOf(':');
+    return colon > 0 && h.indexOf(':') == colon ? h.substring(0, colon) : h;
   }
 
   private static String upstreamUri(CompiledRoute r, String path, String query, long found) {

@@ -3,6 +3,8 @@ package cloud.locci.proxy.lb;
 import cloud.locci.proxy.core.ProxyVerticle;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.RouteConfig;
+import cloud.locci.proxy.core.explain.ExplainQuery;
+import cloud.locci.proxy.core.explain.Explanation;
 import cloud.locci.proxy.core.forward.Decision;
 import cloud.locci.proxy.core.forward.Exchange;
 import cloud.locci.proxy.core.middleware.Middleware;
@@ -35,6 +37,12 @@ public final class LoadBalancerVerticle extends ProxyVerticle<LoadBalancerVertic
     UpstreamGroup group = upstreams.group(name)
         .orElseThrow(() -> new IllegalStateException("upstream " + name + " missing from a validated config"));
     return new Plan(group, TimeUnit.SECONDS.toMillis(RouteConfig.DEFAULT_TIMEOUT_SECS), List.of());
+  }
+
+  @Override
+  protected Explanation explain(Plan plan, ExplainQuery query) {
+    return Explanation.loadBalancer(plan.group(), query.path(),
+        plan.middlewares().stream().map(Middleware::name).toList());
   }
 
   @Override

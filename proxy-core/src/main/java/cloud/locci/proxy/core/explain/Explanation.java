@@ -24,6 +24,16 @@ public record Explanation(String mode, int status, String reason, List<Candidate
     allow = List.copyOf(allow);
   }
 
+  /** Load-balancer mode: every request goes to {@code group}, unchanged. */
+  public static Explanation loadBalancer(cloud.locci.proxy.core.upstream.UpstreamGroup group, String uri,
+      List<String> middlewares) {
+    return new Explanation("load_balancer", 0, "", List.of(), Optional.empty(),
+        Optional.of(new Target(group.name(), group.config().strategy().yamlName(),
+            group.healthy().stream().map(b -> b.address().toString()).toList(), uri.isEmpty() ? "/" : uri,
+            cloud.locci.proxy.core.config.RouteConfig.DEFAULT_TIMEOUT_SECS, 0, middlewares)),
+        List.of());
+  }
+
   /** True when a route (or the load balancer) would serve the request. */
   public boolean served() {
     return target.isPresent();

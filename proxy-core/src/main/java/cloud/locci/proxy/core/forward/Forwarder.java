@@ -16,6 +16,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.streams.Pipe;
 import java.util.ArrayList;
@@ -148,7 +149,8 @@ public final class Forwarder {
         }
       });
       MultiMap out = upstreamRequest.headers();
-      HeaderRules.copyRequestHeaders(request.headers(), out, false);
+      boolean webSocket = request.canUpgradeToWebSocket();
+      HeaderRules.copyRequestHeaders(request.headers(), out, webSocket);
       HostAndPort authority = request.authority();
       upstreamRequest.authority(authority != null ? authority
           : HostAndPort.create(backend.address().host(), backend.address().port()));
@@ -157,6 +159,10 @@ public final class Forwarder {
           request.isSSL() ? "https" : "http", authority == null ? null : authority.toString());
       exchange.applyUpstreamHeaders(out);
       sentNanos = System.nanoTime();
+      if (webSocket) {
+        upstreamRequest.connect().onComplete(this::upgraded);
+        return;
+      }
       if (hasBody()) {
         bodySent = true;
         if (!out.contains(HttpHeaders.CONTENT_LENGTH)) {
@@ -220,6 +226,45 @@ public final class Forwarder {
           upstreamRequest.reset();
           response.reset();
         }
+        finish(exchange);
+      });
+    }
+
+    /**
+     * The upstream answered a WebSocket handshake. On 101 the two connections become one tunnel of
+     * raw bytes, each side closing the other; the exchange is reported then (status 101). Any other
+     * answer is relayed like a normal response.
+     */
+    private void upgraded(AsyncResult<HttpClientResponse> ar) {
+      if (ar.failed() || ar.result().statusCode() != 101) {
+        answered(ar);
+        return;
+      }
+      HttpClientResponse upstream = ar.result();
+      exchange.upstreamNanos(System.nanoTime() - sentNanos);
+      HttpServerResponse response = request.response();
+      response.setStatusCode(101);
+      HeaderRules.copyResponseHeaders(upstream.headers(), response.headers(), true);
+      if (exchange.hasResponseHeaders()) {
+        HeaderRules.overlay(response.headers(), exchange.responseHeaders());
+      }
+      NetSocket upstreamSocket = upstream.netSocket();
+      request.toNetSocket().onComplete(client -> {
+        if (client.failed()) {
+          log.debug("WebSocket upgrade of {} failed on the client side: {}", request.uri(), client.cause().toString());
+          upstreamSocket.close();
+          releaseBackend();
+          finish(exchange);
+          return;
+        }
+        NetSocket clientSocket = client.result();
+        clientSocket.closeHandler(v -> upstreamSocket.close());
+        upstreamSocket.closeHandler(v -> {
+          clientSocket.close();
+          releaseBackend();
+        });
+        clientSocket.pipeTo(upstreamSocket);
+        upstreamSocket.pipeTo(clientSocket);
         finish(exchange);
       });
     }

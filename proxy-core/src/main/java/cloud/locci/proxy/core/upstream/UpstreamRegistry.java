@@ -30,6 +30,14 @@ public final class UpstreamRegistry implements Shareable {
     return existing == null ? fresh : existing;
   }
 
+  /**
+   * A registry of its own, for tools that compile a configuration outside a running proxy
+   * ({@code locci-proxy explain}).
+   */
+  public static UpstreamRegistry standalone() {
+    return new UpstreamRegistry();
+  }
+
   /** The shared position counter of a group's rotation. */
   public AtomicLong cursor(String upstream) {
     return cursors.computeIfAbsent(upstream, k -> new AtomicLong());

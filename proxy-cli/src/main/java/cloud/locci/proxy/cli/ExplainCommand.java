@@ -1,0 +1,94 @@
+package cloud.locci.proxy.cli;
+
+import cloud.locci.proxy.core.config.ConfigException;
+import cloud.locci.proxy.core.config.ConfigLoader;
+import cloud.locci.proxy.core.config.Environment;
+import cloud.locci.proxy.core.config.ProxyConfig;
+import cloud.locci.proxy.core.explain.ExplainQuery;
+import cloud.locci.proxy.core.explain.Explanation;
+import cloud.locci.proxy.core.explain.ExplanationJson;
+import cloud.locci.proxy.gateway.Explainer;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code explain}: which route a request would take, and why the others would not. */
+@Command(name = "explain",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    sortOptions = false,
+    description = {
+        "Show how the proxy would route one request: every route in the order it is tried, why each",
+        "was passed over, and the upstream, strategy, timeout and middlewares that would apply.",
+        "Servers are assumed healthy. Exits 0 when a route would serve the request, 1 when the proxy",
+        "would answer 404 or 405 itself, 2 on a configuration error."})
+final class ExplainCommand implements Callable<Integer> {
+
+  @Mixin
+  ConfigOptions options;
+
+  @Option(names = "--method", paramLabel = "M", defaultValue = "GET", description = "Request method (default: GET).")
+  String method;
+
+  @Option(names = "--host", paramLabel = "H", defaultValue = "", description = "Host header of the request (default: none).")
+  String host;
+
+  @Option(names = "--json", description = "Print JSON instead of text.")
+  boolean json;
+
+  @Parameters(index = "0", paramLabel = "PATH", description = "Request path, optionally with ?query.")
+  String path;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    ProxyConfig config;
+    try {
+      config = ConfigLoader.load(options.config, options.overrides(Environment.load(Path.of(""))));
+    } catch (ConfigException e) {
+      e.errors().forEach(err::println);
+      err.flush();
+      return ExitCodes.USAGE;
+    }
+    ExplainQuery query = new ExplainQuery(method.toUpperCase(Locale.ROOT), host, path.startsWith("/") ? path : "/" + path);
+    Explanation e = Explainer.explain(config, query);
+    if (json) {
+      out.println(ExplanationJson.toJson(e).encodePrettily());
+    } else {
+      printText(out, query, e);
+    }
+    out.flush();
+    return e.served() ? ExitCodes.OK : ExitCodes.RUNTIME;
+  }
+
+  static void printText(PrintWriter out, ExplainQuery q, Explanation e) {
+    out.println(q.method() + " " + q.path() + (q.host().isEmpty() ? "" : " (Host: " + q.host() + ")")
+        + " in " + e.mode() + " mode");
+    int i = 1;
+    for (Explanation.Candidate c : e.candidates()) {
+      out.printf("  %d. %-20s %-24s host %-16s methods %-14s %s: %s%n", i++, c.route(), c.pathPattern(), c.host(),
+          c.methods().isEmpty() ? "all" : String.join(",", c.methods()), c.outcome(), c.detail());
+    }
+    if (e.target().isPresent()) {
+      Explanation.Target t = e.target().get();
+      out.println("=> " + e.winner().map(w -> "route " + w).orElse("load balancer") + " -> upstream " + t.upstream()
+          + " (" + t.strategy() + ": " + String.join(", ", t.healthyServers()) + ")");
+      out.println("   upstream uri " + t.uri() + ", timeout " + t.timeoutSecs() + " s, retries " + t.retries()
+          + ", middlewares " + (t.middlewares().isEmpty() ? "none" : String.join(", ", t.middlewares())));
+    } else {
+      out.println("=> " + e.status() + " " + e.reason()
+          + (e.allow().isEmpty() ? "" : " (Allow: " + String.join(", ", e.allow()) + ")"));
+    }
+  }
+}
