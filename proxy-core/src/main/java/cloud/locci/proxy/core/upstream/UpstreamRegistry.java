@@ -8,9 +8,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Selection state that must be process-wide (SPEC §10): round-robin cursors per upstream group and
- * counters per server address. One per Vert.x instance, shared by every proxy verticle instance, so
- * three servers see 1-2-3-1-2-3 whatever the number of event loops. Survives reloads.
+ * Selection state that must be process-wide (SPEC §10): round-robin cursors per upstream group,
+ * counters per server address, and the structures strategies prepare per list of servers (weighted
+ * sequences, hash rings). One per Vert.x instance, shared by every proxy verticle instance, so three
+ * servers see 1-2-3-1-2-3 whatever the number of event loops. Survives reloads.
  */
 public final class UpstreamRegistry implements Shareable {
 
@@ -19,6 +20,7 @@ public final class UpstreamRegistry implements Shareable {
 
   private final ConcurrentHashMap<String, AtomicLong> cursors = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<ServerAddress, BackendStats> stats = new ConcurrentHashMap<>();
+  private final PreparedCache prepared = new PreparedCache(PreparedCache.DEFAULT_BUDGET_BYTES);
 
   UpstreamRegistry() {}
 
@@ -46,5 +48,10 @@ public final class UpstreamRegistry implements Shareable {
   /** The shared counters of one server address. */
   public BackendStats stats(ServerAddress address) {
     return stats.computeIfAbsent(address, k -> new BackendStats());
+  }
+
+  /** Weighted sequences and hash rings, per list of servers, shared by every instance. */
+  PreparedCache prepared() {
+    return prepared;
   }
 }

@@ -37,8 +37,19 @@ public final class Upstreams {
     return new Upstreams(groups);
   }
 
-  private static Selector selector(UpstreamConfig u, UpstreamRegistry registry) {
-    return new RoundRobin(registry.cursor(u.name()));
+  /**
+   * The strategy {@code u.strategy()} names. Its state lives in {@code registry}, keyed by group name and
+   * server address, so a reload that keeps the group keeps its rotation and counters.
+   */
+  static Selector selector(UpstreamConfig u, UpstreamRegistry registry) {
+    return switch (u.strategy()) {
+      case ROUND_ROBIN -> new RoundRobin(registry.cursor(u.name()));
+      case WEIGHTED_ROUND_ROBIN -> new WeightedRoundRobin(registry.cursor(u.name()), registry.prepared());
+      case LEAST_CONNECTIONS -> new LeastConnections(registry.cursor(u.name()), registry.prepared());
+      case RANDOM_TWO_CHOICES -> new RandomTwoChoices();
+      case CONSISTENT_HASH -> new ConsistentHash(u.hashOn(), ConsistentHash.pointsPerWeight(u.servers()),
+          registry.prepared());
+    };
   }
 
   public Optional<UpstreamGroup> group(String name) {
