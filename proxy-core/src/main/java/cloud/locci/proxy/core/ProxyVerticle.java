@@ -6,6 +6,7 @@ import cloud.locci.proxy.core.bus.VersionedConfig;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.ServerAddress;
 import cloud.locci.proxy.core.config.ServerConfig;
+import cloud.locci.proxy.core.config.UpstreamConfig;
 import cloud.locci.proxy.core.explain.ExplainQuery;
 import cloud.locci.proxy.core.explain.Explanation;
 import cloud.locci.proxy.core.forward.ConnectionGuard;
@@ -14,6 +15,7 @@ import cloud.locci.proxy.core.forward.Exchange;
 import cloud.locci.proxy.core.forward.ExchangeListener;
 import cloud.locci.proxy.core.forward.Forwarder;
 import cloud.locci.proxy.core.forward.Reason;
+import cloud.locci.proxy.core.forward.UpstreamClients;
 import cloud.locci.proxy.core.health.HealthChanged;
 import cloud.locci.proxy.core.health.HealthReport;
 import cloud.locci.proxy.core.middleware.Middleware;
@@ -28,12 +30,10 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.PoolOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,7 +55,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(ProxyVerticle.class);
 
   private HttpServer server;
-  private HttpClient client;
+  private UpstreamClients clients;
   private Forwarder forwarder;
   private UpstreamRegistry registry;
   private VersionedConfig config;
@@ -111,9 +111,9 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
           if (config == null || current.version() > config.version()) {
             install(current);
           }
-          client = createClient(config.config());
+          clients = new UpstreamClients(vertx, maxConnectionsPerServer(config.config()));
           ExchangeListener outer = listener;
-          forwarder = new Forwarder(client, exchange -> {
+          forwarder = new Forwarder(clients, exchange -> {
             counters.inFlight().decrementAndGet();
             outer.onComplete(exchange);
           });
@@ -125,7 +125,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   public Future<?> stop() {
     int grace = config == null ? 0 : config.config().server().shutdownGraceSecs();
     Future<Void> serverDown = server == null ? Future.succeededFuture() : server.shutdown(Duration.ofSeconds(grace));
-    return serverDown.eventually(() -> client == null ? Future.succeededFuture() : client.close());
+    return serverDown.eventually(() -> clients == null ? Future.succeededFuture() : clients.close());
   }
 
   /** The address this instance listens on (the real port when 0 was asked for). */
@@ -172,22 +172,10 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     snapshot = compile(c, Upstreams.build(c, health, registry));
   }
 
-  private HttpClient createClient(ProxyConfig c) {
-    int perServer = c.upstreams().values().stream()
-        .mapToInt(u -> u.maxConnectionsPerServer()).max().orElse(1000);
-    HttpClientOptions options = new HttpClientOptions()
-        .setTcpNoDelay(true)
-        .setKeepAlive(true)
-        // Upstreams close idle keep-alive connections on their own schedule (Node.js after 5 s); a
-        // short idle life here makes it rare that a request is sent on a connection being closed.
-        .setKeepAliveTimeout(4)
-        .setDecompressionSupported(false)
-        .setMaxInitialLineLength(64 * 1024)
-        .setMaxHeaderSize(64 * 1024);
-    PoolOptions pool = new PoolOptions()
-        .setHttp1MaxSize(perServer)
-        .setMaxWaitQueueSize(-1);
-    return vertx.httpClientBuilder().with(options).with(pool).build();
+  /** The largest per-server pool any upstream asks for (pools are per client, not per group). */
+  private static int maxConnectionsPerServer(ProxyConfig c) {
+    return c.upstreams().values().stream().mapToInt(u -> u.maxConnectionsPerServer()).max()
+        .orElse(UpstreamConfig.DEFAULT_MAX_CONNECTIONS_PER_SERVER);
   }
 
   private Future<HttpServer> listen(ServerConfig s) {
@@ -202,6 +190,11 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
         .setHttp2ClearTextEnabled(false)
         .setCompressionSupported(false)
         .setDecompressionSupported(false);
+    s.tls().ifPresent(tls -> options
+        .setSsl(true)
+        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certPath()).setKeyPath(tls.keyPath()))
+        // ALPN offers HTTP/2 and HTTP/1.1 to TLS clients; upstreams are always spoken to in HTTP/1.1.
+        .setUseAlpn(true));
     ServerAddress bind = s.bindAddress();
     server = vertx.createHttpServer(options)
         .connectionHandler(connection -> {

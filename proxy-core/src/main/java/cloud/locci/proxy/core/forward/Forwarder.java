@@ -1,12 +1,12 @@
 package cloud.locci.proxy.core.forward;
 
+import cloud.locci.proxy.core.config.UpstreamConfig;
 import cloud.locci.proxy.core.upstream.Backend;
 import cloud.locci.proxy.core.upstream.SelectionContext;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
@@ -41,11 +41,11 @@ public final class Forwarder {
 
   private static final Logger log = LoggerFactory.getLogger(Forwarder.class);
 
-  private final HttpClient client;
+  private final UpstreamClients clients;
   private final ExchangeListener listener;
 
-  public Forwarder(HttpClient client, ExchangeListener listener) {
-    this.client = client;
+  public Forwarder(UpstreamClients clients, ExchangeListener listener) {
+    this.clients = clients;
     this.listener = listener;
   }
 
@@ -120,13 +120,18 @@ public final class Forwarder {
       backend = selected.get();
       exchange.backend(backend);
       backend.stats().begin();
+      UpstreamConfig upstream = target.group().config();
       RequestOptions options = new RequestOptions()
           .setServer(backend.socketAddress())
           .setMethod(request.method())
           .setURI(target.uri())
-          .setConnectTimeout(TimeUnit.SECONDS.toMillis(target.group().config().connectTimeoutSecs()))
+          .setConnectTimeout(TimeUnit.SECONDS.toMillis(upstream.connectTimeoutSecs()))
           .setIdleTimeout(target.timeoutMs());
-      client.request(options).onComplete(this::connected);
+      if (upstream.tls()) {
+        // The host given here is the TLS peer name: sent as SNI and checked against the certificate.
+        options.setSsl(true).setHost(upstream.sni().orElse(backend.address().host())).setPort(backend.address().port());
+      }
+      clients.clientFor(upstream).request(options).onComplete(this::connected);
     }
 
     private void connected(AsyncResult<HttpClientRequest> ar) {
@@ -277,8 +282,12 @@ public final class Forwarder {
     private void failed(Throwable cause) {
       releaseBackend();
       Reason reason = classify(cause);
-      log.debug("{} {} to {} failed ({}): {}", request.method(), request.uri(), backend, reason.word(),
-          cause.toString());
+      if (reason == Reason.UPSTREAM_TLS) {
+        TlsFailureLog.report(target.group().name(), backend, cause);
+      } else {
+        log.debug("{} {} to {} failed ({}): {}", request.method(), request.uri(), backend, reason.word(),
+            cause.toString());
+      }
       if (request.response().closed()) {
         finish(exchange);
         return;

@@ -1,0 +1,185 @@
+package cloud.locci.proxy.lb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import cloud.locci.proxy.core.testing.EchoUpstream;
+import cloud.locci.proxy.core.testing.HttpResult;
+import cloud.locci.proxy.core.testing.ProxyDeployment;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SelfSignedCertificate;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.LoggerFactory;
+
+/** TLS on both sides; every certificate is generated here, at test time. */
+@ExtendWith(VertxExtension.class)
+class TlsTest {
+
+  private Vertx vertx;
+  private HttpClient client;
+
+  @BeforeEach
+  void setUp(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (client != null) {
+      client.close().await();
+    }
+  }
+
+  private int deploy(String yaml) {
+    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerVerticle::new, 1).await().port();
+  }
+
+  /** An HTTPS upstream whose answer names the SNI it was asked for. */
+  private HttpServer tlsUpstream(SelfSignedCertificate cert) {
+    return vertx.createHttpServer(new HttpServerOptions().setSsl(true).setSni(true)
+            .setKeyCertOptions(cert.keyCertOptions()))
+        .requestHandler(req -> req.body().onSuccess(body -> req.response()
+            .putHeader("content-type", "application/json")
+            .end(new JsonObject()
+                .put("sni", req.connection().indicatedServerName())
+                .put("host", req.getHeader("Host"))
+                .put("bodyLength", body.length())
+                .encode())))
+        .listen(0, "127.0.0.1").await();
+  }
+
+  @Test
+  void terminatesTlsForHttp11AndHttp2ClientsAndTellsTheUpstream() {
+    SelfSignedCertificate cert = SelfSignedCertificate.create("localhost");
+    EchoUpstream echo = EchoUpstream.start(vertx, "plain").await();
+    int port = deploy("""
+        mode: load_balancer
+        server:
+          bind_address: "127.0.0.1:0"
+          tls:
+            cert_path: "%s"
+            key_path: "%s"
+        upstreams:
+          app: { servers: ["%s"] }
+        load_balancer: { upstream: app }
+        control_api: { enabled: false }
+        """.formatted(cert.certificatePath(), cert.privateKeyPath(), echo.address()));
+
+    client = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false));
+    HttpResult h1 = HttpResult.get(client, port, "/one");
+    assertThat(h1.status()).isEqualTo(200);
+    assertThat(h1.json().getJsonObject("headers").getJsonArray("x-forwarded-proto").getString(0)).isEqualTo("https");
+
+    HttpClient h2client = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setTrustAll(true)
+        .setVerifyHost(false).setUseAlpn(true).setProtocolVersion(HttpVersion.HTTP_2));
+    RequestOptions post = new RequestOptions().setMethod(HttpMethod.POST).setPort(port).setHost("127.0.0.1")
+        .setURI("/two?x=1");
+    HttpResult h2 = h2client.request(post)
+        .compose(req -> req.send(Buffer.buffer(new byte[50_000])).compose(resp -> {
+          assertThat(resp.version()).isEqualTo(HttpVersion.HTTP_2);
+          return HttpResult.of(resp);
+        }))
+        .await();
+    assertThat(h2.status()).isEqualTo(200);
+    JsonObject echoed = h2.json();
+    assertThat(echoed.getString("uri")).isEqualTo("/two?x=1");
+    assertThat(echoed.getLong("bodyLength")).isEqualTo(50_000);
+    assertThat(h2.headers().names()).doesNotContain("transfer-encoding", "connection");
+    h2client.close().await();
+  }
+
+  @Test
+  void tlsUpstreamGetsTheConfiguredSniAndIsVerifiedAgainstTheGivenCa() {
+    SelfSignedCertificate cert = SelfSignedCertificate.create("backend.internal");
+    HttpServer upstream = tlsUpstream(cert);
+    int port = deploy("""
+        mode: load_balancer
+        server: { bind_address: "127.0.0.1:0" }
+        upstreams:
+          secure:
+            servers: ["127.0.0.1:%d"]
+            tls: true
+            sni: backend.internal
+            ca_path: "%s"
+        load_balancer: { upstream: secure }
+        control_api: { enabled: false }
+        """.formatted(upstream.actualPort(), cert.certificatePath()));
+    client = vertx.createHttpClient();
+    HttpResult r = HttpResult.send(client, new RequestOptions().setMethod(HttpMethod.POST).setPort(port)
+        .setHost("127.0.0.1").setURI("/").putHeader("Host", "public.example.com"), Buffer.buffer("abc"));
+    assertThat(r.status()).as(r.toString()).isEqualTo(200);
+    assertThat(r.json().getString("sni")).isEqualTo("backend.internal");
+    assertThat(r.json().getString("host")).isEqualTo("public.example.com");
+    assertThat(r.json().getInteger("bodyLength")).isEqualTo(3);
+  }
+
+  @Test
+  void unknownCaIsRefusedWith502AndOneClearLogLine() {
+    SelfSignedCertificate cert = SelfSignedCertificate.create("backend.internal");
+    HttpServer upstream = tlsUpstream(cert);
+    Logger tlsLog = (Logger) LoggerFactory.getLogger("cloud.locci.proxy.core.forward.TlsFailureLog");
+    ListAppender<ILoggingEvent> captured = new ListAppender<>();
+    captured.start();
+    tlsLog.addAppender(captured);
+    try {
+      int port = deploy("""
+          mode: load_balancer
+          server: { bind_address: "127.0.0.1:0" }
+          upstreams:
+            secure:
+              servers: ["127.0.0.1:%d"]
+              tls: true
+              sni: backend.internal
+          load_balancer: { upstream: secure }
+          control_api: { enabled: false }
+          """.formatted(upstream.actualPort()));
+      client = vertx.createHttpClient();
+      HttpResult r = HttpResult.get(client, port, "/");
+      assertThat(r.status()).isEqualTo(502);
+      assertThat(r.header("X-Locci-Reason")).isEqualTo("upstream_tls");
+      assertThat(r.json().getString("reason")).isEqualTo("upstream_tls");
+      assertThat(HttpResult.get(client, port, "/").status()).isEqualTo(502);
+      assertThat(captured.list).filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+          .singleElement()
+          .satisfies(e -> assertThat(e.getFormattedMessage())
+              .contains("TLS handshake with 127.0.0.1:" + upstream.actualPort(), "upstream secure", "502 upstream_tls",
+                  "tls_verify"));
+    } finally {
+      tlsLog.detachAppender(captured);
+    }
+  }
+
+  @Test
+  void tlsVerifyFalseAcceptsAnyCertificate() {
+    SelfSignedCertificate cert = SelfSignedCertificate.create("someone.else");
+    HttpServer upstream = tlsUpstream(cert);
+    int port = deploy("""
+        mode: load_balancer
+        server: { bind_address: "127.0.0.1:0" }
+        upstreams:
+          lax:
+            servers: ["127.0.0.1:%d"]
+            tls: true
+            tls_verify: false
+        load_balancer: { upstream: lax }
+        control_api: { enabled: false }
+        """.formatted(upstream.actualPort()));
+    client = vertx.createHttpClient();
+    assertThat(HttpResult.get(client, port, "/").status()).isEqualTo(200);
+  }
+}
