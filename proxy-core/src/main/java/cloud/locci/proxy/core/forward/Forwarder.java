@@ -189,6 +189,7 @@ public final class Forwarder {
         return;
       }
       HttpClientResponse upstream = ar.result();
+      target.group().reportSuccess(backend);
       exchange.upstreamNanos(System.nanoTime() - sentNanos);
       HttpServerResponse response = request.response();
       if (response.closed()) {
@@ -234,6 +235,10 @@ public final class Forwarder {
       Reason reason = classify(cause);
       log.debug("{} {} to {} failed ({}): {}", request.method(), request.uri(), backend, reason.word(),
           cause.toString());
+      if (!request.response().closed()) {
+        // The client leaving (which resets the upstream request) is not the server's fault.
+        target.group().reportFailure(backend, reason.word());
+      }
       if (request.response().closed()) {
         finish(exchange);
         return;

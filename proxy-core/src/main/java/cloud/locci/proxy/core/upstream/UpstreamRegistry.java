@@ -8,8 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Selection state that must be process-wide (SPEC §10): round-robin cursors per upstream group and
- * counters per server address. One per Vert.x instance, shared by every proxy verticle instance, so
+ * Selection state that must be process-wide (SPEC §10): round-robin cursors per upstream group,
+ * counters per server address and passive-ejection state per (upstream group, server address). One per Vert.x instance, shared by every proxy verticle instance, so
  * three servers see 1-2-3-1-2-3 whatever the number of event loops. Survives reloads.
  */
 public final class UpstreamRegistry implements Shareable {
@@ -19,6 +19,10 @@ public final class UpstreamRegistry implements Shareable {
 
   private final ConcurrentHashMap<String, AtomicLong> cursors = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<ServerAddress, BackendStats> stats = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<PassiveKey, PassiveState> passive = new ConcurrentHashMap<>();
+
+  /** Passive state belongs to a server within a group: nginx counts max_fails per upstream block. */
+  private record PassiveKey(String upstream, ServerAddress address) {}
 
   UpstreamRegistry() {}
 
@@ -38,5 +42,13 @@ public final class UpstreamRegistry implements Shareable {
   /** The shared counters of one server address. */
   public BackendStats stats(ServerAddress address) {
     return stats.computeIfAbsent(address, k -> new BackendStats());
+  }
+
+  /**
+   * The passive-ejection state of {@code address} in group {@code upstream}, created on first use and
+   * kept across reloads while the group keeps that name.
+   */
+  public PassiveState passive(String upstream, ServerAddress address) {
+    return passive.computeIfAbsent(new PassiveKey(upstream, address), k -> new PassiveState());
   }
 }
