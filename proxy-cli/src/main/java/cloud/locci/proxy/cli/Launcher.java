@@ -7,6 +7,7 @@ import cloud.locci.proxy.core.TrafficCounters;
 import cloud.locci.proxy.core.config.ConfigOverrides;
 import cloud.locci.proxy.core.config.Mode;
 import cloud.locci.proxy.core.config.ProxyConfig;
+import cloud.locci.proxy.core.health.HealthCheckVerticle;
 import cloud.locci.proxy.lb.LoadBalancerVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -22,8 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts the process's verticles in order (config, proxies, control API) on one Vert.x instance and
- * stops them gracefully. The configuration must already be valid: nothing listens before that.
+ * Starts the process's verticles in order (config, health checks, proxies, control API) on one Vert.x
+ * instance and stops them gracefully. The configuration must already be valid: nothing listens before that.
  */
 final class Launcher {
 
@@ -73,6 +74,8 @@ final class Launcher {
     Supplier<ProxyVerticle<?>> proxy = proxyFor(config.mode());
     Holder<ProxyVerticle<?>> first = new Holder<>();
     return vertx.deployVerticle(new ConfigVerticle(config, file, overrides))
+        // Before the proxies, so that each proxy instance starts from the checker's view.
+        .compose(id -> vertx.deployVerticle(new HealthCheckVerticle()))
         .compose(id -> vertx.deployVerticle(() -> {
           ProxyVerticle<?> v = proxy.get();
           first.setIfEmpty(v);

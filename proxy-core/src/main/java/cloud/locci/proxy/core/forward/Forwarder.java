@@ -200,6 +200,7 @@ public final class Forwarder {
         return;
       }
       HttpClientResponse upstream = ar.result();
+      target.group().reportSuccess(backend);
       exchange.upstreamNanos(System.nanoTime() - sentNanos);
       HttpServerResponse response = request.response();
       if (response.closed()) {
@@ -287,6 +288,10 @@ public final class Forwarder {
       } else {
         log.debug("{} {} to {} failed ({}): {}", request.method(), request.uri(), backend, reason.word(),
             cause.toString());
+      }
+      if (!request.response().closed()) {
+        // The client leaving (which resets the upstream request) is not the server's fault.
+        target.group().reportFailure(backend, reason.word());
       }
       if (request.response().closed()) {
         finish(exchange);

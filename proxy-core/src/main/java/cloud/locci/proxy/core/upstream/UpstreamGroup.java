@@ -1,26 +1,44 @@
 package cloud.locci.proxy.core.upstream;
 
+import cloud.locci.proxy.core.config.ServerAddress;
 import cloud.locci.proxy.core.config.UpstreamConfig;
+import cloud.locci.proxy.core.config.UpstreamConfig.PassiveConfig;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One upstream group of one snapshot: its configuration, its servers, the ones currently healthy and
  * the strategy that picks among them. Immutable; rebuilt when the config or the health view changes.
+ * Passive ejection ({@code passive}) is the one live part: its state is process-wide and read at each
+ * selection, so an ejection takes effect at once on every instance without a new snapshot.
  */
 public final class UpstreamGroup {
+
+  private static final Logger log = LoggerFactory.getLogger(UpstreamGroup.class);
 
   private final UpstreamConfig config;
   private final List<Backend> backends;
   private final List<Backend> healthy;
   private final Selector selector;
+  /** Per server address; empty when the group has no {@code passive} section. */
+  private final Map<ServerAddress, PassiveState> passive;
 
   UpstreamGroup(UpstreamConfig config, List<Backend> backends, List<Backend> healthy, Selector selector) {
+    this(config, backends, healthy, selector, Map.of());
+  }
+
+  UpstreamGroup(UpstreamConfig config, List<Backend> backends, List<Backend> healthy, Selector selector,
+      Map<ServerAddress, PassiveState> passive) {
     this.config = config;
     this.backends = List.copyOf(backends);
     this.healthy = List.copyOf(healthy);
     this.selector = selector;
+    this.passive = passive.isEmpty() ? Map.of() : new HashMap<>(passive);
   }
 
   public String name() {
@@ -42,14 +60,15 @@ public final class UpstreamGroup {
   }
 
   /**
-   * Picks a server for one request; empty when no server is in rotation (the caller answers 503).
+   * Picks a server for one request; empty when no server is in rotation (the caller answers 503):
+   * every server is down by active checks or passively ejected.
    *
    * @param avoid servers that already failed this request: skipped when another server is available
    */
   public Optional<Backend> select(SelectionContext ctx, List<Backend> avoid) {
-    List<Backend> candidates = healthy;
+    List<Backend> candidates = passive.isEmpty() ? healthy : notEjected(healthy);
     if (!avoid.isEmpty()) {
-      List<Backend> rest = new ArrayList<>(healthy);
+      List<Backend> rest = new ArrayList<>(candidates);
       rest.removeAll(avoid);
       if (!rest.isEmpty()) {
         candidates = rest;
@@ -59,5 +78,55 @@ public final class UpstreamGroup {
       return Optional.empty();
     }
     return Optional.of(selector.pick(candidates, ctx));
+  }
+
+  /** {@code list} without the passively ejected servers; the same list when none is ejected. */
+  private List<Backend> notEjected(List<Backend> list) {
+    long now = System.nanoTime();
+    List<Backend> kept = null;
+    for (int i = 0; i < list.size(); i++) {
+      Backend b = list.get(i);
+      PassiveState state = passive.get(b.address());
+      boolean out = state != null && state.ejectedAt(now);
+      if (out && kept == null) {
+        kept = new ArrayList<>(list.subList(0, i));
+      } else if (!out && kept != null) {
+        kept.add(b);
+      }
+    }
+    return kept == null ? list : kept;
+  }
+
+  /**
+   * Records that a request to {@code backend} failed before its response head (refused, reset, timed
+   * out, TLS failure). Counts toward passive ejection; does nothing when the group has no
+   * {@code passive} section. Runs on any event loop; logs one warning when this failure ejects it.
+   *
+   * @param reason the failure's reason word, for the log line
+   */
+  public void reportFailure(Backend backend, String reason) {
+    PassiveState state = passive.get(backend.address());
+    if (state == null) {
+      return;
+    }
+    PassiveConfig p = config.passive().orElseThrow();
+    switch (state.failure(p, System.nanoTime())) {
+      case EJECTED -> log.warn("upstream {} server {} ejected for {} s: {} failed request(s) within {} s (last: {})",
+          name(), backend.address(), p.failTimeoutSecs(), p.maxFails(), p.failTimeoutSecs(), reason);
+      case EJECTED_AGAIN -> log.warn("upstream {} server {} ejected again for {} s: failed right after its "
+          + "ejection ended ({})", name(), backend.address(), p.failTimeoutSecs(), reason);
+      case COUNTED -> { }
+    }
+  }
+
+  /**
+   * Records that {@code backend} answered a request (its response head arrived, whatever the status: an
+   * upstream 5xx is not a failure, as in nginx). Ends the probation of a server back from ejection.
+   */
+  public void reportSuccess(Backend backend) {
+    PassiveState state = passive.get(backend.address());
+    if (state != null && state.success(System.nanoTime())) {
+      log.info("upstream {} server {} answered again after its passive ejection", name(), backend.address());
+    }
   }
 }

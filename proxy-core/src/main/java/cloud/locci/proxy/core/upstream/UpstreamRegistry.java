@@ -9,9 +9,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Selection state that must be process-wide (SPEC §10): round-robin cursors per upstream group,
- * counters per server address, and the structures strategies prepare per list of servers (weighted
- * sequences, hash rings). One per Vert.x instance, shared by every proxy verticle instance, so three
- * servers see 1-2-3-1-2-3 whatever the number of event loops. Survives reloads.
+ * Selection state that must be process-wide (SPEC §10): round-robin cursors per upstream group,
+ * counters per server address, passive-ejection state per (upstream group, server address), and the
+ * structures strategies prepare per list of servers (weighted sequences, hash rings). One per Vert.x
+ * instance, shared by every proxy verticle instance, so three servers see 1-2-3-1-2-3 whatever the
+ * number of event loops. Survives reloads.
  */
 public final class UpstreamRegistry implements Shareable {
 
@@ -21,6 +23,10 @@ public final class UpstreamRegistry implements Shareable {
   private final ConcurrentHashMap<String, AtomicLong> cursors = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<ServerAddress, BackendStats> stats = new ConcurrentHashMap<>();
   private final PreparedCache prepared = new PreparedCache(PreparedCache.DEFAULT_BUDGET_BYTES);
+  private final ConcurrentHashMap<PassiveKey, PassiveState> passive = new ConcurrentHashMap<>();
+
+  /** Passive state belongs to a server within a group: nginx counts max_fails per upstream block. */
+  private record PassiveKey(String upstream, ServerAddress address) {}
 
   UpstreamRegistry() {}
 
@@ -53,5 +59,13 @@ public final class UpstreamRegistry implements Shareable {
   /** Weighted sequences and hash rings, per list of servers, shared by every instance. */
   PreparedCache prepared() {
     return prepared;
+  }
+
+  /**
+   * The passive-ejection state of {@code address} in group {@code upstream}, created on first use and
+   * kept across reloads while the group keeps that name.
+   */
+  public PassiveState passive(String upstream, ServerAddress address) {
+    return passive.computeIfAbsent(new PassiveKey(upstream, address), k -> new PassiveState());
   }
 }

@@ -1,10 +1,12 @@
 package cloud.locci.proxy.core.upstream;
 
 import cloud.locci.proxy.core.config.ProxyConfig;
+import cloud.locci.proxy.core.config.ServerAddress;
 import cloud.locci.proxy.core.config.UpstreamConfig;
 import cloud.locci.proxy.core.config.UpstreamConfig.ServerEntry;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,14 +27,18 @@ public final class Upstreams {
     for (UpstreamConfig u : config.upstreams().values()) {
       List<Backend> all = new ArrayList<>();
       List<Backend> up = new ArrayList<>();
+      Map<ServerAddress, PassiveState> passive = new HashMap<>();
       for (ServerEntry s : u.servers()) {
         Backend b = new Backend(s.address(), s.weight(), registry.stats(s.address()));
         all.add(b);
         if (health.isHealthy(u.name(), s.address())) {
           up.add(b);
         }
+        if (u.passive().isPresent()) {
+          passive.put(s.address(), registry.passive(u.name(), s.address()));
+        }
       }
-      groups.put(u.name(), new UpstreamGroup(u, all, up, selector(u, registry)));
+      groups.put(u.name(), new UpstreamGroup(u, all, up, selector(u, registry), passive));
     }
     return new Upstreams(groups);
   }

@@ -6,6 +6,7 @@ import cloud.locci.proxy.core.config.ConfigException;
 import cloud.locci.proxy.core.config.ConfigLoader;
 import cloud.locci.proxy.core.config.ConfigOverrides;
 import cloud.locci.proxy.core.config.ProxyConfig;
+import cloud.locci.proxy.core.health.HealthCheckVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -15,8 +16,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
 /**
- * Deploys a config verticle and {@code instances} proxy verticles in one Vert.x, as the launcher does,
- * for tests. The proxy listens on the config's bind address (use port 0 in tests).
+ * Deploys a config verticle, the health-check verticle and {@code instances} proxy verticles in one
+ * Vert.x, as the launcher does, for tests. The proxy listens on the config's bind address (use port 0
+ * in tests).
  */
 public final class ProxyDeployment {
 
@@ -44,6 +46,7 @@ public final class ProxyDeployment {
     ConfigVerticle cv = new ConfigVerticle(config, Optional.empty(), ConfigOverrides.none());
     List<ProxyVerticle<?>> created = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(cv)
+        .compose(id -> vertx.deployVerticle(new HealthCheckVerticle()))
         .compose(id -> vertx.deployVerticle(() -> {
           ProxyVerticle<?> v = proxy.get();
           created.add(v);
