@@ -2,6 +2,7 @@ package cloud.locci.proxy.gateway;
 
 import cloud.locci.proxy.core.config.RouteConfig;
 import cloud.locci.proxy.core.config.RouteOrder;
+import cloud.locci.proxy.core.middleware.Middlewares;
 import cloud.locci.proxy.core.upstream.UpstreamGroup;
 import cloud.locci.proxy.core.upstream.Upstreams;
 import java.util.ArrayList;
@@ -25,8 +26,11 @@ final class RoutingTable {
     this.routes = List.copyOf(routes);
   }
 
-  /** Compiles {@code configs} (YAML order) against the groups of {@code upstreams}. */
-  static RoutingTable build(List<RouteConfig> configs, Upstreams upstreams) {
+  /**
+   * Compiles {@code configs} (YAML order) against the groups of {@code upstreams}, each route with its
+   * chain of {@code middlewares}.
+   */
+  static RoutingTable build(List<RouteConfig> configs, Upstreams upstreams, Middlewares middlewares) {
     List<RouteConfig> sorted = RouteOrder.sort(configs);
     List<CompiledRoute> out = new ArrayList<>();
     for (RouteConfig r : sorted) {
@@ -36,7 +40,7 @@ final class RoutingTable {
       r.methods().forEach(m -> methods.add(m.toUpperCase(Locale.ROOT)));
       out.add(new CompiledRoute(r, out.size(), configs.indexOf(r), new PathPattern(r.pathPattern()),
           r.host().map(HostMatcher::of).orElse(HostMatcher.ANY), Set.copyOf(methods), group,
-          TimeUnit.SECONDS.toMillis(r.timeoutSecs()), List.of()));
+          TimeUnit.SECONDS.toMillis(r.timeoutSecs()), middlewares.chain(r.middlewares())));
     }
     return new RoutingTable(out);
   }
