@@ -19,6 +19,7 @@ import cloud.locci.proxy.core.forward.UpstreamClients;
 import cloud.locci.proxy.core.health.HealthChanged;
 import cloud.locci.proxy.core.health.HealthReport;
 import cloud.locci.proxy.core.middleware.Middleware;
+import cloud.locci.proxy.core.middleware.Middlewares;
 import cloud.locci.proxy.core.middleware.Verdict;
 import cloud.locci.proxy.core.upstream.HealthView;
 import cloud.locci.proxy.core.upstream.UpstreamRegistry;
@@ -59,6 +60,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   private Forwarder forwarder;
   private UpstreamRegistry registry;
   private VersionedConfig config;
+  private Middlewares middlewares = Middlewares.NONE;
   private HealthView health = HealthView.ALL_HEALTHY;
   private T snapshot;
   private ExchangeListener listener = ExchangeListener.NONE;
@@ -67,8 +69,11 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   /**
    * Compiles one config version with the current health into the immutable structure requests read.
    * Runs on this instance's event loop at start and after every change; must not block.
+   *
+   * @param middlewares the middleware instances of this config version (built once per version, kept
+   *     across health changes); chains are taken from it by name
    */
-  protected abstract T compile(ProxyConfig config, Upstreams upstreams);
+  protected abstract T compile(ProxyConfig config, Upstreams upstreams, Middlewares middlewares);
 
   /**
    * Decides what to do with one request, reading only {@code snapshot}. The request is paused; nothing
@@ -108,9 +113,10 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
         .compose(v -> vertx.eventBus().<VersionedConfig>request(Addresses.CONFIG_GET, null))
         .compose(reply -> {
           VersionedConfig current = reply.body();
-          if (config == null || current.version() > config.version()) {
-            install(current);
-          }
+          boolean newer = config == null || current.version() > config.version();
+          return newer ? install(current) : Future.<Void>succeededFuture();
+        })
+        .compose(v -> {
           clients = new UpstreamClients(vertx, maxConnectionsPerServer(config.config()));
           ExchangeListener outer = listener;
           forwarder = new Forwarder(clients, exchange -> {
@@ -138,7 +144,8 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     if (config != null && next.version() <= config.version()) {
       return;
     }
-    install(next);
+    install(next).onFailure(err -> log.error("config version {} not installed, this instance stays on version {}: {}",
+        next.version(), config == null ? "none" : config.version(), err.getMessage()));
   }
 
   /** Asks the health checker for the state of every server; all healthy when none is deployed. */
@@ -162,14 +169,24 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     }
   }
 
-  private void install(VersionedConfig next) {
-    config = next;
-    rebuild();
+  /**
+   * Builds the middlewares of {@code next} (at once, or after reading key files asynchronously), then
+   * makes it the current version unless a newer one got there first.
+   */
+  private Future<Void> install(VersionedConfig next) {
+    return Middlewares.build(vertx, next.config()).map(built -> {
+      if (config == null || next.version() > config.version()) {
+        config = next;
+        middlewares = built;
+        rebuild();
+      }
+      return null;
+    });
   }
 
   private void rebuild() {
     ProxyConfig c = config.config();
-    snapshot = compile(c, Upstreams.build(c, health, registry));
+    snapshot = compile(c, Upstreams.build(c, health, registry), middlewares);
   }
 
   /** The largest per-server pool any upstream asks for (pools are per client, not per group). */

@@ -7,6 +7,7 @@ import cloud.locci.proxy.core.upstream.HealthView;
 import cloud.locci.proxy.core.upstream.UpstreamGroup;
 import cloud.locci.proxy.core.upstream.UpstreamRegistry;
 import cloud.locci.proxy.core.upstream.Upstreams;
+import java.util.List;
 
 /**
  * Explains a request against a configuration outside a running proxy ({@code locci-proxy explain}):
@@ -25,7 +26,7 @@ public final class Explainer {
         UpstreamGroup group = upstreams.group(name).orElseThrow();
         yield Explanation.loadBalancer(group, query.path(), config.loadBalancer().orElseThrow().middlewares());
       }
-      case API_GATEWAY -> RoutingTable.build(config.routes(), upstreams).explain(query);
+      case API_GATEWAY -> RoutingTable.build(config.routes(), upstreams, names -> List.of()).explain(query);
     };
   }
 }

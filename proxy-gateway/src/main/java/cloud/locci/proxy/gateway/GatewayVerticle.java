@@ -8,9 +8,11 @@ import cloud.locci.proxy.core.forward.Decision;
 import cloud.locci.proxy.core.forward.Exchange;
 import cloud.locci.proxy.core.forward.Reason;
 import cloud.locci.proxy.core.forward.Target;
+import cloud.locci.proxy.core.middleware.Middlewares;
 import cloud.locci.proxy.core.upstream.Upstreams;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.HostAndPort;
 import java.util.Locale;
@@ -23,8 +25,8 @@ import java.util.Locale;
 public final class GatewayVerticle extends ProxyVerticle<RoutingTable> {
 
   @Override
-  protected RoutingTable compile(ProxyConfig config, Upstreams upstreams) {
-    return RoutingTable.build(config.routes(), upstreams);
+  protected RoutingTable compile(ProxyConfig config, Upstreams upstreams, Middlewares middlewares) {
+    return RoutingTable.build(config.routes(), upstreams, middlewares);
   }
 
   @Override
@@ -35,7 +37,7 @@ public final class GatewayVerticle extends ProxyVerticle<RoutingTable> {
   @Override
   protected Decision decide(RoutingTable table, Exchange exchange) {
     HttpServerRequest request = exchange.request();
-    RouteMatch match = table.match(request.method().name(), host(request), request.path(), request.query());
+    RouteMatch match = table.match(routedMethod(request), host(request), request.path(), request.query());
     if (match instanceof RouteMatch.Found found) {
       CompiledRoute route = found.route();
       return new Decision.Forward(new Target(route.name(), route.group(), found.uri(), route.timeoutMs(),
@@ -48,6 +50,22 @@ public final class GatewayVerticle extends ProxyVerticle<RoutingTable> {
           MultiMap.caseInsensitiveMultiMap().add(HttpHeaders.ALLOW, allow));
     }
     return new Decision.Reject("", Reason.ROUTE_NOT_FOUND, "no route for " + request.path(), null);
+  }
+
+  /**
+   * The method a request is routed by: its own, except for a CORS preflight ({@code OPTIONS} with
+   * {@code Origin} and {@code Access-Control-Request-Method}), which goes to the route that would serve
+   * the request it announces, so that route's {@code cors} middleware answers it even when the route
+   * does not list OPTIONS.
+   */
+  private static String routedMethod(HttpServerRequest request) {
+    if (request.method() == HttpMethod.OPTIONS && request.headers().contains(HttpHeaders.ORIGIN)) {
+      String announced = request.getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD);
+      if (announced != null && !announced.isBlank()) {
+        return announced.trim();
+      }
+    }
+    return request.method().name();
   }
 
   private static String host(HttpServerRequest request) {

@@ -4,6 +4,8 @@ import cloud.locci.proxy.core.config.RouteConfig;
 import cloud.locci.proxy.core.config.RouteOrder;
 import cloud.locci.proxy.core.explain.ExplainQuery;
 import cloud.locci.proxy.core.explain.Explanation;
+import cloud.locci.proxy.core.middleware.Middleware;
+import cloud.locci.proxy.core.middleware.Middlewares;
 import cloud.locci.proxy.core.upstream.UpstreamGroup;
 import cloud.locci.proxy.core.upstream.Upstreams;
 import java.util.ArrayList;
@@ -14,6 +16,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The gateway's routes of one config version, in match order: longest {@code path_pattern} first, ties
@@ -29,8 +32,20 @@ final class RoutingTable {
     this.routes = List.copyOf(routes);
   }
 
-  /** Compiles {@code configs} (YAML order) against the groups of {@code upstreams}. */
-  static RoutingTable build(List<RouteConfig> configs, Upstreams upstreams) {
+  /**
+   * Compiles {@code configs} (YAML order) against the groups of {@code upstreams}, each route with its
+   * chain of {@code middlewares}.
+   */
+  static RoutingTable build(List<RouteConfig> configs, Upstreams upstreams, Middlewares middlewares) {
+    return build(configs, upstreams, middlewares::chain);
+  }
+
+  /**
+   * Like {@link #build(List, Upstreams, Middlewares)}, with each route's chain given by {@code chains}
+   * ({@code explain} outside a running proxy needs only the names, which the route configs carry).
+   */
+  static RoutingTable build(List<RouteConfig> configs, Upstreams upstreams,
+      Function<List<String>, List<Middleware>> chains) {
     List<RouteConfig> sorted = RouteOrder.sort(configs);
     List<CompiledRoute> out = new ArrayList<>();
     for (RouteConfig r : sorted) {
@@ -40,7 +55,7 @@ final class RoutingTable {
       r.methods().forEach(m -> methods.add(m.toUpperCase(Locale.ROOT)));
       out.add(new CompiledRoute(r, out.size(), configs.indexOf(r), new PathPattern(r.pathPattern()),
           r.host().map(HostMatcher::of).orElse(HostMatcher.ANY), Collections.unmodifiableSet(methods), group,
-          TimeUnit.SECONDS.toMillis(r.timeoutSecs()), List.of()));
+          TimeUnit.SECONDS.toMillis(r.timeoutSecs()), chains.apply(r.middlewares())));
     }
     return new RoutingTable(out);
   }

@@ -8,6 +8,7 @@ import cloud.locci.proxy.core.explain.Explanation;
 import cloud.locci.proxy.core.forward.Decision;
 import cloud.locci.proxy.core.forward.Exchange;
 import cloud.locci.proxy.core.middleware.Middleware;
+import cloud.locci.proxy.core.middleware.Middlewares;
 import cloud.locci.proxy.core.upstream.UpstreamGroup;
 import cloud.locci.proxy.core.forward.Target;
 import cloud.locci.proxy.core.upstream.Upstreams;
@@ -30,13 +31,14 @@ public final class LoadBalancerVerticle extends ProxyVerticle<LoadBalancerVertic
   record Plan(UpstreamGroup group, long timeoutMs, List<Middleware> middlewares) {}
 
   @Override
-  protected Plan compile(ProxyConfig config, Upstreams upstreams) {
-    String name = config.loadBalancer()
-        .orElseThrow(() -> new IllegalStateException("load_balancer section missing from a validated config"))
-        .upstream();
+  protected Plan compile(ProxyConfig config, Upstreams upstreams, Middlewares middlewares) {
+    ProxyConfig.LoadBalancerConfig lb = config.loadBalancer()
+        .orElseThrow(() -> new IllegalStateException("load_balancer section missing from a validated config"));
+    String name = lb.upstream();
     UpstreamGroup group = upstreams.group(name)
         .orElseThrow(() -> new IllegalStateException("upstream " + name + " missing from a validated config"));
-    return new Plan(group, TimeUnit.SECONDS.toMillis(RouteConfig.DEFAULT_TIMEOUT_SECS), List.of());
+    return new Plan(group, TimeUnit.SECONDS.toMillis(RouteConfig.DEFAULT_TIMEOUT_SECS),
+        middlewares.chain(lb.middlewares()));
   }
 
   @Override

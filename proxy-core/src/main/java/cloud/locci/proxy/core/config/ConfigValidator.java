@@ -1,10 +1,12 @@
 package cloud.locci.proxy.core.config;
 
 import cloud.locci.proxy.core.config.MiddlewareConfig.Authentication;
+import cloud.locci.proxy.core.config.MiddlewareConfig.Cors;
 import cloud.locci.proxy.core.config.ProxyConfig.LoadBalancerConfig;
 import cloud.locci.proxy.core.config.UpstreamConfig.ServerEntry;
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,6 +25,10 @@ public final class ConfigValidator {
 
   private static final java.util.regex.Pattern HOST =
       java.util.regex.Pattern.compile("(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\\.?");
+
+  // scheme://host[:port]: what a browser sends in Origin (no path, no trailing slash).
+  private static final java.util.regex.Pattern ORIGIN =
+      java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://[^/?#\\s]+");
 
   private final Locations at;
   private final List<ConfigError> errors = new ArrayList<>();
@@ -112,13 +118,22 @@ public final class ConfigValidator {
     all.values().forEach(m -> {
       String path = (c.middlewares().containsKey(m.name()) ? "middlewares." : "api_gateway.middlewares.") + m.name();
       if (m instanceof Authentication a) {
-        a.publicKeyPath().ifPresent(p -> file(path + ".public_key_path", p));
+        a.publicKeyPath().ifPresent(p -> publicKey(path + ".public_key_path", p));
         if (a.jwtSecret().isPresent() && a.publicKeyPath().isPresent()) {
           error(path, "set either jwt_secret (HS256) or public_key_path (RS256/ES256), not both");
         }
         for (int i = 0; i < a.excludedPaths().size(); i++) {
           if (!a.excludedPaths().get(i).startsWith("/")) {
             error(path + ".excluded_paths[" + i + "]", "must start with \"/\"");
+          }
+        }
+      }
+      if (m instanceof Cors cors) {
+        for (int i = 0; i < cors.allowedOrigins().size(); i++) {
+          String o = cors.allowedOrigins().get(i);
+          if (!o.equals("*") && !o.equals("null") && !ORIGIN.matcher(o).matches()) {
+            error(path + ".allowed_origins[" + i + "]", "\"" + o + "\" is not an origin: write \"*\" or"
+                + " scheme://host[:port] with no path and no trailing slash, e.g. \"https://app.example.com\"");
           }
         }
       }
@@ -163,13 +178,30 @@ public final class ConfigValidator {
     }
   }
 
-  private void file(String path, String file) {
+  /** Reports a missing or unreadable file; true when it can be read. */
+  private boolean file(String path, String file) {
     Path p = Path.of(file);
     if (!Files.isRegularFile(p)) {
       error(path, "file \"" + file + "\" does not exist (relative paths start at the working directory "
           + Path.of("").toAbsolutePath() + ")");
+      return false;
     } else if (!Files.isReadable(p)) {
       error(path, "file \"" + file + "\" is not readable");
+      return false;
+    }
+    return true;
+  }
+
+  private void publicKey(String path, String file) {
+    if (!file(path, file)) {
+      return;
+    }
+    try {
+      JwtPublicKey.read(Path.of(file));
+    } catch (IOException e) {
+      error(path, "cannot read \"" + file + "\": " + e.getMessage());
+    } catch (IllegalArgumentException e) {
+      error(path, "\"" + file + "\" is not a usable JWT public key: " + e.getMessage());
     }
   }
 

@@ -32,6 +32,7 @@ public final class HeaderRules {
   };
   private static final AsciiString UPGRADE = AsciiString.cached("upgrade");
   private static final AsciiString CONNECTION = AsciiString.cached("connection");
+  private static final AsciiString VARY = AsciiString.cached("vary");
   // Host is set from the request's authority; Expect is answered by the proxy itself (100-continue).
   private static final AsciiString HOST = AsciiString.cached("host");
   private static final AsciiString EXPECT = AsciiString.cached("expect");
@@ -100,12 +101,56 @@ public final class HeaderRules {
 
   /**
    * Puts every header of {@code source} into {@code target}, replacing values of the same name and
-   * keeping the others ({@link MultiMap#setAll} would clear {@code target} first).
+   * keeping the others ({@link MultiMap#setAll} would clear {@code target} first). {@code Vary} is
+   * merged instead: a cache must know every header the answer depends on, the upstream's
+   * ({@code Accept-Encoding}) as well as the proxy's ({@code Origin}).
    */
   public static void overlay(MultiMap target, MultiMap source) {
     for (String name : source.names()) {
-      target.set(name, source.getAll(name));
+      if (VARY.contentEqualsIgnoreCase(name)) {
+        for (String value : source.getAll(name)) {
+          addVary(target, value);
+        }
+      } else {
+        target.set(name, source.getAll(name));
+      }
     }
+  }
+
+  /**
+   * Adds the comma-separated header names of {@code names} to {@code headers}' {@code Vary}, skipping
+   * those already listed (case-insensitively); {@code Vary: *} stays as it is.
+   */
+  public static void addVary(MultiMap headers, String names) {
+    List<String> current = headers.getAll(HttpHeaders.VARY);
+    StringBuilder merged = new StringBuilder(String.join(", ", current));
+    boolean changed = false;
+    for (String n : names.split(",")) {
+      String name = n.trim();
+      if (name.isEmpty() || listed(current, name) || listed(current, "*")) {
+        continue;
+      }
+      if (merged.length() > 0) {
+        merged.append(", ");
+      }
+      merged.append(name);
+      current = List.of(merged.toString());
+      changed = true;
+    }
+    if (changed) {
+      headers.set(HttpHeaders.VARY, merged.toString());
+    }
+  }
+
+  private static boolean listed(List<String> values, String name) {
+    for (String v : values) {
+      for (String t : v.split(",")) {
+        if (t.trim().equalsIgnoreCase(name)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private static boolean isHopByHop(String name, List<String> listed) {

@@ -14,7 +14,9 @@ import cloud.locci.proxy.core.config.MiddlewareConfig.Cors;
 import cloud.locci.proxy.core.config.MiddlewareConfig.RateLimiting;
 import cloud.locci.proxy.core.config.ProxyConfig.LoadBalancerConfig;
 import cloud.locci.proxy.core.config.UpstreamConfig.ServerEntry;
-import java.io.IOException;
+import cloud.locci.proxy.core.testing.TestTokens;
+import java.security.KeyPairGenerator;
+import java.security.spec.ECGenParameterSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -284,9 +286,17 @@ class ServersAndMiddlewaresTest {
         "missing required key (or public_key_path)");
   }
 
+  /** A real EC P-256 public key (the validator parses it). */
+  private static Path publicKey(Path dir) throws Exception {
+    KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
+    gen.initialize(new ECGenParameterSpec("secp256r1"));
+    return Files.writeString(dir.resolve("jwt.pub"),
+        TestTokens.pem("PUBLIC KEY", gen.generateKeyPair().getPublic().getEncoded()));
+  }
+
   @Test
-  void authenticationWithBothSecretAndKey(@TempDir Path dir) throws IOException {
-    Path pub = Files.writeString(dir.resolve("jwt.pub"), "-----BEGIN PUBLIC KEY-----\n");
+  void authenticationWithBothSecretAndKey(@TempDir Path dir) throws Exception {
+    Path pub = publicKey(dir);
     String yaml = gateway("""
         api_gateway:
           routes: {}
@@ -302,7 +312,7 @@ class ServersAndMiddlewaresTest {
 
   @Test
   void authenticationWithAnExistingPublicKey(@TempDir Path dir) throws Exception {
-    Path pub = Files.writeString(dir.resolve("jwt.pub"), "-----BEGIN PUBLIC KEY-----\n");
+    Path pub = publicKey(dir);
     ProxyConfig c = parse(gateway("""
         api_gateway:
           routes: {}
@@ -313,6 +323,38 @@ class ServersAndMiddlewaresTest {
 
     assertThat(c.allMiddlewares().get("authentication"))
         .isEqualTo(new Authentication("authentication", Optional.empty(), Optional.of(pub.toString()), List.of()));
+  }
+
+  @Test
+  void aPublicKeyFileThatIsNotAUsableKeyIsAConfigError(@TempDir Path dir) throws Exception {
+    Path pub = Files.writeString(dir.resolve("jwt.pub"), "-----BEGIN PUBLIC KEY-----\n");
+    String yaml = gateway("""
+        api_gateway:
+          routes: {}
+          middlewares:
+            authentication:
+              public_key_path: "PUB"
+        """).replace("PUB", pub.toString());
+
+    assertOnlyError(failure(yaml), lineOf(yaml, "public_key_path"),
+        "api_gateway.middlewares.authentication.public_key_path",
+        "is not a usable JWT public key: not a PEM file: no \"-----END PUBLIC KEY-----\" line");
+  }
+
+  @Test
+  void corsOriginsMustBeOrigins() {
+    String yaml = gateway("""
+        api_gateway:
+          routes: {}
+          middlewares:
+            cors:
+              allowed_origins: ["https://ok.example.com", "https://slash.example.com/", "example.com", "null"]
+        """);
+
+    ConfigException e = failure(yaml);
+    assertThat(e.errors()).extracting(ConfigError::path).containsExactly(
+        "api_gateway.middlewares.cors.allowed_origins[1]", "api_gateway.middlewares.cors.allowed_origins[2]");
+    assertThat(e.errors().get(0).message()).contains("is not an origin");
   }
 
   @Test
