@@ -11,6 +11,7 @@ import cloud.locci.proxy.core.explain.ExplainQuery;
 import cloud.locci.proxy.core.explain.Explanation;
 import cloud.locci.proxy.core.forward.ConnectionGuard;
 import cloud.locci.proxy.core.forward.Decision;
+import cloud.locci.proxy.core.forward.DotSegments;
 import cloud.locci.proxy.core.forward.Exchange;
 import cloud.locci.proxy.core.forward.ExchangeListener;
 import cloud.locci.proxy.core.forward.Forwarder;
@@ -229,6 +230,11 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     request.pause();
     counters.inFlight().incrementAndGet();
     Exchange exchange = new Exchange(request, System.nanoTime());
+    if (DotSegments.in(request.path())) {
+      forwarder.reject(exchange, Reason.BAD_REQUEST,
+          "path contains \".\" or \"..\" segments; send the resolved path", null);
+      return;
+    }
     Decision decision = decide(snapshot, exchange);
     if (decision instanceof Decision.Forward forward) {
       exchange.route(forward.target().route());

@@ -195,6 +195,20 @@ class GatewayRoutingTest {
   }
 
   @Test
+  void pathsWithDotSegmentsAreRefusedSoTheyCannotSlipPastARoute() {
+    int port = deploy("""
+        public:
+          path_pattern: "^/public"
+          upstream: web_service
+        """);
+    HttpResult r = get(port, "/public/../admin");
+    assertThat(r.status()).isEqualTo(400);
+    assertThat(r.header("X-Locci-Reason")).isEqualTo("bad_request");
+    assertThat(get(port, "/public/%2e%2e/admin").status()).isEqualTo(400);
+    assertThat(get(port, "/public/file.v1.txt").status()).isEqualTo(200);
+  }
+
+  @Test
   @Timeout(20)
   void aHostilePatternAndPathCannotPinTheProxy() {
     int port = deploy("""
