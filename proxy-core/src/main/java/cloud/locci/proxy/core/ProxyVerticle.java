@@ -1,6 +1,7 @@
 package cloud.locci.proxy.core;
 
 import cloud.locci.proxy.core.bus.Addresses;
+import cloud.locci.proxy.core.bus.CurrentConfig;
 import cloud.locci.proxy.core.bus.LocalCodec;
 import cloud.locci.proxy.core.bus.VersionedConfig;
 import cloud.locci.proxy.core.config.ProxyConfig;
@@ -60,6 +61,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   private T snapshot;
   private ExchangeListener listener = ExchangeListener.NONE;
   private TrafficCounters counters;
+  private CurrentConfig newest;
 
   /**
    * Compiles one config version with the current health into the immutable structure requests read.
@@ -74,9 +76,12 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
    */
   protected abstract Decision decide(T snapshot, Exchange exchange);
 
-  /** Sets who hears of finished exchanges (access log, metrics); call before deployment. */
+  /**
+   * Adds a listener of finished exchanges (access log, metrics), heard after those added before; call
+   * before deployment.
+   */
   public void exchangeListener(ExchangeListener l) {
-    this.listener = l;
+    this.listener = listener.andThen(l);
   }
 
   @Override
@@ -86,6 +91,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     LocalCodec.register(vertx, HealthReport.class);
     registry = UpstreamRegistry.of(vertx);
     counters = TrafficCounters.of(vertx);
+    newest = CurrentConfig.of(vertx);
     MessageConsumer<VersionedConfig> changes =
         vertx.eventBus().consumer(Addresses.CONFIG_CHANGED, this::onConfigChanged);
     MessageConsumer<HealthChanged> flips =
@@ -104,7 +110,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
             counters.inFlight().decrementAndGet();
             outer.onComplete(exchange);
           });
-          return listen(config.config().server());
+          return listen(config.config().server()).onSuccess(s -> server = s);
         });
   }
 
@@ -150,8 +156,31 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   }
 
   private void install(VersionedConfig next) {
+    ServerAddress before = config == null ? null : config.config().server().bindAddress();
     config = next;
     rebuild();
+    if (server != null && before != null && !before.equals(next.config().server().bindAddress())) {
+      rebind(next.config().server());
+    }
+  }
+
+  /**
+   * {@code server.bind_address} changed: opens the new listener first and only then shuts the old one
+   * down (its in-flight requests get {@code shutdown_grace_secs}), so no connection attempt finds
+   * neither. If the new address cannot be opened the old listener stays.
+   */
+  private void rebind(ServerConfig s) {
+    HttpServer old = server;
+    listen(s).onComplete(ar -> {
+      if (ar.succeeded()) {
+        server = ar.result();
+        log.debug("now listening on {}:{}; closing the listener on port {}", s.bindAddress().host(),
+            server.actualPort(), old.actualPort());
+        old.shutdown(Duration.ofSeconds(s.shutdownGraceSecs()));
+      } else {
+        log.error("{}; still listening on port {}", ar.cause().getMessage(), old.actualPort());
+      }
+    });
   }
 
   private void rebuild() {
@@ -187,20 +216,25 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
         .setCompressionSupported(false)
         .setDecompressionSupported(false);
     ServerAddress bind = s.bindAddress();
-    server = vertx.createHttpServer(options)
+    HttpServer created = vertx.createHttpServer(options)
         .connectionHandler(connection -> {
           counters.connections().incrementAndGet();
           connection.closeHandler(v -> counters.connections().decrementAndGet());
         })
         .requestHandler(this::handle)
         .invalidRequestHandler(this::invalid);
-    return server.listen(bind.port(), bind.host())
+    return created.listen(bind.port(), bind.host())
         .recover(err -> Future.failedFuture(new ListenException(bind, err)));
   }
 
   private void handle(HttpServerRequest request) {
     request.pause();
     counters.inFlight().incrementAndGet();
+    // A version the event has not brought yet (the control API may have answered already): take it now.
+    VersionedConfig latest = newest.get();
+    if (latest != null && latest.version() > config.version()) {
+      install(latest);
+    }
     Exchange exchange = new Exchange(request, System.nanoTime());
     Decision decision = decide(snapshot, exchange);
     if (decision instanceof Decision.Forward forward) {

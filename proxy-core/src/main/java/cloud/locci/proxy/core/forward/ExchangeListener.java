@@ -10,4 +10,22 @@ public interface ExchangeListener {
   ExchangeListener NONE = e -> { };
 
   void onComplete(Exchange exchange);
+
+  /** This listener, then {@code next}; a failure of one does not keep the other from hearing. */
+  default ExchangeListener andThen(ExchangeListener next) {
+    if (this == NONE) {
+      return next;
+    }
+    if (next == NONE) {
+      return this;
+    }
+    ExchangeListener first = this;
+    return exchange -> {
+      try {
+        first.onComplete(exchange);
+      } finally {
+        next.onComplete(exchange);
+      }
+    };
+  }
 }
