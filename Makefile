@@ -9,8 +9,10 @@ PROXY    := http://localhost:8484
 CONTROL  := http://127.0.0.1:8485
 CONFIG   ?= config.yaml
 JAVA     ?= java
+# The control API key for `make status` (the demo configs set none); LOCCI_API_KEY is the CLI's variable.
+API_KEY  ?= $(LOCCI_API_KEY)
 
-.PHONY: help build test run demo-lb demo-gateway curl-lb curl-gateway stop
+.PHONY: help build test run demo-lb demo-gateway curl-lb curl-gateway status stop
 
 help:
 	@echo "make demo-lb       build, start 3 demo upstreams + the proxy in load_balancer mode, show round robin"
@@ -20,6 +22,7 @@ help:
 	@echo "make run           run the proxy in the foreground with CONFIG (default: config.yaml)"
 	@echo "make curl-lb       6 requests to /instance through the running LB demo"
 	@echo "make curl-gateway  one request per route through the running gateway demo"
+	@echo "make status        ask the running proxy's control API for status, upstreams and routes (API_KEY=...)"
 	@echo "make stop          stop every process a demo started (by PID)"
 
 build:
@@ -86,6 +89,14 @@ curl-gateway:
 	@for path in /users /products/2 /pages /nothing-here; do \
 	  echo "GET $$path -> $$(curl -s -D - -o /dev/null $(PROXY)$$path | tr -d '\r' | grep -iE '^(HTTP/|x-upstream-id:|x-locci-reason:)' | tr '\n' ' ')"; \
 	  echo "   $$(curl -s $(PROXY)$$path | cut -c1-110)"; \
+	done
+
+status:
+	@for path in status upstreams routes; do \
+	  echo "GET $(CONTROL)/api/v1/$$path"; \
+	  curl -sS --fail-with-body $(if $(API_KEY),-H "Authorization: Bearer $(API_KEY)") $(CONTROL)/api/v1/$$path \
+	    || { echo; echo "the control API at $(CONTROL) failed (is a demo running? make demo-gateway; is API_KEY right?)"; exit 1; }; \
+	  echo; \
 	done
 
 stop:

@@ -1,9 +1,15 @@
 package cloud.locci.proxy.cli;
 
+import cloud.locci.proxy.control.ControlApiVerticle;
+import cloud.locci.proxy.control.MetricsVerticle;
+import cloud.locci.proxy.control.ProxyMetrics;
 import cloud.locci.proxy.core.ConfigVerticle;
 import cloud.locci.proxy.core.ProxyVerticle;
 import cloud.locci.proxy.core.ProxyVerticle.ListenException;
 import cloud.locci.proxy.core.TrafficCounters;
+import cloud.locci.proxy.core.bus.Addresses;
+import cloud.locci.proxy.core.bus.ReloadOutcome;
+import cloud.locci.proxy.core.bus.VersionedConfig;
 import cloud.locci.proxy.core.config.ConfigOverrides;
 import cloud.locci.proxy.core.config.Mode;
 import cloud.locci.proxy.core.config.ProxyConfig;
@@ -13,6 +19,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -23,8 +30,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts the process's verticles in order (config, health checks, proxies, control API) on one Vert.x
- * instance and stops them gracefully. The configuration must already be valid: nothing listens before that.
+ * Starts the process's verticles in order (config, metrics, health checks, proxies, control API last)
+ * on one Vert.x instance with the Prometheus metrics registry, and stops them gracefully. The
+ * configuration must already be valid: nothing listens before that.
  */
 final class Launcher {
 
@@ -33,14 +41,19 @@ final class Launcher {
   private final Vertx vertx;
   private final ProxyConfig config;
   private final int instances;
+  private final ProxyMetrics metrics;
+  private String logLevel;
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private String proxyDeployment;
   private int port;
+  private ControlApiVerticle control;
 
-  private Launcher(Vertx vertx, ProxyConfig config, int instances) {
+  private Launcher(Vertx vertx, ProxyConfig config, int instances, ProxyMetrics metrics) {
     this.vertx = vertx;
     this.config = config;
     this.instances = instances;
+    this.metrics = metrics;
+    this.logLevel = config.logging().level();
   }
 
   /**
@@ -50,12 +63,14 @@ final class Launcher {
    */
   static Launcher start(ProxyConfig config, Optional<Path> file, ConfigOverrides overrides) {
     int instances = config.server().workers().orElse(Runtime.getRuntime().availableProcessors());
+    ProxyMetrics metrics = ProxyMetrics.create();
     VertxOptions options = new VertxOptions()
         .setPreferNativeTransport(true)
         .setEventLoopPoolSize(instances)
-        .setWorkerPoolSize(4);
-    Vertx vertx = Vertx.builder().with(options).build();
-    Launcher launcher = new Launcher(vertx, config, instances);
+        .setWorkerPoolSize(4)
+        .setMetricsOptions(metrics.vertxMetricsOptions());
+    Vertx vertx = Vertx.builder().with(options).withMetrics(metrics.vertxMetricsFactory()).build();
+    Launcher launcher = new Launcher(vertx, config, instances, metrics);
     try {
       launcher.deploy(file, overrides).await(60, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -74,10 +89,14 @@ final class Launcher {
     Supplier<ProxyVerticle<?>> proxy = proxyFor(config.mode());
     Holder<ProxyVerticle<?>> first = new Holder<>();
     return vertx.deployVerticle(new ConfigVerticle(config, file, overrides))
+        .compose(id -> vertx.deployVerticle(new MetricsVerticle(metrics)))
+        .compose(id -> vertx.eventBus().<VersionedConfig>consumer(Addresses.CONFIG_CHANGED,
+            m -> logLevel(m.body().config().logging().level())).completion())
         // Before the proxies, so that each proxy instance starts from the checker's view.
         .compose(id -> vertx.deployVerticle(new HealthCheckVerticle()))
         .compose(id -> vertx.deployVerticle(() -> {
           ProxyVerticle<?> v = proxy.get();
+          v.exchangeListener(metrics);
           first.setIfEmpty(v);
           return v;
         }, new DeploymentOptions().setInstances(instances)))
@@ -86,7 +105,32 @@ final class Launcher {
           port = first.value.actualPort();
           log.info("locci-proxy listening on {}:{} ({}, {} instance{})", config.server().bindAddress().host(), port,
               config.mode().yamlName(), instances, instances == 1 ? "" : "s");
+        })
+        .compose(id -> {
+          if (!config.controlApi().enabled()) {
+            return Future.succeededFuture();
+          }
+          control = new ControlApiVerticle(instances, metrics::scrape);
+          return vertx.deployVerticle(control);
         });
+  }
+
+  /** A reload changed {@code logging.level}: applies it at once (flags and environment still win). */
+  private synchronized void logLevel(String level) {
+    if (!level.equals(logLevel)) {
+      logLevel = level;
+      LogSetup.apply(level);
+      log.info("log level is now {}", level);
+    }
+  }
+
+  /**
+   * Re-reads the config file through the config verticle (SIGHUP). Returns at once; the config verticle
+   * logs the outcome and its diff.
+   */
+  void reload() {
+    vertx.eventBus().<ReloadOutcome>request(Addresses.CONFIG_RELOAD, null, new DeliveryOptions().setSendTimeout(60_000))
+        .onFailure(err -> log.warn("reload failed: {}", err.getMessage()));
   }
 
   private static Supplier<ProxyVerticle<?>> proxyFor(Mode mode) {
@@ -108,6 +152,15 @@ final class Launcher {
   /** The port the proxy listens on (the real one when the config said 0). */
   int port() {
     return port;
+  }
+
+  /** The port the control API listens on; -1 when it is disabled. */
+  int controlPort() {
+    return control == null ? -1 : control.actualPort();
+  }
+
+  Vertx vertx() {
+    return vertx;
   }
 
   /**

@@ -19,7 +19,9 @@ import picocli.CommandLine.Spec;
     description = {
         "HTTP load balancer and API gateway configured by one YAML file.",
         "Without a command, starts the proxy (same as 'start')."},
-    subcommands = {StartCommand.class, ValidateCommand.class, ExplainCommand.class},
+    subcommands = {StartCommand.class, ValidateCommand.class, ExplainCommand.class, StatusCommand.class,
+        ReloadCommand.class, AddRouteCommand.class, RemoveRouteCommand.class, AddUpstreamCommand.class,
+        RemoveUpstreamCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:success (also after a graceful stop on SIGTERM/SIGINT)",

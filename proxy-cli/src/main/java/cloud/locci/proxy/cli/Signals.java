@@ -6,9 +6,10 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * The process's stop signals. SIGTERM and SIGINT stop gracefully and exit 0 (the JVM's own handling
- * would exit 143). Installed before anything starts, so a signal that arrives during start-up is not
- * lost: the stop then runs as soon as the launcher exists.
+ * The process's signals. SIGTERM and SIGINT stop gracefully and exit 0 (the JVM's own handling would
+ * exit 143). Installed before anything starts, so a stop signal that arrives during start-up is not
+ * lost: the stop then runs as soon as the launcher exists. SIGHUP reloads the config file once the
+ * proxy runs; one that arrives before is logged and ignored (the file is being read anyway).
  */
 final class Signals {
 
@@ -16,10 +17,11 @@ final class Signals {
   private static final Runnable REQUESTED = () -> { };
 
   private final AtomicReference<Runnable> stop = new AtomicReference<>();
+  private final AtomicReference<Runnable> reload = new AtomicReference<>();
 
   private Signals() {}
 
-  /** Installs the handlers of SIGTERM and SIGINT. */
+  /** Installs the handlers of SIGTERM, SIGINT and SIGHUP. */
   static Signals install() {
     Signals s = new Signals();
     for (String name : new String[] {"TERM", "INT"}) {
@@ -34,7 +36,25 @@ final class Signals {
         break;
       }
     }
+    try {
+      Signal.handle(new Signal("HUP"), sig -> {
+        Runnable action = s.reload.get();
+        if (action == null) {
+          log.info("SIGHUP received during start-up: ignored");
+        } else {
+          log.info("SIGHUP received: reloading the config file");
+          action.run();
+        }
+      });
+    } catch (IllegalArgumentException unsupported) {
+      // No SIGHUP on this platform: reload through POST /api/v1/reload.
+    }
     return s;
+  }
+
+  /** What SIGHUP does from now on. */
+  void onReload(Runnable action) {
+    reload.set(action);
   }
 
   private void requestStop() {

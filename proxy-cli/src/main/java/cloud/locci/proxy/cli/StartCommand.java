@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
         "Start the proxy (the default command).",
         "The configuration is validated first; on any error nothing starts and every error is printed (exit 2).",
         "SIGTERM or SIGINT stop it gracefully: no new connections, in-flight requests get",
-        "server.shutdown_grace_secs to finish, then exit 0.",
+        "server.shutdown_grace_secs to finish, then exit 0. SIGHUP re-reads the file (as 'reload' does):",
+        "an invalid file is logged and changes nothing; changes made through the control API are lost.",
         "Values come from, highest first: these flags, the environment (LOCCI_LOG, RUST_LOG, a .env file",
         "in the working directory), the config file, built-in defaults."})
 final class StartCommand implements Callable<Integer> {
@@ -56,6 +57,7 @@ final class StartCommand implements Callable<Integer> {
     LogSetup.apply(config.logging().level());
     Launcher launcher = Launcher.start(config, Optional.of(options.config), overrides);
     signals.onStop(launcher::stop);
+    signals.onReload(launcher::reload);
     launcher.awaitStopped();
     return ExitCodes.OK;
   }

@@ -112,6 +112,14 @@ final class JarProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** Sends signal {@code name} (e.g. {@code HUP}) with the system's kill command. */
+  void signal(String name) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new AssertionError("kill -" + name + " " + process.pid() + " failed");
+    }
+  }
+
   /** Waits for the exit code; fails after {@code max}. */
   int awaitExit(Duration max) throws InterruptedException {
     if (!process.waitFor(max.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -1,8 +1,12 @@
 package cloud.locci.proxy.core;
 
 import cloud.locci.proxy.core.bus.Addresses;
+import cloud.locci.proxy.core.bus.ConfigChange;
+import cloud.locci.proxy.core.bus.CurrentConfig;
 import cloud.locci.proxy.core.bus.LocalCodec;
+import cloud.locci.proxy.core.bus.ReloadOutcome;
 import cloud.locci.proxy.core.bus.VersionedConfig;
+import cloud.locci.proxy.core.config.ConfigDiff;
 import cloud.locci.proxy.core.config.ConfigError;
 import cloud.locci.proxy.core.config.ConfigException;
 import cloud.locci.proxy.core.config.ConfigLoader;
@@ -10,29 +14,43 @@ import cloud.locci.proxy.core.config.ConfigOverrides;
 import cloud.locci.proxy.core.config.ConfigValidator;
 import cloud.locci.proxy.core.config.Locations;
 import cloud.locci.proxy.core.config.ProxyConfig;
+import cloud.locci.proxy.core.config.ServerConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Owns the one current configuration and its version number (one instance per process). Answers
- * {@link Addresses#CONFIG_GET} with the current {@link VersionedConfig} and publishes every new version
- * on {@link Addresses#CONFIG_CHANGED}. A candidate configuration is validated exactly as a file is; an
- * invalid one is refused whole and the running one stays.
+ * {@link Addresses#CONFIG_GET} with the current {@link VersionedConfig}, applies control-API changes
+ * ({@link Addresses#CONFIG_UPDATE}) and reloads of the file ({@link Addresses#CONFIG_RELOAD}), and
+ * publishes every new version on {@link Addresses#CONFIG_CHANGED}.
+ *
+ * <p>Every candidate is a whole configuration validated exactly as a file is; an invalid one is refused
+ * whole and the running one stays. A reload is a transaction: read and validate the file, compute the
+ * diff, swap, publish, answer with the diff. The mode cannot change on reload (the proxy verticles are
+ * of one mode): such a file is refused with an error saying to restart. Changes made through the
+ * control API live in memory only and are replaced by the file's content on the next reload; the log
+ * says so when it happens.
  */
 public final class ConfigVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(ConfigVerticle.class);
+  private static final String API_SOURCE = "control API";
 
   private final Optional<Path> file;
   private final ConfigOverrides overrides;
   private VersionedConfig current;
+  private CurrentConfig shared;
+  private int apiChangesSinceFile;
 
   /**
    * @param initial the configuration the launcher already loaded and validated (version 1)
@@ -48,15 +66,16 @@ public final class ConfigVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     LocalCodec.register(vertx, VersionedConfig.class);
+    LocalCodec.register(vertx, ReloadOutcome.class);
+    shared = CurrentConfig.of(vertx);
+    shared.set(current);
+    for (Class<?> type : ConfigChange.class.getPermittedSubclasses()) {
+      LocalCodec.register(vertx, type);
+    }
     return Future.all(
         vertx.eventBus().consumer(Addresses.CONFIG_GET, msg -> msg.reply(current)).completion(),
-        vertx.eventBus().<Object>consumer(Addresses.CONFIG_RELOAD, msg -> reload().onComplete(ar -> {
-          if (ar.succeeded()) {
-            msg.reply(ar.result());
-          } else {
-            msg.fail(400, ar.cause().getMessage());
-          }
-        })).completion());
+        vertx.eventBus().consumer(Addresses.CONFIG_RELOAD, msg -> reload().onSuccess(msg::reply)).completion(),
+        vertx.eventBus().<ConfigChange>consumer(Addresses.CONFIG_UPDATE, this::onUpdate).completion());
   }
 
   /** The configuration being served now. Call on this verticle's context. */
@@ -74,20 +93,129 @@ public final class ConfigVerticle extends VerticleBase {
       if (!errors.isEmpty()) {
         return Future.failedFuture(new ConfigException(errors));
       }
-      return Future.succeededFuture(swap(candidate));
+      return Future.succeededFuture(swap(candidate, source));
     });
   }
 
-  /** Re-reads the file off the event loop; the running configuration stays when it is invalid. */
-  public Future<VersionedConfig> reload() {
-    if (file.isEmpty()) {
-      return Future.failedFuture(new IllegalStateException("this process was not started from a config file"));
+  /**
+   * Re-reads the file off the event loop and, when it is valid, makes it current. Never fails: the
+   * outcome says what happened (errors, or the diff), and is also published on
+   * {@link Addresses#CONFIG_RELOADED}. An invalid file is logged with every error and changes nothing.
+   */
+  public Future<ReloadOutcome> reload() {
+    return onOwnContext(() -> {
+      if (file.isEmpty()) {
+        return Future.succeededFuture(refuse("(none)", List.of(new ConfigError(API_SOURCE, 0, "",
+            "this process was not started from a config file: nothing to reload"))));
+      }
+      Path path = file.get();
+      return vertx.executeBlocking(() -> ConfigLoader.load(path, overrides))
+          .transform(ar -> Future.succeededFuture(ar.succeeded()
+              ? accept(path, ar.result())
+              : refuse(path.toString(), errorsOf(ar.cause()))));
+    }).onSuccess(outcome -> vertx.eventBus().publish(Addresses.CONFIG_RELOADED, outcome));
+  }
+
+  private void onUpdate(Message<ConfigChange> msg) {
+    ConfigChange change = msg.body();
+    ProxyConfig candidate;
+    try {
+      candidate = ConfigMutations.apply(current.config(), change);
+    } catch (ConfigMutations.Refused refused) {
+      msg.fail(refused.status(), refused.getMessage());
+      return;
     }
-    Path path = file.get();
-    return onOwnContext(() -> vertx.executeBlocking(() -> ConfigLoader.load(path, overrides))
-        .onFailure(err -> log.warn("reload of {} refused, running config version {} stays:\n{}", path,
-            current.version(), err.getMessage()))
-        .map(this::swap));
+    List<ConfigError> errors = ConfigValidator.validate(candidate, Locations.none(API_SOURCE));
+    if (!errors.isEmpty()) {
+      log.info("control API change refused ({}), config version {} stays: {}", ConfigMutations.describe(change),
+          current.version(), errors.stream().map(ConfigError::toString).collect(Collectors.joining("; ")));
+      msg.fail(400, errors.stream().map(ConfigError::toString).collect(Collectors.joining("\n")));
+      return;
+    }
+    apiChangesSinceFile++;
+    msg.reply(swap(candidate, "control API: " + ConfigMutations.describe(change)));
+  }
+
+  private ReloadOutcome accept(Path path, ProxyConfig next) {
+    ProxyConfig running = current.config();
+    if (next.mode() != running.mode()) {
+      return refuse(path.toString(), List.of(new ConfigError(path.toString(), 0, "mode", "the mode cannot change on"
+          + " reload (running " + running.mode().yamlName() + ", the file says " + next.mode().yamlName()
+          + "); restart the process to change it")));
+    }
+    if (next.equals(running)) {
+      log.info("reload of {}: no changes, config version {} stays", path, current.version());
+      return new ReloadOutcome(current.version(), ConfigDiff.NONE, List.of(), List.of());
+    }
+    ConfigDiff diff = ConfigDiff.between(running, next);
+    List<String> restart = restartRequired(running, next);
+    int lost = apiChangesSinceFile;
+    apiChangesSinceFile = 0;
+    VersionedConfig swapped = swap(next, "reload of " + path + ": " + diff);
+    if (lost > 0) {
+      log.warn("reload of {} replaced {} change(s) made through the control API since the file was last read:"
+          + " changes made through the API and not in the file are lost on reload", path, lost);
+    }
+    if (!running.server().bindAddress().equals(next.server().bindAddress())) {
+      log.info("server.bind_address {} -> {}: the new listener opens before the old one closes",
+          running.server().bindAddress(), next.server().bindAddress());
+    }
+    if (!restart.isEmpty()) {
+      log.warn("reload of {}: {} changed in the file but take effect only after a restart", path,
+          String.join(", ", restart));
+    }
+    return new ReloadOutcome(swapped.version(), diff, List.of(), restart);
+  }
+
+  private ReloadOutcome refuse(String path, List<ConfigError> errors) {
+    log.warn("reload of {} refused, running config version {} stays; {} error(s):\n  {}", path, current.version(),
+        errors.size(), errors.stream().map(ConfigError::toString).collect(Collectors.joining("\n  ")));
+    return new ReloadOutcome(current.version(), ConfigDiff.NONE, errors, List.of());
+  }
+
+  private static List<ConfigError> errorsOf(Throwable cause) {
+    if (cause instanceof ConfigException e) {
+      return e.errors();
+    }
+    return List.of(new ConfigError("reload", 0, "", String.valueOf(cause.getMessage())));
+  }
+
+  /**
+   * Keys that a running process cannot apply: the number of instances, the control API's listener, the
+   * log format, and the proxy listener's options unless its address changes too (a new listener then
+   * opens with the new options).
+   */
+  static List<String> restartRequired(ProxyConfig before, ProxyConfig after) {
+    List<String> keys = new ArrayList<>();
+    ServerConfig a = before.server();
+    ServerConfig b = after.server();
+    if (!a.workers().equals(b.workers())) {
+      keys.add("server.workers");
+    }
+    if (a.bindAddress().equals(b.bindAddress())) {
+      if (!a.tls().equals(b.tls())) {
+        keys.add("server.tls");
+      }
+      if (a.maxHeaderSize() != b.maxHeaderSize()) {
+        keys.add("server.max_header_size");
+      }
+      if (a.maxRequestLine() != b.maxRequestLine()) {
+        keys.add("server.max_request_line");
+      }
+      if (a.idleTimeoutSecs() != b.idleTimeoutSecs()) {
+        keys.add("server.idle_timeout_secs");
+      }
+    }
+    if (before.controlApi().enabled() != after.controlApi().enabled()) {
+      keys.add("control_api.enabled");
+    }
+    if (!before.controlApi().bindAddress().equals(after.controlApi().bindAddress())) {
+      keys.add("control_api.bind_address");
+    }
+    if (before.logging().format() != after.logging().format()) {
+      keys.add("logging.format");
+    }
+    return keys;
   }
 
   /** Runs {@code action} on this verticle's context, so {@link #current} has one writer thread. */
@@ -97,10 +225,11 @@ public final class ConfigVerticle extends VerticleBase {
     return promise.future();
   }
 
-  private VersionedConfig swap(ProxyConfig config) {
+  private VersionedConfig swap(ProxyConfig config, String why) {
     current = new VersionedConfig(current.version() + 1, config);
+    shared.set(current);
     vertx.eventBus().publish(Addresses.CONFIG_CHANGED, current);
-    log.info("config version {} is now current", current.version());
+    log.info("config version {} is now current ({})", current.version(), why);
     return current;
   }
 }

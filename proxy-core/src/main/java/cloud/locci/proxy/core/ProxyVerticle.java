@@ -1,6 +1,7 @@
 package cloud.locci.proxy.core;
 
 import cloud.locci.proxy.core.bus.Addresses;
+import cloud.locci.proxy.core.bus.CurrentConfig;
 import cloud.locci.proxy.core.bus.LocalCodec;
 import cloud.locci.proxy.core.bus.VersionedConfig;
 import cloud.locci.proxy.core.config.ProxyConfig;
@@ -66,6 +67,8 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   private T snapshot;
   private ExchangeListener listener = ExchangeListener.NONE;
   private TrafficCounters counters;
+  private CurrentConfig newest;
+  private long installing;
 
   /**
    * Compiles one config version with the current health into the immutable structure requests read.
@@ -89,9 +92,12 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
    */
   protected abstract Explanation explain(T snapshot, ExplainQuery query);
 
-  /** Sets who hears of finished exchanges (access log, metrics); call before deployment. */
+  /**
+   * Adds a listener of finished exchanges (access log, metrics), heard after those added before; call
+   * before deployment.
+   */
   public void exchangeListener(ExchangeListener l) {
-    this.listener = l;
+    this.listener = listener.andThen(l);
   }
 
   @Override
@@ -103,6 +109,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     LocalCodec.register(vertx, Explanation.class);
     registry = UpstreamRegistry.of(vertx);
     counters = TrafficCounters.of(vertx);
+    newest = CurrentConfig.of(vertx);
     MessageConsumer<VersionedConfig> changes =
         vertx.eventBus().consumer(Addresses.CONFIG_CHANGED, this::onConfigChanged);
     MessageConsumer<HealthChanged> flips =
@@ -124,7 +131,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
             counters.inFlight().decrementAndGet();
             outer.onComplete(exchange);
           });
-          return listen(config.config().server());
+          return listen(config.config().server()).onSuccess(s -> server = s);
         });
   }
 
@@ -172,16 +179,45 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
 
   /**
    * Builds the middlewares of {@code next} (at once, or after reading key files asynchronously), then
-   * makes it the current version unless a newer one got there first.
+   * makes it the current version unless a newer one got there first. A version already being built
+   * is not built twice.
    */
   private Future<Void> install(VersionedConfig next) {
+    long have = Math.max(installing, config == null ? 0 : config.version());
+    if (next.version() <= have) {
+      return Future.succeededFuture();
+    }
+    installing = next.version();
     return Middlewares.build(vertx, next.config()).map(built -> {
       if (config == null || next.version() > config.version()) {
+        ServerAddress before = config == null ? null : config.config().server().bindAddress();
         config = next;
         middlewares = built;
         rebuild();
+        if (server != null && before != null && !before.equals(next.config().server().bindAddress())) {
+          rebind(next.config().server());
+        }
       }
       return null;
+    });
+  }
+
+  /**
+   * {@code server.bind_address} changed: opens the new listener first and only then shuts the old one
+   * down (its in-flight requests get {@code shutdown_grace_secs}), so no connection attempt finds
+   * neither. If the new address cannot be opened the old listener stays.
+   */
+  private void rebind(ServerConfig s) {
+    HttpServer old = server;
+    listen(s).onComplete(ar -> {
+      if (ar.succeeded()) {
+        server = ar.result();
+        log.debug("now listening on {}:{}; closing the listener on port {}", s.bindAddress().host(),
+            server.actualPort(), old.actualPort());
+        old.shutdown(Duration.ofSeconds(s.shutdownGraceSecs()));
+      } else {
+        log.error("{}; still listening on port {}", ar.cause().getMessage(), old.actualPort());
+      }
     });
   }
 
@@ -214,7 +250,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
         // ALPN offers HTTP/2 and HTTP/1.1 to TLS clients; upstreams are always spoken to in HTTP/1.1.
         .setUseAlpn(true));
     ServerAddress bind = s.bindAddress();
-    server = vertx.createHttpServer(options)
+    HttpServer created = vertx.createHttpServer(options)
         .connectionHandler(connection -> {
           counters.connections().incrementAndGet();
           connection.closeHandler(v -> counters.connections().decrementAndGet());
@@ -222,13 +258,19 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
         })
         .requestHandler(this::handle)
         .invalidRequestHandler(this::invalid);
-    return server.listen(bind.port(), bind.host())
+    return created.listen(bind.port(), bind.host())
         .recover(err -> Future.failedFuture(new ListenException(bind, err)));
   }
 
   private void handle(HttpServerRequest request) {
     request.pause();
     counters.inFlight().incrementAndGet();
+    // A version the event has not brought yet (the control API may have answered already): take it now.
+    VersionedConfig latest = newest.get();
+    if (latest != null && latest.version() > config.version()) {
+      install(latest).onFailure(err -> log.error("config version {} not installed: {}", latest.version(),
+          err.getMessage()));
+    }
     Exchange exchange = new Exchange(request, System.nanoTime());
     if (DotSegments.in(request.path())) {
       forwarder.reject(exchange, Reason.BAD_REQUEST,

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import cloud.locci.proxy.core.health.HealthChanged;
 import cloud.locci.proxy.core.testing.CheckedUpstream;
 import cloud.locci.proxy.core.testing.EchoUpstream;
+import cloud.locci.proxy.core.testing.Eventually;
 import cloud.locci.proxy.core.testing.HealthEvents;
 import cloud.locci.proxy.core.testing.HttpResult;
 import cloud.locci.proxy.core.testing.ProxyDeployment;
@@ -13,6 +14,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SelfSignedCertificate;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
@@ -90,6 +92,10 @@ class GatewayUpstreamsTest {
     lonely.healthStatus(500);
     HealthChanged down = events.next(Duration.ofSeconds(10));
     assertThat(down.healthy()).isFalse();
+    // The flip reaches each proxy instance on its own event loop, a moment after this test heard it.
+    Eventually.until(vertx, Duration.ofSeconds(5), "the route to answer 503",
+        () -> HttpResult.fetch(client, new RequestOptions().setHost("127.0.0.1").setPort(port).setURI("/c"), null)
+            .map(r -> r.status() == 503)).await();
     HttpResult unavailable = HttpResult.get(client, port, "/c");
     assertThat(unavailable.status()).isEqualTo(503);
     assertThat(unavailable.header("X-Locci-Reason")).isEqualTo("no_healthy_upstream");

@@ -15,10 +15,19 @@ public final class Addresses {
   /** Request (any body): replies with the current {@link VersionedConfig}. */
   public static final String CONFIG_GET = "locci.config.get";
 
-  /** Request (any body): re-read the config file; replies with the reload outcome. */
+  /**
+   * Request (any body): re-read the config file (SIGHUP, {@code POST /api/v1/reload}); replies with a
+   * {@link ReloadOutcome}, whether the file was accepted or not.
+   */
   public static final String CONFIG_RELOAD = "locci.config.reload";
 
-  /** Request: apply one change made through the control API; replies with the new version or the errors. */
+  /** Event: a reload finished, accepted or refused ({@link ReloadOutcome}). */
+  public static final String CONFIG_RELOADED = "locci.config.reloaded";
+
+  /**
+   * Request ({@link ConfigChange}): apply one change made through the control API; replies with the new
+   * {@link VersionedConfig}, or fails with status 400, 404 or 409 and the errors, one per line.
+   */
   public static final String CONFIG_UPDATE = "locci.config.update";
 
   /** Event: a server's health flipped. Published by the health-check verticle. */

@@ -61,6 +61,11 @@ public record UpstreamConfig(
         healthCheck, passive, maxConnectionsPerServer, connectTimeoutSecs);
   }
 
+  public UpstreamConfig withHashOn(HashOn newHashOn) {
+    return new UpstreamConfig(name, servers, strategy, newHashOn, tls, sni, tlsVerify, caPath,
+        healthCheck, passive, maxConnectionsPerServer, connectTimeoutSecs);
+  }
+
   /** A server of a group: {@code "host:port"} or {@code {address: "host:port", weight: N}}. */
   public record ServerEntry(ServerAddress address, int weight) {
     public ServerEntry {

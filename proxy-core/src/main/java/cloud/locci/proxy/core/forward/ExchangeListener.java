@@ -18,4 +18,34 @@ public interface ExchangeListener extends ConnectionGuard.RefusalListener {
   @Override
   default void onRefused(Reason reason, io.vertx.core.net.SocketAddress client) {
   }
+
+  /** This listener, then {@code next}; a failure of one does not keep the other from hearing. */
+  default ExchangeListener andThen(ExchangeListener next) {
+    if (this == NONE) {
+      return next;
+    }
+    if (next == NONE) {
+      return this;
+    }
+    ExchangeListener first = this;
+    return new ExchangeListener() {
+      @Override
+      public void onComplete(Exchange exchange) {
+        try {
+          first.onComplete(exchange);
+        } finally {
+          next.onComplete(exchange);
+        }
+      }
+
+      @Override
+      public void onRefused(Reason reason, io.vertx.core.net.SocketAddress client) {
+        try {
+          first.onRefused(reason, client);
+        } finally {
+          next.onRefused(reason, client);
+        }
+      }
+    };
+  }
 }

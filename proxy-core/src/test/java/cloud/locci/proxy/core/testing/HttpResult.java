@@ -22,18 +22,32 @@ public record HttpResult(int status, MultiMap headers, Buffer body) {
     return response.body().map(b -> new HttpResult(response.statusCode(), response.headers(), b));
   }
 
+  /**
+   * Sends {@code options} with {@code body} (may be null) and reads the whole answer. The reading is
+   * hooked on the response before the request goes out: chained after {@code send()} from a thread
+   * that is not the event loop, it could be hooked after the body already went by, to nobody.
+   */
+  public static Future<HttpResult> fetch(HttpClient client, RequestOptions options, Buffer body) {
+    return client.request(options).compose(r -> {
+      Future<HttpResult> result = r.response().compose(HttpResult::of);
+      if (body == null) {
+        r.end();
+      } else {
+        r.end(body);
+      }
+      return result;
+    });
+  }
+
   /** GET {@code uri} from 127.0.0.1:{@code port}. */
   public static HttpResult get(HttpClient client, int port, String uri) {
-    return client.request(HttpMethod.GET, port, "127.0.0.1", uri)
-        .compose(r -> r.send().compose(HttpResult::of))
-        .await();
+    return fetch(client, new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
+        .setURI(uri), null).await();
   }
 
   /** Sends {@code options} with {@code body} (may be null). */
   public static HttpResult send(HttpClient client, RequestOptions options, Buffer body) {
-    return client.request(options)
-        .compose(r -> (body == null ? r.send() : r.send(body)).compose(HttpResult::of))
-        .await();
+    return fetch(client, options, body).await();
   }
 
   public String header(String name) {

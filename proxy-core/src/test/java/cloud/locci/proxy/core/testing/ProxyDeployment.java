@@ -43,7 +43,13 @@ public final class ProxyDeployment {
 
   public static Future<ProxyDeployment> deploy(Vertx vertx, ProxyConfig config,
       Supplier<? extends ProxyVerticle<?>> proxy, int instances) {
-    ConfigVerticle cv = new ConfigVerticle(config, Optional.empty(), ConfigOverrides.none());
+    return deploy(vertx, config, Optional.empty(), proxy, instances);
+  }
+
+  /** Like {@link #deploy(Vertx, ProxyConfig, Supplier, int)}, with reloads reading {@code file}. */
+  public static Future<ProxyDeployment> deploy(Vertx vertx, ProxyConfig config, Optional<java.nio.file.Path> file,
+      Supplier<? extends ProxyVerticle<?>> proxy, int instances) {
+    ConfigVerticle cv = new ConfigVerticle(config, file, ConfigOverrides.none());
     List<ProxyVerticle<?>> created = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(cv)
         .compose(id -> vertx.deployVerticle(new HealthCheckVerticle()))

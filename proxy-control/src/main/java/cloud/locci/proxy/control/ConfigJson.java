@@ -1,0 +1,146 @@
+package cloud.locci.proxy.control;
+
+import cloud.locci.proxy.core.config.MiddlewareConfig;
+import cloud.locci.proxy.core.config.MiddlewareConfig.Authentication;
+import cloud.locci.proxy.core.config.MiddlewareConfig.Cors;
+import cloud.locci.proxy.core.config.MiddlewareConfig.RateLimiting;
+import cloud.locci.proxy.core.config.ProxyConfig;
+import cloud.locci.proxy.core.config.RouteConfig;
+import cloud.locci.proxy.core.config.ServerConfig;
+import cloud.locci.proxy.core.config.UpstreamConfig;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+
+/**
+ * The configuration as JSON with the YAML's snake_case keys and effective values (defaults filled in,
+ * flags and environment applied), for {@code GET /api/v1/config} and the route and upstream answers.
+ * Secrets ({@code jwt_secret}, {@code api_key}) are always {@value #MASK}.
+ */
+final class ConfigJson {
+
+  static final String MASK = "***";
+
+  private ConfigJson() {}
+
+  /**
+   * The whole configuration.
+   *
+   * @param instances the number of proxy instances actually running (the effective {@code server.workers})
+   */
+  static JsonObject config(ProxyConfig c, int instances) {
+    JsonObject json = new JsonObject()
+        .put("mode", c.mode().yamlName())
+        .put("server", server(c.server(), instances))
+        .put("logging", new JsonObject()
+            .put("level", c.logging().level())
+            .put("format", c.logging().format().name().toLowerCase(java.util.Locale.ROOT))
+            .put("access_log", c.logging().accessLog()));
+    JsonObject upstreams = new JsonObject();
+    c.upstreams().forEach((name, u) -> upstreams.put(name, upstream(u)));
+    json.put("upstreams", upstreams);
+    c.loadBalancer().ifPresent(lb -> json.put("load_balancer", new JsonObject()
+        .put("upstream", lb.upstream())
+        .put("middlewares", new JsonArray(lb.middlewares()))));
+    c.apiGateway().ifPresent(g -> {
+      JsonObject routes = new JsonObject();
+      g.routes().forEach((name, r) -> {
+        JsonObject route = route(r);
+        route.remove("name");
+        routes.put(name, route);
+      });
+      json.put("api_gateway", new JsonObject().put("routes", routes).put("middlewares", middlewares(g.middlewares())));
+    });
+    if (!c.middlewares().isEmpty()) {
+      json.put("middlewares", middlewares(c.middlewares()));
+    }
+    JsonObject control = new JsonObject()
+        .put("enabled", c.controlApi().enabled())
+        .put("bind_address", c.controlApi().bindAddress().toString());
+    c.controlApi().apiKey().ifPresent(k -> control.put("api_key", MASK));
+    json.put("control_api", control);
+    return json;
+  }
+
+  private static JsonObject server(ServerConfig s, int instances) {
+    JsonObject json = new JsonObject()
+        .put("bind_address", s.bindAddress().toString())
+        .put("workers", instances);
+    s.tls().ifPresent(t -> json.put("tls", new JsonObject().put("cert_path", t.certPath()).put("key_path", t.keyPath())));
+    return json
+        .put("max_header_size", s.maxHeaderSize())
+        .put("max_request_line", s.maxRequestLine())
+        .put("idle_timeout_secs", s.idleTimeoutSecs())
+        .put("header_timeout_secs", s.headerTimeoutSecs())
+        .put("shutdown_grace_secs", s.shutdownGraceSecs());
+  }
+
+  /** One upstream group as configured (servers with their weights). */
+  static JsonObject upstream(UpstreamConfig u) {
+    JsonArray servers = new JsonArray();
+    u.servers().forEach(s -> servers.add(new JsonObject().put("address", s.address().toString()).put("weight", s.weight())));
+    JsonObject json = new JsonObject()
+        .put("servers", servers)
+        .put("strategy", u.strategy().yamlName())
+        .put("hash_on", u.hashOn().toString())
+        .put("tls", u.tls());
+    u.sni().ifPresent(v -> json.put("sni", v));
+    json.put("tls_verify", u.tlsVerify());
+    u.caPath().ifPresent(v -> json.put("ca_path", v));
+    u.healthCheck().ifPresent(h -> {
+      JsonObject check = new JsonObject()
+          .put("interval_secs", h.intervalSecs())
+          .put("timeout_secs", h.timeoutSecs());
+      h.path().ifPresent(p -> check.put("path", p));
+      json.put("health_check", check
+          .put("healthy_threshold", h.healthyThreshold())
+          .put("unhealthy_threshold", h.unhealthyThreshold()));
+    });
+    u.passive().ifPresent(p -> json.put("passive", new JsonObject()
+        .put("max_fails", p.maxFails())
+        .put("fail_timeout_secs", p.failTimeoutSecs())));
+    return json
+        .put("max_connections_per_server", u.maxConnectionsPerServer())
+        .put("connect_timeout_secs", u.connectTimeoutSecs());
+  }
+
+  /** One route with its name, as {@code GET /api/v1/routes} lists it ({@code host} null when none). */
+  static JsonObject route(RouteConfig r) {
+    return new JsonObject()
+        .put("name", r.name())
+        .put("path_pattern", r.pathPattern())
+        .put("methods", new JsonArray(r.methods()))
+        .put("upstream", r.upstream())
+        .put("strip_prefix", r.stripPrefix())
+        .put("timeout_secs", r.timeoutSecs())
+        .put("host", r.host().orElse(null))
+        .put("retries", r.retries())
+        .put("middlewares", new JsonArray(r.middlewares()));
+  }
+
+  private static JsonObject middlewares(Map<String, MiddlewareConfig> all) {
+    JsonObject json = new JsonObject();
+    all.forEach((name, m) -> json.put(name, middleware(m)));
+    return json;
+  }
+
+  private static JsonObject middleware(MiddlewareConfig m) {
+    JsonObject json = new JsonObject().put("type", m.type());
+    if (m instanceof RateLimiting r) {
+      json.put("requests_per_minute", r.requestsPerMinute()).put("burst_size", r.burstSize());
+      r.keyHeader().ifPresent(h -> json.put("key_header", h));
+    } else if (m instanceof Authentication a) {
+      a.jwtSecret().ifPresent(s -> json.put("jwt_secret", MASK));
+      a.publicKeyPath().ifPresent(p -> json.put("public_key_path", p));
+      json.put("excluded_paths", new JsonArray(a.excludedPaths()));
+    } else if (m instanceof Cors c) {
+      json.put("allowed_origins", new JsonArray(c.allowedOrigins()))
+          .put("allowed_methods", new JsonArray(c.allowedMethods()))
+          .put("allowed_headers", new JsonArray(c.allowedHeaders()))
+          .put("allow_credentials", c.allowCredentials());
+      c.maxAgeSecs().ifPresent(v -> json.put("max_age_secs", v));
+      json.put("expose_headers", new JsonArray(c.exposeHeaders()));
+    }
+    return json;
+  }
+}

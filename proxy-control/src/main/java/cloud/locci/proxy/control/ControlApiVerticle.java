@@ -1,0 +1,332 @@
+package cloud.locci.proxy.control;
+
+import cloud.locci.proxy.core.ProxyVerticle;
+import cloud.locci.proxy.core.bus.Addresses;
+import cloud.locci.proxy.core.bus.ConfigChange;
+import cloud.locci.proxy.core.bus.LocalCodec;
+import cloud.locci.proxy.core.bus.ReloadOutcome;
+import cloud.locci.proxy.core.bus.VersionedConfig;
+import cloud.locci.proxy.core.config.ConfigDiff;
+import cloud.locci.proxy.core.config.ConfigError;
+import cloud.locci.proxy.core.config.Mode;
+import cloud.locci.proxy.core.config.ProxyConfig;
+import cloud.locci.proxy.core.config.RouteOrder;
+import cloud.locci.proxy.core.config.ServerAddress;
+import cloud.locci.proxy.core.config.UpstreamConfig;
+import cloud.locci.proxy.core.explain.ExplainQuery;
+import cloud.locci.proxy.core.explain.Explanation;
+import cloud.locci.proxy.core.explain.ExplanationJson;
+import cloud.locci.proxy.core.health.HealthChanged;
+import cloud.locci.proxy.core.health.HealthReport;
+import cloud.locci.proxy.core.upstream.UpstreamRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.lang.management.ManagementFactory;
+import java.util.Locale;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The control API (SPEC §6): its own listener on {@code control_api.bind_address}, JSON in and out,
+ * errors as {@code {"error": ..., "status": N}}, {@code api_key} required on every endpoint when set.
+ * Reads come from the config verticle ({@link Addresses#CONFIG_GET}) on each request; changes and
+ * reloads are requests to it, so they are validated exactly as the file is. One instance per process,
+ * deployed last.
+ */
+public final class ControlApiVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(ControlApiVerticle.class);
+  private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+  private static final String VERSION_HEADER = "X-Locci-Config-Version";
+  private static final int MAX_BODY = 64 * 1024;
+  private static final long RELOAD_TIMEOUT_MS = 60_000;
+
+  private final int instances;
+  private final Supplier<String> metrics;
+  private final ApiKeyAuth auth = new ApiKeyAuth();
+  private UpstreamHealth health;
+  private UpstreamRegistry registry;
+  private long version;
+  private HttpServer server;
+
+  /**
+   * @param instances the number of proxy instances running (reported by status and config)
+   * @param metrics the Prometheus text exposition, read on each scrape (off the event loop)
+   */
+  public ControlApiVerticle(int instances, Supplier<String> metrics) {
+    this.instances = instances;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Future<?> start() {
+    LocalCodec.register(vertx, VersionedConfig.class);
+    LocalCodec.register(vertx, ReloadOutcome.class);
+    LocalCodec.register(vertx, HealthChanged.class);
+    LocalCodec.register(vertx, HealthReport.class);
+    LocalCodec.register(vertx, ExplainQuery.class);
+    LocalCodec.register(vertx, Explanation.class);
+    for (Class<?> type : ConfigChange.class.getPermittedSubclasses()) {
+      LocalCodec.register(vertx, type);
+    }
+    health = new UpstreamHealth(vertx);
+    registry = UpstreamRegistry.of(vertx);
+    return Future.all(
+            vertx.eventBus().<VersionedConfig>consumer(Addresses.CONFIG_CHANGED, m -> seen(m.body())).completion(),
+            vertx.eventBus().<HealthChanged>consumer(Addresses.HEALTH_CHANGED, m -> health.changed(m.body()))
+                .completion())
+        .compose(v -> current())
+        .compose(current -> refreshHealth().map(current))
+        .compose(current -> {
+          ServerAddress bind = current.config().controlApi().bindAddress();
+          return vertx.createHttpServer().requestHandler(router()).listen(bind.port(), bind.host())
+              .onSuccess(s -> {
+                server = s;
+                log.info("control API listening on {}:{}{}", bind.host(), s.actualPort(),
+                    current.config().controlApi().apiKey().isPresent() ? " (API key required)"
+                        : " (no api_key set: anyone who can reach it may change the proxy)");
+              })
+              .recover(err -> Future.failedFuture(new ProxyVerticle.ListenException(bind, err)));
+        });
+  }
+
+  /** The port the control API listens on (the real one when the config said 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private Router router() {
+    Router router = Router.router(vertx);
+    router.route().handler(auth);
+    router.get("/api/v1/status").handler(ctx -> withConfig(ctx, this::status));
+    router.get("/api/v1/config").handler(ctx -> withConfig(ctx, (c, v) -> ok(ctx, ConfigJson.config(c.config(), instances))));
+    router.get("/api/v1/metrics").handler(this::metrics);
+    router.get("/metrics").handler(this::metrics);
+    router.get("/api/v1/health").handler(ctx -> withConfig(ctx, (c, v) -> refreshHealth()
+        .compose(x -> health.json(c.config()))
+        .onSuccess(json -> ok(ctx, json.put("config_version", c.version())))
+        .onFailure(err -> ApiErrors.send(ctx, 500, "health checks failed: " + err.getMessage()))));
+    router.get("/api/v1/upstreams").handler(ctx -> withConfig(ctx, (c, v) -> refreshHealth()
+        .onComplete(x -> ok(ctx, upstreams(c.config())))));
+    router.get("/api/v1/routes").handler(ctx -> withConfig(ctx, (c, v) -> ok(ctx, routes(c.config()))));
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY);
+    router.post("/api/v1/routes").handler(body).handler(this::addRoute);
+    router.delete("/api/v1/routes/:name").handler(ctx ->
+        change(ctx, new ConfigChange.RemoveRoute(ctx.pathParam("name")), 204, null));
+    router.post("/api/v1/upstreams").handler(body).handler(this::addUpstream);
+    router.delete("/api/v1/upstreams/:name/servers/:server").handler(this::removeServer);
+    router.post("/api/v1/reload").handler(this::reload);
+    router.get("/api/v1/explain").handler(this::explain);
+    router.errorHandler(404, ctx -> ApiErrors.send(ctx, 404, "no such endpoint: " + ctx.request().method() + " "
+        + ctx.request().path()));
+    router.errorHandler(405, ctx -> ApiErrors.send(ctx, 405, "method " + ctx.request().method()
+        + " not allowed on " + ctx.request().path()));
+    router.errorHandler(413, ctx -> ApiErrors.send(ctx, 413, "request body over " + MAX_BODY + " bytes"));
+    router.errorHandler(400, ctx -> ApiErrors.send(ctx, 400, "bad request"));
+    router.errorHandler(500, ctx -> {
+      log.warn("control API {} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
+      ApiErrors.send(ctx, 500, "internal error: " + (ctx.failure() == null ? "?" : ctx.failure().getMessage()));
+    });
+    return router;
+  }
+
+  private void status(VersionedConfig c, RoutingContext ctx) {
+    Mode mode = c.config().mode();
+    long uptime = ManagementFactory.getRuntimeMXBean().getUptime() / 1000;
+    ok(ctx, new JsonObject()
+        .put("status", "running")
+        .put("mode", mode.yamlName())
+        .put("lb_enabled", mode == Mode.LOAD_BALANCER)
+        .put("gateway_enabled", mode == Mode.API_GATEWAY)
+        .put("instances", instances)
+        .put("config_version", c.version())
+        .put("uptime_secs", uptime));
+  }
+
+  private void metrics(RoutingContext ctx) {
+    vertx.executeBlocking(metrics::get, false).onComplete(ar -> {
+      if (ar.failed()) {
+        ApiErrors.send(ctx, 500, "metrics scrape failed: " + ar.cause().getMessage());
+        return;
+      }
+      ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(ar.result());
+    });
+  }
+
+  private JsonObject routes(ProxyConfig c) {
+    JsonArray routes = new JsonArray();
+    RouteOrder.sort(c.routes()).forEach(r -> routes.add(ConfigJson.route(r)));
+    return new JsonObject().put("routes", routes);
+  }
+
+  private JsonObject upstreams(ProxyConfig c) {
+    JsonArray list = new JsonArray();
+    c.upstreams().values().forEach(u -> list.add(upstream(u)));
+    return new JsonObject().put("upstreams", list);
+  }
+
+  private JsonObject upstream(UpstreamConfig u) {
+    JsonArray servers = new JsonArray();
+    u.servers().forEach(s -> servers.add(new JsonObject()
+        .put("address", s.address().toString())
+        .put("healthy", health.of(u.name(), s.address()).healthy())
+        .put("active_connections", registry.stats(s.address()).active())
+        .put("weight", s.weight())));
+    return new JsonObject().put("name", u.name()).put("strategy", u.strategy().yamlName()).put("servers", servers);
+  }
+
+  private void addRoute(RoutingContext ctx) {
+    try {
+      ConfigChange.AddRoute change = ChangeRequests.route(ctx.body().buffer());
+      change(ctx, change, 201, c -> new JsonObject().put("route",
+          ConfigJson.route(c.config().apiGateway().orElseThrow().routes().get(change.route().name()))));
+    } catch (ChangeRequests.BadRequest e) {
+      ApiErrors.send(ctx, 400, e.getMessage(), e.errors());
+    }
+  }
+
+  private void addUpstream(RoutingContext ctx) {
+    try {
+      ConfigChange.AddUpstream change = ChangeRequests.upstream(ctx.body().buffer());
+      change(ctx, change, 201, c -> new JsonObject().put("upstream",
+          upstream(c.config().upstreams().get(change.upstream().name()))));
+    } catch (ChangeRequests.BadRequest e) {
+      ApiErrors.send(ctx, 400, e.getMessage(), e.errors());
+    }
+  }
+
+  private void removeServer(RoutingContext ctx) {
+    ServerAddress server;
+    try {
+      server = ServerAddress.parse(ctx.pathParam("server"));
+    } catch (IllegalArgumentException e) {
+      ApiErrors.send(ctx, 400, "server: " + e.getMessage());
+      return;
+    }
+    change(ctx, new ConfigChange.RemoveUpstreamServer(ctx.pathParam("name"), server), 204, null);
+  }
+
+  /**
+   * Sends {@code change} to the config verticle; answers {@code status} with {@code config_version}
+   * and what {@code body} adds (no body for 204), or the verticle's refusal.
+   */
+  private void change(RoutingContext ctx, ConfigChange change, int status,
+      java.util.function.Function<VersionedConfig, JsonObject> body) {
+    vertx.eventBus().<VersionedConfig>request(Addresses.CONFIG_UPDATE, change).onComplete(ar -> {
+      if (ar.failed()) {
+        ApiErrors.fromBus(ctx, ar.cause(), "the config verticle is not available");
+        return;
+      }
+      VersionedConfig next = seen(ar.result().body());
+      ctx.response().setStatusCode(status).putHeader(VERSION_HEADER, Long.toString(next.version()));
+      if (body == null) {
+        ctx.response().end();
+      } else {
+        ok(ctx, body.apply(next).put("config_version", next.version()));
+      }
+    });
+  }
+
+  private void reload(RoutingContext ctx) {
+    vertx.eventBus().<ReloadOutcome>request(Addresses.CONFIG_RELOAD, null,
+        new DeliveryOptions().setSendTimeout(RELOAD_TIMEOUT_MS)).onComplete(ar -> {
+          if (ar.failed()) {
+            ApiErrors.fromBus(ctx, ar.cause(), "reload is not available");
+            return;
+          }
+          ReloadOutcome outcome = ar.result().body();
+          if (!outcome.succeeded()) {
+            ApiErrors.send(ctx, 400, "invalid configuration file; the running configuration (version "
+                + outcome.version() + ") is unchanged", outcome.errors().stream().map(ConfigError::toString).toList());
+            return;
+          }
+          ok(ctx, new JsonObject()
+              .put("config_version", outcome.version())
+              .put("diff", diff(outcome.diff()))
+              .put("restart_required", new JsonArray(outcome.restartRequired())));
+        });
+  }
+
+  static JsonObject diff(ConfigDiff d) {
+    return new JsonObject()
+        .put("routes", changes(d.routes()))
+        .put("upstreams", changes(d.upstreams()))
+        .put("middlewares", changes(d.middlewares()))
+        .put("sections", new JsonArray(d.sections()));
+  }
+
+  private static JsonObject changes(ConfigDiff.Changes c) {
+    return new JsonObject()
+        .put("added", new JsonArray(c.added()))
+        .put("removed", new JsonArray(c.removed()))
+        .put("changed", new JsonArray(c.changed()));
+  }
+
+  private void explain(RoutingContext ctx) {
+    String path = ctx.queryParams().get("path");
+    if (path == null || !path.startsWith("/")) {
+      ApiErrors.send(ctx, 400, "query parameter \"path\" is required and must start with \"/\"");
+      return;
+    }
+    String method = ctx.queryParams().get("method");
+    String host = ctx.queryParams().get("host");
+    ExplainQuery query = new ExplainQuery(method == null || method.isBlank() ? "GET" : method.toUpperCase(Locale.ROOT),
+        host == null ? "" : host.toLowerCase(Locale.ROOT), path);
+    vertx.eventBus().<Explanation>request(Addresses.ROUTES_EXPLAIN, query).onComplete(ar -> {
+      if (ar.failed()) {
+        ApiErrors.fromBus(ctx, ar.cause(), "explain is not available");
+        return;
+      }
+      ok(ctx, ExplanationJson.toJson(ar.result().body()));
+    });
+  }
+
+  /** The current config, fetched from the config verticle. */
+  private Future<VersionedConfig> current() {
+    return vertx.eventBus().<VersionedConfig>request(Addresses.CONFIG_GET, null).map(m -> seen(m.body()));
+  }
+
+  private void withConfig(RoutingContext ctx, java.util.function.BiConsumer<VersionedConfig, RoutingContext> then) {
+    current().onComplete(ar -> {
+      if (ar.failed()) {
+        ApiErrors.fromBus(ctx, ar.cause(), "the config verticle is not available");
+      } else {
+        then.accept(ar.result(), ctx);
+      }
+    });
+  }
+
+  /** Keeps the API key and the health procedures in step with the newest version seen. */
+  private VersionedConfig seen(VersionedConfig c) {
+    if (c.version() > version) {
+      version = c.version();
+      auth.key(c.config().controlApi().apiKey());
+      health.sync(c.config());
+    }
+    return c;
+  }
+
+  /** Asks the health checker for its full state; keeps what events told when none answers. */
+  private Future<Void> refreshHealth() {
+    return vertx.eventBus().<HealthReport>request(Addresses.HEALTH_GET, null, new DeliveryOptions().setSendTimeout(2000))
+        .map(reply -> {
+          health.report(reply.body());
+          return (Void) null;
+        })
+        .otherwise((Void) null);
+  }
+
+  /** Ends the response with {@code json} under the status already set (200 unless changed). */
+  private static void ok(RoutingContext ctx, JsonObject json) {
+    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(json.encode());
+  }
+}

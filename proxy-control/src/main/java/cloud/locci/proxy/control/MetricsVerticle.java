@@ -1,0 +1,57 @@
+package cloud.locci.proxy.control;
+
+import cloud.locci.proxy.core.TrafficCounters;
+import cloud.locci.proxy.core.bus.Addresses;
+import cloud.locci.proxy.core.bus.LocalCodec;
+import cloud.locci.proxy.core.bus.ReloadOutcome;
+import cloud.locci.proxy.core.bus.VersionedConfig;
+import cloud.locci.proxy.core.health.HealthChanged;
+import cloud.locci.proxy.core.health.HealthReport;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+
+/**
+ * Feeds the meters that follow events rather than requests (one instance per process, deployed after
+ * the config verticle): the health gauges from {@link HealthReport} and {@link HealthChanged}, the set
+ * of servers from each config version, the reload counter, and the active-connections gauge.
+ */
+public final class MetricsVerticle extends VerticleBase {
+
+  private final ProxyMetrics metrics;
+  private long version;
+
+  public MetricsVerticle(ProxyMetrics metrics) {
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Future<?> start() {
+    LocalCodec.register(vertx, VersionedConfig.class);
+    LocalCodec.register(vertx, HealthChanged.class);
+    LocalCodec.register(vertx, HealthReport.class);
+    LocalCodec.register(vertx, ReloadOutcome.class);
+    metrics.trackConnections(TrafficCounters.of(vertx));
+    return Future.all(
+            vertx.eventBus().<VersionedConfig>consumer(Addresses.CONFIG_CHANGED, m -> config(m.body())).completion(),
+            vertx.eventBus().<HealthChanged>consumer(Addresses.HEALTH_CHANGED, m -> {
+              HealthChanged c = m.body();
+              metrics.health(c.upstream(), c.server(), c.healthy());
+            }).completion(),
+            vertx.eventBus().<ReloadOutcome>consumer(Addresses.CONFIG_RELOADED,
+                m -> metrics.reloaded(m.body().succeeded())).completion())
+        .compose(v -> vertx.eventBus().<VersionedConfig>request(Addresses.CONFIG_GET, null))
+        .onSuccess(reply -> config(reply.body()))
+        .compose(v -> vertx.eventBus().<HealthReport>request(Addresses.HEALTH_GET, null)
+            .onSuccess(reply -> reply.body().servers()
+                .forEach(s -> metrics.health(s.upstream(), s.server(), s.healthy())))
+            // No health checker deployed: every server counts as healthy, as the proxies assume.
+            .otherwise(err -> null));
+  }
+
+  private void config(VersionedConfig next) {
+    if (next.version() > version) {
+      version = next.version();
+      metrics.servers(next.config());
+    }
+  }
+}

@@ -1,0 +1,301 @@
+package cloud.locci.proxy.control;
+
+import static cloud.locci.proxy.core.metrics.MetricNames.METHOD;
+import static cloud.locci.proxy.core.metrics.MetricNames.OUTCOME;
+import static cloud.locci.proxy.core.metrics.MetricNames.REASON;
+import static cloud.locci.proxy.core.metrics.MetricNames.RESULT;
+import static cloud.locci.proxy.core.metrics.MetricNames.ROUTE;
+import static cloud.locci.proxy.core.metrics.MetricNames.SERVER;
+import static cloud.locci.proxy.core.metrics.MetricNames.STATUS;
+import static cloud.locci.proxy.core.metrics.MetricNames.UPSTREAM;
+
+import cloud.locci.proxy.core.TrafficCounters;
+import cloud.locci.proxy.core.config.ProxyConfig;
+import cloud.locci.proxy.core.config.ServerAddress;
+import cloud.locci.proxy.core.config.UpstreamConfig;
+import cloud.locci.proxy.core.forward.Exchange;
+import cloud.locci.proxy.core.forward.ExchangeListener;
+import cloud.locci.proxy.core.forward.Reason;
+import cloud.locci.proxy.core.metrics.MetricNames;
+import cloud.locci.proxy.core.upstream.Backend;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.metrics.MetricsOptions;
+import io.vertx.core.spi.VertxMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * The process's Prometheus registry and the proxy's own meters (SPEC §8), shared by every proxy
+ * instance. Per request ({@link #onComplete}) it only looks meters up in caches keyed by config names,
+ * method index and status code, creating each meter once; nothing is built from the raw request.
+ *
+ * <p>Create one per process before Vert.x, give {@link #vertxMetricsOptions()} and
+ * {@link #vertxMetricsFactory()} to the Vert.x builder (Vert.x's own HTTP, pool and event-bus meters then
+ * land in the same registry), add it as exchange listener of every proxy verticle, and deploy a
+ * {@link MetricsVerticle} for the meters fed by events.
+ */
+public final class ProxyMetrics implements ExchangeListener {
+
+  /** Methods kept as label values; anything else is {@code OTHER}, so a client cannot grow the series. */
+  static final List<String> METHODS =
+      List.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT", "OTHER");
+  private static final int OTHER = METHODS.size() - 1;
+  private static final int STATUSES = 1000;
+  /** Status label when the client left before any response head was sent (nginx's 499). */
+  static final int CLIENT_CLOSED = 499;
+  static final List<String> OUTCOMES = List.of("ok", "status_5xx", Reason.UPSTREAM_REFUSED.word(),
+      Reason.UPSTREAM_RESET.word(), Reason.UPSTREAM_TIMEOUT.word(), Reason.UPSTREAM_TLS.word(), "aborted");
+  private static final Duration[] BUCKETS = {
+      Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
+      Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+      Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
+      Duration.ofSeconds(60)};
+  private static final String[] STATUS_TEXT = new String[STATUSES];
+
+  static {
+    for (int i = 0; i < STATUSES; i++) {
+      STATUS_TEXT[i] = Integer.toString(i);
+    }
+  }
+
+  private final PrometheusMeterRegistry registry;
+  private final String registryName = "locci-" + UUID.randomUUID();
+  private final ConcurrentHashMap<String, ConcurrentHashMap<String, RouteMeters>> routes = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AtomicReferenceArray<Counter>> errors = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ConcurrentHashMap<ServerAddress, AtomicReferenceArray<Counter>>> servers =
+      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ConcurrentHashMap<ServerAddress, HealthGauge>> health =
+      new ConcurrentHashMap<>();
+  private final Counter reloadsOk;
+  private final Counter reloadsFailed;
+
+  private ProxyMetrics(PrometheusMeterRegistry registry) {
+    this.registry = registry;
+    // Vert.x's HTTP meters label the raw method: the same normalisation keeps them bounded too.
+    Set<String> known = Set.copyOf(METHODS);
+    registry.config().meterFilter(MeterFilter.replaceTagValues(METHOD, v -> known.contains(v) ? v : "OTHER"));
+    reloadsOk = reloadCounter("success");
+    reloadsFailed = reloadCounter("failure");
+  }
+
+  /** A fresh registry with the proxy's meters; one per process (tests may make several). */
+  public static ProxyMetrics create() {
+    return new ProxyMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  /** Vert.x metrics options that send Vert.x's own meters to this registry. */
+  public MetricsOptions vertxMetricsOptions() {
+    // A registry name of our own: vertx-micrometer keeps registries in a static map by name.
+    return new MicrometerMetricsOptions().setEnabled(true).setRegistryName(registryName);
+  }
+
+  /** The factory to give {@code Vertx.builder().withMetrics(...)}. */
+  public VertxMetricsFactory vertxMetricsFactory() {
+    return new MicrometerMetricsFactory(registry);
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** The Prometheus text exposition (format 0.0.4) of every meter. Safe from any thread. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  /** Registers {@code locci_active_connections}, read from the process's traffic counters at scrape time. */
+  public void trackConnections(TrafficCounters counters) {
+    Gauge.builder(MetricNames.ACTIVE_CONNECTIONS, counters, c -> c.connections().get())
+        .description("Client connections open now, all proxy instances together")
+        .strongReference(true)
+        .register(registry);
+  }
+
+  /** Counts one reload of the config file. */
+  public void reloaded(boolean succeeded) {
+    (succeeded ? reloadsOk : reloadsFailed).increment();
+  }
+
+  /**
+   * Makes the health gauges match the servers of {@code config}: new servers start at 1 (servers start
+   * healthy), removed ones disappear. Runs on config changes.
+   */
+  public void servers(ProxyConfig config) {
+    Map<String, Set<ServerAddress>> wanted = new java.util.HashMap<>();
+    for (UpstreamConfig u : config.upstreams().values()) {
+      Set<ServerAddress> set = new HashSet<>();
+      u.servers().forEach(s -> set.add(s.address()));
+      wanted.put(u.name(), set);
+      set.forEach(address -> healthGauge(u.name(), address));
+    }
+    health.forEach((upstream, byServer) -> byServer.entrySet().removeIf(e -> {
+      boolean gone = !wanted.getOrDefault(upstream, Set.of()).contains(e.getKey());
+      if (gone) {
+        registry.remove(e.getValue().gauge());
+      }
+      return gone;
+    }));
+  }
+
+  /** Sets {@code locci_upstream_health{upstream,server}} to 1 or 0. */
+  public void health(String upstream, ServerAddress server, boolean healthy) {
+    healthGauge(upstream, server).value().set(healthy ? 1 : 0);
+  }
+
+  private HealthGauge healthGauge(String upstream, ServerAddress server) {
+    return health.computeIfAbsent(upstream, k -> new ConcurrentHashMap<>()).computeIfAbsent(server, k -> {
+      AtomicInteger value = new AtomicInteger(1);
+      Gauge gauge = Gauge.builder(MetricNames.UPSTREAM_HEALTH, value, AtomicInteger::get)
+          .description("1 while the server is in rotation, 0 while it is out")
+          .tags(UPSTREAM, upstream, SERVER, server.toString())
+          .strongReference(true)
+          .register(registry);
+      return new HealthGauge(value, gauge);
+    });
+  }
+
+  private record HealthGauge(AtomicInteger value, Gauge gauge) {}
+
+  /** Records one finished exchange. Runs on the exchange's event loop: lookups in caches only. */
+  @Override
+  public void onComplete(Exchange exchange) {
+    long nanos = System.nanoTime() - exchange.startNanos();
+    String route = exchange.route();
+    String upstream = exchange.upstream();
+    HttpServerResponse response = exchange.request().response();
+    int status = response.headWritten() ? response.getStatusCode() : CLIENT_CLOSED;
+    RouteMeters meters = routes.computeIfAbsent(route, k -> new ConcurrentHashMap<>())
+        .computeIfAbsent(upstream, k -> new RouteMeters(route, upstream));
+    meters.requests(methodIndex(exchange.request().method().name()), status).increment();
+    meters.duration.record(nanos, TimeUnit.NANOSECONDS);
+    Reason reason = exchange.reason();
+    if (reason != null) {
+      errorCounter(route, reason).increment();
+    }
+    Backend backend = exchange.backend();
+    if (backend != null) {
+      upstreamCounter(upstream, backend.address(), outcome(exchange, status)).increment();
+    }
+  }
+
+  static int methodIndex(String method) {
+    return switch (method) {
+      case "GET" -> 0;
+      case "HEAD" -> 1;
+      case "POST" -> 2;
+      case "PUT" -> 3;
+      case "DELETE" -> 4;
+      case "PATCH" -> 5;
+      case "OPTIONS" -> 6;
+      case "TRACE" -> 7;
+      case "CONNECT" -> 8;
+      default -> OTHER;
+    };
+  }
+
+  private static int outcome(Exchange exchange, int status) {
+    if (exchange.upstreamNanos() >= 0) {
+      return status >= 500 ? 1 : 0;
+    }
+    Reason r = exchange.reason();
+    if (r == Reason.UPSTREAM_REFUSED) {
+      return 2;
+    } else if (r == Reason.UPSTREAM_RESET) {
+      return 3;
+    } else if (r == Reason.UPSTREAM_TIMEOUT) {
+      return 4;
+    } else if (r == Reason.UPSTREAM_TLS) {
+      return 5;
+    }
+    return 6;
+  }
+
+  private Counter errorCounter(String route, Reason reason) {
+    AtomicReferenceArray<Counter> byReason =
+        errors.computeIfAbsent(route, k -> new AtomicReferenceArray<>(Reason.values().length));
+    Counter c = byReason.get(reason.ordinal());
+    if (c == null) {
+      c = Counter.builder(MetricNames.ERRORS)
+          .description("Answers the proxy made itself, by reason word")
+          .tags(ROUTE, route, REASON, reason.word())
+          .register(registry);
+      byReason.set(reason.ordinal(), c);
+    }
+    return c;
+  }
+
+  private Counter upstreamCounter(String upstream, ServerAddress server, int outcome) {
+    AtomicReferenceArray<Counter> byOutcome = servers.computeIfAbsent(upstream, k -> new ConcurrentHashMap<>())
+        .computeIfAbsent(server, k -> new AtomicReferenceArray<>(OUTCOMES.size()));
+    Counter c = byOutcome.get(outcome);
+    if (c == null) {
+      // Registering twice gives the same meter: a race between two event loops here is harmless.
+      c = Counter.builder(MetricNames.UPSTREAM_REQUESTS)
+          .description("Exchanges with one upstream server, by outcome")
+          .tags(UPSTREAM, upstream, SERVER, server.toString(), OUTCOME, OUTCOMES.get(outcome))
+          .register(registry);
+      byOutcome.set(outcome, c);
+    }
+    return c;
+  }
+
+  private Counter reloadCounter(String result) {
+    return Counter.builder(MetricNames.CONFIG_RELOADS)
+        .description("Reloads of the config file (SIGHUP or POST /api/v1/reload), by result")
+        .tags(RESULT, result)
+        .register(registry);
+  }
+
+  /** The meters of one (route, upstream) pair; counters per method and status made on first use. */
+  private final class RouteMeters {
+    private final String route;
+    private final String upstream;
+    private final Timer duration;
+    private final AtomicReferenceArray<AtomicReferenceArray<Counter>> byMethod =
+        new AtomicReferenceArray<>(METHODS.size());
+
+    RouteMeters(String route, String upstream) {
+      this.route = route;
+      this.upstream = upstream;
+      this.duration = Timer.builder(MetricNames.REQUEST_DURATION)
+          .description("Time from a client request's arrival to the end of its response")
+          .tags(ROUTE, route, UPSTREAM, upstream)
+          .serviceLevelObjectives(BUCKETS)
+          .register(registry);
+    }
+
+    Counter requests(int method, int status) {
+      int s = status >= 0 && status < STATUSES ? status : 0;
+      AtomicReferenceArray<Counter> byStatus = byMethod.get(method);
+      if (byStatus == null) {
+        byMethod.compareAndSet(method, null, new AtomicReferenceArray<>(STATUSES));
+        byStatus = byMethod.get(method);
+      }
+      Counter c = byStatus.get(s);
+      if (c == null) {
+        c = Counter.builder(MetricNames.REQUESTS)
+            .description("Client requests answered, by route, upstream, method and status")
+            .tags(ROUTE, route, UPSTREAM, upstream, METHOD, METHODS.get(method), STATUS, STATUS_TEXT[s])
+            .register(registry);
+        byStatus.set(s, c);
+      }
+      return c;
+    }
+  }
+}

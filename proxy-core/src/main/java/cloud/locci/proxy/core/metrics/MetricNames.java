@@ -1,0 +1,46 @@
+package cloud.locci.proxy.core.metrics;
+
+/**
+ * The proxy's own meter names and label keys (SPEC §8), in Micrometer's dotted form; the Prometheus
+ * registry exposes them under the names given in each comment. Labels carry only bounded values: route
+ * and upstream names from the configuration, server addresses, normalised methods, status codes,
+ * outcome and reason words. Never a raw path.
+ */
+public final class MetricNames {
+
+  private MetricNames() {}
+
+  /** Counter {@code locci_requests_total{route,upstream,method,status}}: finished client requests. */
+  public static final String REQUESTS = "locci.requests";
+
+  /** Histogram {@code locci_request_duration_seconds{route,upstream}}: client request to response end. */
+  public static final String REQUEST_DURATION = "locci.request.duration";
+
+  /**
+   * Counter {@code locci_upstream_requests_total{upstream,server,outcome}}: exchanges with one server;
+   * outcome is {@code ok}, {@code status_5xx}, a reason word ({@code upstream_refused},
+   * {@code upstream_reset}, {@code upstream_timeout}, {@code upstream_tls}) or {@code aborted}.
+   */
+  public static final String UPSTREAM_REQUESTS = "locci.upstream.requests";
+
+  /** Gauge {@code locci_upstream_health{upstream,server}}: 1 while the server is in rotation, else 0. */
+  public static final String UPSTREAM_HEALTH = "locci.upstream.health";
+
+  /** Gauge {@code locci_active_connections}: client connections open now, all instances together. */
+  public static final String ACTIVE_CONNECTIONS = "locci.active.connections";
+
+  /** Counter {@code locci_config_reloads_total{result}}: reloads of the file; result success or failure. */
+  public static final String CONFIG_RELOADS = "locci.config.reloads";
+
+  /** Counter {@code locci_errors_total{route,reason}}: answers the proxy made itself; route "" when none. */
+  public static final String ERRORS = "locci.errors";
+
+  public static final String ROUTE = "route";
+  public static final String UPSTREAM = "upstream";
+  public static final String METHOD = "method";
+  public static final String STATUS = "status";
+  public static final String SERVER = "server";
+  public static final String OUTCOME = "outcome";
+  public static final String RESULT = "result";
+  public static final String REASON = "reason";
+}
