@@ -13,6 +13,7 @@ import cloud.locci.proxy.core.bus.VersionedConfig;
 import cloud.locci.proxy.core.config.ConfigOverrides;
 import cloud.locci.proxy.core.config.Mode;
 import cloud.locci.proxy.core.config.ProxyConfig;
+import cloud.locci.proxy.core.log.AccessLog;
 import cloud.locci.proxy.core.health.HealthCheckVerticle;
 import cloud.locci.proxy.lb.LoadBalancerVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -47,6 +48,8 @@ final class Launcher {
   private String proxyDeployment;
   private int port;
   private ControlApiVerticle control;
+
+  private final AccessLog accessLog = new AccessLog();
 
   private Launcher(Vertx vertx, ProxyConfig config, int instances, ProxyMetrics metrics) {
     this.vertx = vertx;
@@ -97,6 +100,9 @@ final class Launcher {
         .compose(id -> vertx.deployVerticle(() -> {
           ProxyVerticle<?> v = proxy.get();
           v.exchangeListener(metrics);
+          if (config.logging().accessLog()) {
+            v.exchangeListener(accessLog);
+          }
           first.setIfEmpty(v);
           return v;
         }, new DeploymentOptions().setInstances(instances)))

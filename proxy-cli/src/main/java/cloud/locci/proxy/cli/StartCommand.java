@@ -54,6 +54,7 @@ final class StartCommand implements Callable<Integer> {
       cl.getErr().flush();
       return ExitCodes.USAGE;
     }
+    LogSetup.configure(config.logging().format(), config.logging().accessLog());
     LogSetup.apply(config.logging().level());
     Launcher launcher = Launcher.start(config, Optional.of(options.config), overrides);
     signals.onStop(launcher::stop);

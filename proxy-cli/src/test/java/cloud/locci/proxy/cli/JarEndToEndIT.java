@@ -111,6 +111,52 @@ class JarEndToEndIT {
   }
 
   @Test
+  void jsonFormatMakesEveryLineJsonAndAccessLinesCarryTheirFields() throws Exception {
+    Path cfg = config(bothModes("127.0.0.1:0").replace("mode: load_balancer", """
+        mode: load_balancer
+        logging:
+          format: json"""));
+    try (JarProcess proxy = JarProcess.start(dir, "-c", cfg.toString(), "--instances", "1")) {
+      int port = listeningPort(proxy);
+      assertThat(get(port, "/json-please?q=1").status()).isEqualTo(200);
+      proxy.awaitLine("\"logger\":\"locci.access\"", STARTUP);
+      proxy.terminate();
+      assertThat(proxy.awaitExit(Duration.ofSeconds(20))).isZero();
+      JsonObject access = null;
+      for (String line : proxy.output().split("\n")) {
+        JsonObject json = new JsonObject(line);
+        assertThat(json.fieldNames()).contains("timestamp", "level", "logger", "message");
+        if ("locci.access".equals(json.getString("logger"))) {
+          access = json;
+        }
+      }
+      assertThat(access).isNotNull();
+      assertThat(access.getString("method")).isEqualTo("GET");
+      assertThat(access.getString("path")).isEqualTo("/json-please");
+      assertThat(access.getInteger("status")).isEqualTo(200);
+      assertThat(access.getString("upstream")).isEqualTo("app");
+      assertThat(access.getString("client")).isEqualTo("127.0.0.1");
+      assertThat(access.getDouble("duration_ms")).isPositive();
+      assertThat(access.getLong("bytes")).isPositive();
+    }
+  }
+
+  @Test
+  void accessLogCanBeTurnedOff() throws Exception {
+    Path cfg = config(bothModes("127.0.0.1:0").replace("mode: load_balancer", """
+        mode: load_balancer
+        logging:
+          access_log: false"""));
+    try (JarProcess proxy = JarProcess.start(dir, "-c", cfg.toString(), "--instances", "1")) {
+      int port = listeningPort(proxy);
+      assertThat(get(port, "/quiet").status()).isEqualTo(200);
+      proxy.terminate();
+      assertThat(proxy.awaitExit(Duration.ofSeconds(20))).isZero();
+      assertThat(proxy.output()).doesNotContain("\"GET /quiet").contains("stopped");
+    }
+  }
+
+  @Test
   void portInUseIsExitOneNamingTheAddress() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       String address = "127.0.0.1:" + taken.getLocalPort();

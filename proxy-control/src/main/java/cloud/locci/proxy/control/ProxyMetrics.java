@@ -194,6 +194,12 @@ public final class ProxyMetrics implements ExchangeListener {
     }
   }
 
+  /** A connection refused before a request reached the proxy (408, 431, 400): an error without a route. */
+  @Override
+  public void onRefused(Reason reason, io.vertx.core.net.SocketAddress client) {
+    errorCounter("", reason).increment();
+  }
+
   static int methodIndex(String method) {
     return switch (method) {
       case "GET" -> 0;

@@ -1,0 +1,112 @@
+package cloud.locci.proxy.lb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import cloud.locci.proxy.core.log.AccessLog;
+import cloud.locci.proxy.core.testing.EchoUpstream;
+import cloud.locci.proxy.core.testing.Eventually;
+import cloud.locci.proxy.core.testing.HttpResult;
+import cloud.locci.proxy.core.testing.ProxyDeployment;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.KeyValuePair;
+
+@ExtendWith(VertxExtension.class)
+class AccessLogTest {
+
+  private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
+  private Logger access;
+
+  @BeforeEach
+  void capture() {
+    access = (Logger) LoggerFactory.getLogger(AccessLog.LOGGER);
+    lines.start();
+    access.addAppender(lines);
+  }
+
+  @AfterEach
+  void release() {
+    access.detachAppender(lines);
+  }
+
+  private static Map<String, Object> fields(ILoggingEvent e) {
+    Map<String, Object> out = new HashMap<>();
+    for (KeyValuePair kv : e.getKeyValuePairs()) {
+      out.put(kv.key, kv.value);
+    }
+    return out;
+  }
+
+  @Test
+  void oneCombinedLinePerRequestWithRouteUpstreamAndTimes(Vertx vertx) {
+    EchoUpstream echo = EchoUpstream.start(vertx, "e").await();
+    String yaml = """
+        mode: load_balancer
+        server: { bind_address: "127.0.0.1:0" }
+        upstreams:
+          app: { servers: ["%s"] }
+        load_balancer: { upstream: app }
+        control_api: { enabled: false }
+        """.formatted(echo.address());
+    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), () -> {
+      LoadBalancerVerticle v = new LoadBalancerVerticle();
+      v.exchangeListener(new AccessLog());
+      return v;
+    }, 1).await().port();
+    HttpClient client = vertx.createHttpClient();
+    HttpResult r = HttpResult.send(client, new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
+        .setPort(port).setURI("/a/b?c=1").putHeader("User-Agent", "agent/1.0").putHeader("Referer", "http://x/"), null);
+    assertThat(r.status()).isEqualTo(200);
+    Eventually.untilTrue(vertx, Duration.ofSeconds(5), "an access line", () -> !lines.list.isEmpty()).await();
+
+    ILoggingEvent line = lines.list.get(0);
+    assertThat(line.getFormattedMessage())
+        .matches("127\\.0\\.0\\.1 - - \\[\\d{2}/\\w{3}/\\d{4}:\\d{2}:\\d{2}:\\d{2} [+-]\\d{4}] "
+            + "\"GET /a/b\\?c=1 HTTP/1\\.1\" 200 " + r.body().length() + " \"http://x/\" \"agent/1\\.0\" "
+            + "route=- upstream=app server=" + echo.address().replace(".", "\\.")
+            + " upstream_time=\\d+\\.\\d{3} request_time=\\d+\\.\\d{3} reason=-");
+    Map<String, Object> f = fields(line);
+    assertThat(f).containsEntry("method", "GET").containsEntry("path", "/a/b").containsEntry("status", 200)
+        .containsEntry("bytes", (long) r.body().length()).containsEntry("upstream", "app")
+        .containsEntry("server", echo.address()).containsEntry("client", "127.0.0.1").containsEntry("reason", "");
+    assertThat(f.get("duration_ms")).isInstanceOf(Double.class);
+    client.close().await();
+  }
+
+  @Test
+  void proxyMadeErrorsCarryTheirReasonWord(Vertx vertx) {
+    String yaml = """
+        mode: load_balancer
+        server: { bind_address: "127.0.0.1:0" }
+        upstreams:
+          app: { servers: ["127.0.0.1:9"] }
+        load_balancer: { upstream: app }
+        control_api: { enabled: false }
+        """;
+    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), () -> {
+      LoadBalancerVerticle v = new LoadBalancerVerticle();
+      v.exchangeListener(new AccessLog());
+      return v;
+    }, 1).await().port();
+    HttpClient client = vertx.createHttpClient();
+    assertThat(HttpResult.get(client, port, "/x").status()).isEqualTo(502);
+    Eventually.untilTrue(vertx, Duration.ofSeconds(5), "an access line", () -> !lines.list.isEmpty()).await();
+    assertThat(lines.list.get(0).getFormattedMessage()).contains("\" 502 ", "reason=upstream_refused");
+    assertThat(fields(lines.list.get(0))).containsEntry("reason", "upstream_refused").containsEntry("status", 502);
+    client.close().await();
+  }
+}
