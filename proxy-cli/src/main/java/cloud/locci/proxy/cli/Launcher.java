@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -181,10 +182,17 @@ final class Launcher {
     TrafficCounters counters = TrafficCounters.of(vertx);
     log.info("stopping: no new connections; {} request(s) in flight get up to {}s to finish",
         counters.inFlight().get(), grace);
+    // What is still in flight when the grace period ends is cut: the listener then closes every
+    // connection. Counted at that moment, not after the undeploy (a request that finished in time may
+    // still be on its way out of the counters then).
+    AtomicInteger cutAtGraceEnd = new AtomicInteger();
+    long graceTimer = vertx.setTimer(Math.max(1, TimeUnit.SECONDS.toMillis(grace)),
+        id -> cutAtGraceEnd.set(counters.inFlight().get()));
     vertx.undeploy(proxyDeployment)
         .timeout(grace + 5L, TimeUnit.SECONDS)
         .onComplete(ar -> {
-          int cut = counters.inFlight().get();
+          vertx.cancelTimer(graceTimer);
+          int cut = cutAtGraceEnd.get();
           if (cut > 0) {
             log.warn("grace period of {}s over: {} request(s) were cut short", grace, cut);
           }
