@@ -18,6 +18,7 @@ import cloud.locci.proxy.core.forward.ExchangeListener;
 import cloud.locci.proxy.core.forward.Forwarder;
 import cloud.locci.proxy.core.forward.Reason;
 import cloud.locci.proxy.core.forward.UpstreamClients;
+import cloud.locci.proxy.core.health.CurrentHealth;
 import cloud.locci.proxy.core.health.HealthChanged;
 import cloud.locci.proxy.core.health.HealthReport;
 import cloud.locci.proxy.core.middleware.Middleware;
@@ -68,6 +69,8 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   private ExchangeListener listener = ExchangeListener.NONE;
   private TrafficCounters counters;
   private CurrentConfig newest;
+  private CurrentHealth newestHealth;
+  private HealthView seenShared;
   private long installing;
 
   /**
@@ -110,6 +113,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     registry = UpstreamRegistry.of(vertx);
     counters = TrafficCounters.of(vertx);
     newest = CurrentConfig.of(vertx);
+    newestHealth = CurrentHealth.of(vertx);
     MessageConsumer<VersionedConfig> changes =
         vertx.eventBus().consumer(Addresses.CONFIG_CHANGED, this::onConfigChanged);
     MessageConsumer<HealthChanged> flips =
@@ -161,6 +165,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     return vertx.eventBus().<HealthReport>request(Addresses.HEALTH_GET, null)
         .map(reply -> {
           health = reply.body().view();
+          seenShared = newestHealth.get();
           return (Void) null;
         })
         .otherwise(err -> null);
@@ -270,6 +275,15 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     if (latest != null && latest.version() > config.version()) {
       install(latest).onFailure(err -> log.error("config version {} not installed: {}", latest.version(),
           err.getMessage()));
+    }
+    HealthView shared = newestHealth.get();
+    if (shared != seenShared) {
+      // A flip announced since the last request; its event may not have reached this event loop yet.
+      seenShared = shared;
+      if (!shared.equals(health)) {
+        health = shared;
+        rebuild();
+      }
     }
     Exchange exchange = new Exchange(request, System.nanoTime());
     if (DotSegments.in(request.path())) {

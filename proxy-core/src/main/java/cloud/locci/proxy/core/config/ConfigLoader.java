@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
@@ -62,6 +63,16 @@ public final class ConfigLoader {
       }
     }
     throw new ConfigException(inFileOrder(errors));
+  }
+
+  /**
+   * The key paths the binder asks for while binding {@code yaml}: every key it accepts in the sections
+   * present, whether written or not. Lets a test hold {@link ConfigReference} to the binder.
+   */
+  static Set<String> askedKeys(String yaml, String source) throws ConfigException {
+    YamlContext ctx = new YamlContext(source);
+    new ConfigBinder(ctx).bind(compose(yaml, source), Optional.empty());
+    return ctx.askedPaths();
   }
 
   /**

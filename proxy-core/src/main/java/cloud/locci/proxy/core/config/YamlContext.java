@@ -2,10 +2,13 @@ package cloud.locci.proxy.core.config;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
@@ -17,6 +20,7 @@ final class YamlContext {
   private final String source;
   private final List<ConfigError> errors = new ArrayList<>();
   private final Map<String, Integer> lines = new HashMap<>();
+  private final Set<String> asked = new LinkedHashSet<>();
 
   YamlContext(String source) {
     this.source = source;
@@ -31,6 +35,16 @@ final class YamlContext {
     if (l > 0) {
       lines.putIfAbsent(path, l);
     }
+  }
+
+  /** Records that the binder asked for the key at {@code path} (present or not): the keys it accepts. */
+  void asked(String path) {
+    asked.add(path);
+  }
+
+  /** Every key path the binder asked for, list items as {@code [i]}, in the order asked. */
+  Set<String> askedPaths() {
+    return Collections.unmodifiableSet(asked);
   }
 
   void error(Node node, String path, String message) {

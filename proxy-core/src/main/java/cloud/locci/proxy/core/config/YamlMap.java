@@ -71,7 +71,7 @@ final class YamlMap {
   }
 
   boolean has(String key) {
-    known.add(key);
+    ask(key);
     NodeTuple t = entries.get(key);
     return t != null && !isNull(t.getValueNode());
   }
@@ -83,7 +83,7 @@ final class YamlMap {
   }
 
   Optional<Node> node(String key) {
-    known.add(key);
+    ask(key);
     NodeTuple t = entries.get(key);
     if (t == null || isNull(t.getValueNode())) {
       return Optional.empty();
@@ -105,7 +105,7 @@ final class YamlMap {
    * the entry is kept and its missing required keys are reported instead of it vanishing silently.
    */
   Optional<YamlMap> mapOrEmpty(String key) {
-    known.add(key);
+    ask(key);
     NodeTuple t = entries.get(key);
     return t == null ? Optional.empty() : of(ctx, child(key), t.getValueNode());
   }
@@ -163,6 +163,13 @@ final class YamlMap {
       }
     });
     return out;
+  }
+
+  // Every getter funnels through here: what it marks known is exactly what the binder accepts, and the
+  // context keeps the full path so ConfigReferenceTest can compare the binder with ConfigReference.
+  private void ask(String key) {
+    known.add(key);
+    ctx.asked(child(key));
   }
 
   /** Reports every key of this mapping that no getter asked for. */

@@ -115,8 +115,9 @@ public final class HealthCheckVerticle extends VerticleBase {
       } else if (!old.healthy()) {
         log.info("upstream {} server {} is no longer health-checked: no longer kept out of rotation", old.upstream,
             old.address);
-        vertx.eventBus().publish(Addresses.HEALTH_CHANGED,
-            new HealthChanged(old.upstream, old.address, true, "no longer health-checked"));
+        HealthChanged back = new HealthChanged(old.upstream, old.address, true, "no longer health-checked");
+        CurrentHealth.of(vertx).apply(back);
+        vertx.eventBus().publish(Addresses.HEALTH_CHANGED, back);
       }
     }
     for (Map.Entry<Key, CheckSpec> e : wanted.entrySet()) {
@@ -184,6 +185,7 @@ public final class HealthCheckVerticle extends VerticleBase {
       log.warn("upstream {} server {} is down, out of rotation: {}", change.upstream(), change.server(),
           change.reason());
     }
+    CurrentHealth.of(vertx).apply(change);
     vertx.eventBus().publish(Addresses.HEALTH_CHANGED, change);
   }
 

@@ -1,0 +1,134 @@
+package cloud.locci.proxy.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+
+/**
+ * {@code docker/compose.yaml}, parsed and checked without Docker: Traefik v3 in front with Let's
+ * Encrypt, the proxy with its config mounted read-only, and the routers the seed guide describes.
+ */
+class DockerComposeTest {
+
+  private Path root;
+  private Map<String, Object> services;
+
+  @BeforeEach
+  @SuppressWarnings("unchecked")
+  void parse() throws IOException {
+    root = Dockerfile.repoRoot();
+    String text = Files.readString(root.resolve("docker/compose.yaml"), StandardCharsets.UTF_8);
+    Map<String, Object> doc = (Map<String, Object>) new Load(LoadSettings.builder().build()).loadFromString(text);
+    services = (Map<String, Object>) doc.get("services");
+    assertThat(doc).containsKey("volumes");
+  }
+
+  @SuppressWarnings("unchecked")
+  private Map<String, Object> service(String name) {
+    assertThat(services).containsKey(name);
+    return (Map<String, Object>) services.get(name);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<String> strings(Map<String, Object> service, String key) {
+    return ((List<Object>) service.get(key)).stream().map(String::valueOf).collect(Collectors.toList());
+  }
+
+  @SuppressWarnings("unchecked")
+  private Map<String, String> labels() {
+    return ((Map<String, Object>) service("locci-proxy").get("labels")).entrySet().stream()
+        .collect(Collectors.toMap(Map.Entry::getKey, e -> String.valueOf(e.getValue())));
+  }
+
+  @Test
+  void twoServices() {
+    assertThat(services).containsOnlyKeys("traefik", "locci-proxy");
+  }
+
+  @Test
+  void traefikTerminatesTlsWithLetsEncrypt() {
+    Map<String, Object> traefik = service("traefik");
+    assertThat(String.valueOf(traefik.get("image"))).startsWith("traefik:v3");
+    assertThat(strings(traefik, "ports")).contains("80:80", "443:443", "8080:8080");
+    assertThat(strings(traefik, "command")).contains(
+        "--providers.docker.exposedbydefault=false",
+        "--entrypoints.web.address=:80",
+        "--entrypoints.websecure.address=:443",
+        "--certificatesresolvers.letsencrypt.acme.httpchallenge.entrypoint=web")
+        .anyMatch(c -> c.startsWith("--certificatesresolvers.letsencrypt.acme.email=${ACME_EMAIL:?"))
+        .anyMatch(c -> c.startsWith("--certificatesresolvers.letsencrypt.acme.storage=/letsencrypt/"));
+    assertThat(strings(traefik, "volumes")).contains("/var/run/docker.sock:/var/run/docker.sock:ro")
+        .anyMatch(v -> v.endsWith(":/letsencrypt"));
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void proxyIsBuiltFromTheDockerfileWithItsConfigMountedReadOnly() {
+    Map<String, Object> proxy = service("locci-proxy");
+    Map<String, Object> build = (Map<String, Object>) proxy.get("build");
+    Path context = root.resolve("docker").resolve(String.valueOf(build.get("context"))).normalize();
+    assertThat(context).isEqualTo(root);
+    assertThat(context.resolve(String.valueOf(build.get("dockerfile")))).isRegularFile();
+
+    assertThat(strings(proxy, "volumes")).containsExactly("./config.yaml:/app/config.yaml:ro");
+    assertThat(root.resolve("docker/config.yaml")).isRegularFile();
+    assertThat(proxy).as("only Traefik reaches the proxy: no published ports").doesNotContainKey("ports");
+
+    Map<String, Object> env = (Map<String, Object>) proxy.get("environment");
+    assertThat(String.valueOf(env.get("LOCCI_LOG"))).startsWith("${LOCCI_LOG");
+    assertThat(String.valueOf(env.get("RUST_LOG"))).startsWith("${RUST_LOG");
+  }
+
+  @Test
+  void proxyHostIsHttpsWithARedirectFromHttp() {
+    Map<String, String> l = labels();
+    assertThat(l).containsEntry("traefik.enable", "true");
+    String host = "Host(`${PROXY_HOST:-proxy.locci.cloud}`)";
+    assertThat(l).containsEntry("traefik.http.routers.locci-proxy.rule", host)
+        .containsEntry("traefik.http.routers.locci-proxy.entrypoints", "websecure")
+        .containsEntry("traefik.http.routers.locci-proxy.tls.certresolver", "letsencrypt")
+        .containsEntry("traefik.http.routers.locci-proxy.service", "locci-proxy")
+        .containsEntry("traefik.http.services.locci-proxy.loadbalancer.server.port", "8484");
+    assertThat(l).containsEntry("traefik.http.routers.locci-proxy-http.rule", host)
+        .containsEntry("traefik.http.routers.locci-proxy-http.entrypoints", "web");
+    String redirect = l.get("traefik.http.routers.locci-proxy-http.middlewares");
+    assertThat(l).containsEntry("traefik.http.middlewares." + redirect + ".redirectscheme.scheme", "https");
+  }
+
+  @Test
+  void controlHostIsHttpsOnly() {
+    Map<String, String> l = labels();
+    String host = "Host(`${CONTROL_HOST:-control.proxy.locci.cloud}`)";
+    List<String> routers = l.entrySet().stream().filter(e -> e.getValue().equals(host))
+        .map(e -> e.getKey().replaceAll("^traefik\\.http\\.routers\\.|\\.rule$", "")).collect(Collectors.toList());
+    assertThat(routers).containsExactly("locci-control");
+    assertThat(l).containsEntry("traefik.http.routers.locci-control.entrypoints", "websecure")
+        .containsEntry("traefik.http.routers.locci-control.tls.certresolver", "letsencrypt")
+        .containsEntry("traefik.http.routers.locci-control.service", "locci-control")
+        .containsEntry("traefik.http.services.locci-control.loadbalancer.server.port", "8485");
+  }
+
+  @Test
+  void everyRouterNamesADefinedServiceAndResolver() {
+    Map<String, String> l = labels();
+    l.forEach((key, value) -> {
+      if (key.matches("traefik\\.http\\.routers\\.[^.]+\\.service")) {
+        assertThat(l).as(key).containsKey("traefik.http.services." + value + ".loadbalancer.server.port");
+      }
+      if (key.endsWith(".tls.certresolver")) {
+        assertThat(strings(service("traefik"), "command")).as(key)
+            .anyMatch(c -> c.startsWith("--certificatesresolvers." + value + ".acme."));
+      }
+    });
+  }
+}

@@ -1,0 +1,279 @@
+package cloud.locci.proxy.core.config;
+
+import cloud.locci.proxy.core.config.UpstreamConfig.HealthCheckConfig;
+import cloud.locci.proxy.core.config.UpstreamConfig.PassiveConfig;
+import cloud.locci.proxy.core.config.UpstreamConfig.Strategy;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Every key the configuration file accepts, with its type, default and meaning: the one source of the
+ * README's key table and of {@code examples/config-full.yaml}'s coverage.
+ *
+ * <p>It cannot drift from the binder because tests hold the two together: binding the full example
+ * records every key the binder asks for, and each must be listed here, and each listed key must be
+ * asked for; the full example must contain every listed key; integer ranges and defaults are probed
+ * against the binder; the README table must equal {@link #markdownTable()}.
+ *
+ * <p>Paths use {@code <name>} for a name the user chooses (an upstream, a route, a middleware
+ * instance) and {@code []} for an item of a list. {@code api_gateway.middlewares.<name>} has exactly
+ * the keys of {@code middlewares.<name>}, so they are listed once, under the top-level map.
+ */
+public final class ConfigReference {
+
+  /** Marks a path segment that the user names. */
+  private static final String NAME = "<name>";
+
+  /** The map whose entries have the same keys as the top-level {@code middlewares.<name>}. */
+  static final String GATEWAY_MIDDLEWARES = "api_gateway.middlewares";
+
+  private static final int MAX_SECS = 24 * 3600;
+  private static final List<Key> KEYS = build();
+
+  private ConfigReference() {}
+
+  /**
+   * One key of the file.
+   *
+   * @param path dotted path, {@code <name>} for user-chosen names and {@code []} for list items
+   * @param type {@code section}, {@code map of names}, {@code integer MIN-MAX}, {@code boolean},
+   *     {@code host:port}, {@code file}, a list of the allowed words, ...
+   * @param defaultValue the value when the key is absent; {@code required...} when it must be written,
+   *     {@code none...} when absence means "off" or a computed value (said after the colon)
+   * @param meaning one line: what it does
+   */
+  public record Key(String path, String type, String defaultValue, String meaning) {
+
+    /** Whether this key holds other keys (a section or a map of user-named entries). */
+    public boolean isSection() {
+      return type.equals(SECTION) || type.equals(NAMES);
+    }
+
+    /** The inclusive bounds when the type is {@code integer MIN-MAX}. */
+    public Optional<int[]> integerRange() {
+      if (!type.startsWith("integer ")) {
+        return Optional.empty();
+      }
+      String[] bounds = type.substring("integer ".length()).split("-");
+      return Optional.of(new int[] {Integer.parseInt(bounds[0]), Integer.parseInt(bounds[1])});
+    }
+  }
+
+  private static final String SECTION = "section";
+  private static final String NAMES = "map of names";
+
+  /** Every key, parents before children, in the order of the README table. */
+  public static List<Key> keys() {
+    return KEYS;
+  }
+
+  /**
+   * The key that describes a concrete path such as {@code upstreams.users.servers[1].weight} or
+   * {@code api_gateway.middlewares.strict.burst_size}; empty when no listed key matches.
+   */
+  static Optional<Key> lookup(String concretePath) {
+    String normalized = concretePath.replaceAll("\\[\\d+]", "[]");
+    if (normalized.startsWith(GATEWAY_MIDDLEWARES + ".")) {
+      normalized = "middlewares." + normalized.substring(GATEWAY_MIDDLEWARES.length() + 1);
+    }
+    String[] segments = normalized.split("\\.", -1);
+    for (Key k : KEYS) {
+      if (matches(k.path().split("\\.", -1), segments)) {
+        return Optional.of(k);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static boolean matches(String[] pattern, String[] segments) {
+    if (pattern.length != segments.length) {
+      return false;
+    }
+    for (int i = 0; i < pattern.length; i++) {
+      if (!pattern[i].equals(NAME) && !pattern[i].equals(segments[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The README's key table: a Markdown table with one row per key, ending with a newline. */
+  public static String markdownTable() {
+    StringBuilder out = new StringBuilder("| key | type | default | meaning |\n|---|---|---|---|\n");
+    for (Key k : KEYS) {
+      out.append("| `").append(k.path()).append("` | ").append(cell(k.type())).append(" | ")
+          .append(cell(k.defaultValue())).append(" | ").append(cell(k.meaning())).append(" |\n");
+    }
+    return out.toString();
+  }
+
+  private static String cell(String text) {
+    return text.replace("|", "\\|");
+  }
+
+  private static String integer(int min, int max) {
+    return "integer " + min + "-" + max;
+  }
+
+  private static String words(List<String> values) {
+    return values.stream().map(v -> "`" + v + "`").collect(Collectors.joining(" | "));
+  }
+
+  private static String code(Object value) {
+    return "`" + value + "`";
+  }
+
+  private static List<Key> build() {
+    List<Key> k = new ArrayList<>();
+    String modes = words(Arrays.stream(Mode.values()).map(Mode::yamlName).collect(Collectors.toList()));
+    k.add(new Key("mode", modes, "required",
+        "which of `load_balancer` and `api_gateway` runs (`--mode lb|gateway` overrides it)"));
+
+    k.add(new Key("server", SECTION, "optional", "the proxy listener and its limits"));
+    k.add(new Key("server.bind_address", "host:port", code(ServerConfig.DEFAULT_BIND),
+        "where clients connect (`--bind` overrides it)"));
+    k.add(new Key("server.workers", integer(1, 1024), "none: one per CPU core",
+        "proxy verticle instances, one event loop each (`--instances` overrides it)"));
+    k.add(new Key("server.tls", SECTION, "none: plain HTTP",
+        "TLS termination on the listener, with HTTP/2 (ALPN) and HTTP/1.1"));
+    k.add(new Key("server.tls.cert_path", "file", "required in `server.tls`", "PEM certificate chain"));
+    k.add(new Key("server.tls.key_path", "file", "required in `server.tls`", "PEM private key"));
+    k.add(new Key("server.max_header_size", integer(1024, 1024 * 1024), code(ServerConfig.DEFAULT_MAX_HEADER_SIZE),
+        "bytes of request line plus headers; a larger head gets 431"));
+    k.add(new Key("server.max_request_line", integer(256, 1024 * 1024), code(ServerConfig.DEFAULT_MAX_REQUEST_LINE),
+        "bytes of the request line; a longer one gets 414"));
+    k.add(new Key("server.idle_timeout_secs", integer(1, MAX_SECS), code(ServerConfig.DEFAULT_IDLE_TIMEOUT_SECS),
+        "a keep-alive client connection with no traffic is closed after this"));
+    k.add(new Key("server.header_timeout_secs", integer(1, MAX_SECS), code(ServerConfig.DEFAULT_HEADER_TIMEOUT_SECS),
+        "a client that started a request head and has not finished it by then gets 408 (slowloris defence)"));
+    k.add(new Key("server.shutdown_grace_secs", integer(0, MAX_SECS), code(ServerConfig.DEFAULT_SHUTDOWN_GRACE_SECS),
+        "in-flight requests may finish for this long after SIGTERM/SIGINT"));
+
+    k.add(new Key("logging", SECTION, "optional", "log level and format"));
+    k.add(new Key("logging.level", "level spec", code(LoggingConfig.DEFAULT_LEVEL),
+        "`trace` `debug` `info` `warn` `error`, or per logger (`cloud.locci=debug,io.netty=warn`);"
+            + " `--log-level`, `LOCCI_LOG` and `RUST_LOG` override it"));
+    k.add(new Key("logging.format", words(Arrays.stream(LoggingConfig.LogFormat.values())
+            .map(f -> f.name().toLowerCase(Locale.ROOT)).collect(Collectors.toList())),
+        code(LoggingConfig.defaults().format().name().toLowerCase(Locale.ROOT)),
+        "application and access log lines as text or as JSON objects"));
+    k.add(new Key("logging.access_log", "boolean", code(LoggingConfig.defaults().accessLog()),
+        "one log line per request"));
+
+    k.add(new Key("upstreams", NAMES, "required", "named server groups; both modes send requests to them"));
+    k.add(new Key("upstreams.<name>", SECTION, "-",
+        "one group; `load_balancer.upstream` and routes refer to it by this name"));
+    k.add(new Key("upstreams.<name>.servers", "list", "required",
+        "at least one server: `\"host:port\"` (never a scheme) or `{address, weight}`"));
+    k.add(new Key("upstreams.<name>.servers[].address", "host:port", "required in the `{address, weight}` form",
+        "the server"));
+    k.add(new Key("upstreams.<name>.servers[].weight", integer(1, 1000), "`1`",
+        "the server's share under `weighted_round_robin`"));
+    k.add(new Key("upstreams.<name>.strategy",
+        words(Arrays.stream(Strategy.values()).map(Strategy::yamlName).collect(Collectors.toList())),
+        code(Strategy.ROUND_ROBIN.yamlName()), "how a server is chosen for each request"));
+    k.add(new Key("upstreams.<name>.hash_on", "`client_ip` | `path` | `header:NAME`",
+        code(UpstreamConfig.HashOn.CLIENT_IP), "what `consistent_hash` hashes"));
+    k.add(new Key("upstreams.<name>.tls", "boolean", "`false`", "connect to the servers over TLS"));
+    k.add(new Key("upstreams.<name>.sni", "host name", "none: the address's host",
+        "TLS server name sent in the handshake and verified against the certificate"));
+    k.add(new Key("upstreams.<name>.tls_verify", "boolean", "`true`",
+        "verify the servers' certificates (`false` only for testing)"));
+    k.add(new Key("upstreams.<name>.ca_path", "file", "none: the JVM's trust store",
+        "PEM file of the CAs trusted for these servers"));
+    k.add(new Key("upstreams.<name>.health_check", SECTION, "none: every server counts as healthy",
+        "active checks of every server"));
+    k.add(new Key("upstreams.<name>.health_check.interval_secs", integer(1, MAX_SECS),
+        code(HealthCheckConfig.DEFAULT_INTERVAL_SECS), "time between two checks of a server"));
+    k.add(new Key("upstreams.<name>.health_check.timeout_secs", integer(1, MAX_SECS),
+        code(HealthCheckConfig.DEFAULT_TIMEOUT_SECS), "time one check may take"));
+    k.add(new Key("upstreams.<name>.health_check.path", "path", "none: a TCP connect check",
+        "HTTP GET of this path, expecting a 2xx answer"));
+    k.add(new Key("upstreams.<name>.health_check.healthy_threshold", integer(1, 1000), "`1`",
+        "consecutive successes that bring a server back"));
+    k.add(new Key("upstreams.<name>.health_check.unhealthy_threshold", integer(1, 1000), "`1`",
+        "consecutive failures that take a server out"));
+    k.add(new Key("upstreams.<name>.passive", SECTION, "none: no passive ejection",
+        "take a server out after failed proxied requests (nginx's `max_fails`)"));
+    k.add(new Key("upstreams.<name>.passive.max_fails", integer(1, 1_000_000), code(PassiveConfig.DEFAULT_MAX_FAILS),
+        "failed requests (refused, reset, TLS failure, timeout) that eject a server"));
+    k.add(new Key("upstreams.<name>.passive.fail_timeout_secs", integer(1, MAX_SECS),
+        code(PassiveConfig.DEFAULT_FAIL_TIMEOUT_SECS),
+        "the window the failures are counted in, and how long the server stays out"));
+    k.add(new Key("upstreams.<name>.max_connections_per_server", integer(1, 1_000_000),
+        code(UpstreamConfig.DEFAULT_MAX_CONNECTIONS_PER_SERVER), "pooled connections to one server, per process"));
+    k.add(new Key("upstreams.<name>.connect_timeout_secs", integer(1, MAX_SECS),
+        code(UpstreamConfig.DEFAULT_CONNECT_TIMEOUT_SECS), "TCP (and TLS) connect timeout; 502 after it"));
+
+    k.add(new Key("load_balancer", SECTION, "required when `mode` is `load_balancer`",
+        "the load balancer: every request goes to one group"));
+    k.add(new Key("load_balancer.upstream", "upstream name", "required", "the group every request goes to"));
+    k.add(new Key("load_balancer.middlewares", "list of middleware names", "`[]`",
+        "middleware instances run on every request, in order"));
+
+    k.add(new Key("api_gateway", SECTION, "required when `mode` is `api_gateway`",
+        "the gateway: routes choose the group by host, path and method"));
+    k.add(new Key("api_gateway.routes", NAMES, "`{}`: every request gets 404",
+        "routes, tried longest `path_pattern` first (ties in file order)"));
+    k.add(new Key("api_gateway.routes.<name>", SECTION, "-", "one route; the name appears in logs and metrics"));
+    k.add(new Key("api_gateway.routes.<name>.path_pattern", "RE2 regex", "required",
+        "matched against the request path (not the query); Go/RE2 syntax, linear time"));
+    k.add(new Key("api_gateway.routes.<name>.methods", "list of methods", "`[]`: every method",
+        "allowed methods; others get 405 with `Allow`"));
+    k.add(new Key("api_gateway.routes.<name>.upstream", "upstream name", "required", "the group this route sends to"));
+    k.add(new Key("api_gateway.routes.<name>.strip_prefix", "boolean", "`false`",
+        "remove the matched part of the path before forwarding (`/` when nothing is left)"));
+    k.add(new Key("api_gateway.routes.<name>.timeout_secs", integer(1, MAX_SECS), code(RouteConfig.DEFAULT_TIMEOUT_SECS),
+        "the upstream may stay silent this long; 504 after it"));
+    k.add(new Key("api_gateway.routes.<name>.host", "host name", "none: every host",
+        "exact host, or `*.example.com` for any name under it; compared without the port, ignoring case"));
+    k.add(new Key("api_gateway.routes.<name>.retries", integer(0, 10), "`0`",
+        "extra attempts on another server after a connection failure, idempotent methods only"));
+    k.add(new Key("api_gateway.routes.<name>.middlewares", "list of middleware names", "`[]`",
+        "middleware instances run on this route's requests, in order"));
+    k.add(new Key(GATEWAY_MIDDLEWARES, NAMES, "`{}`",
+        "middleware instances, each with the keys of `middlewares.<name>` below"));
+
+    k.add(new Key("middlewares", NAMES, "`{}`", "middleware instances usable by both modes"));
+    k.add(new Key("middlewares.<name>", SECTION, "-", "one instance; routes and `load_balancer` name it"));
+    k.add(new Key("middlewares.<name>.type", words(MiddlewareConfig.TYPES), "none: the instance's name, which must"
+        + " then be a type", "what the instance does; the keys below belong to the type named before them"));
+    k.add(new Key("middlewares.<name>.requests_per_minute", integer(1, 100_000_000), "required",
+        "rate_limiting: refill rate of each client's token bucket; 429 with `Retry-After` when empty"));
+    k.add(new Key("middlewares.<name>.burst_size", integer(1, 100_000_000), "none: `requests_per_minute`",
+        "rate_limiting: bucket capacity (buckets start full)"));
+    k.add(new Key("middlewares.<name>.key_header", "header name", "none: the client address",
+        "rate_limiting: the header whose value identifies a client"));
+    k.add(new Key("middlewares.<name>.jwt_secret", "string", "required unless `public_key_path`",
+        "authentication: HS256 secret of the Bearer JWTs"));
+    k.add(new Key("middlewares.<name>.public_key_path", "file", "required unless `jwt_secret`",
+        "authentication: PEM public key, RSA for RS256 or EC for ES256/384/512"));
+    k.add(new Key("middlewares.<name>.excluded_paths", "list of paths", "`[]`",
+        "authentication: paths that need no token; exact, or a prefix when ending in `/*`"));
+    k.add(new Key("middlewares.<name>.allowed_origins", "list of origins", "`[\"*\"]`",
+        "cors: `*` or exact origins such as `https://app.example.com`"));
+    k.add(new Key("middlewares.<name>.allowed_methods", "list of methods", "`[GET, HEAD, POST, PUT, PATCH, DELETE]`",
+        "cors: methods a preflight may ask for"));
+    k.add(new Key("middlewares.<name>.allowed_headers", "list of header names", "`[\"*\"]`",
+        "cors: headers a preflight may ask for; `*` allows any"));
+    k.add(new Key("middlewares.<name>.allow_credentials", "boolean", "`false`",
+        "cors: send `Access-Control-Allow-Credentials: true`"));
+    k.add(new Key("middlewares.<name>.max_age_secs", integer(0, MAX_SECS * 7), "none: no `Access-Control-Max-Age`",
+        "cors: how long a browser may cache a preflight answer"));
+    k.add(new Key("middlewares.<name>.expose_headers", "list of header names", "`[]`",
+        "cors: response headers a page may read"));
+
+    k.add(new Key("control_api", SECTION, "optional", "the control API's own listener"));
+    k.add(new Key("control_api.enabled", "boolean", code(ControlApiConfig.defaults().enabled()),
+        "whether the control API listens at all"));
+    k.add(new Key("control_api.bind_address", "host:port", code(ControlApiConfig.DEFAULT_BIND),
+        "its listener; loopback by default, so other hosts cannot reach it unless you say so"));
+    k.add(new Key("control_api.api_key", "string", "none: no key required",
+        "every endpoint then requires `Authorization: Bearer KEY` or `X-API-Key: KEY`"));
+    return List.copyOf(k);
+  }
+}
