@@ -17,9 +17,9 @@ import picocli.CommandLine.Spec;
     versionProvider = VersionProvider.class,
     sortOptions = false,
     description = {
-        "Add a gateway route to a running proxy (POST /api/v1/routes). The whole configuration is",
-        "validated as a file is; an invalid route changes nothing. The route lives in memory only:",
-        "a reload of the file removes it unless the file has it too."})
+        "Add a gateway route to a running proxy (POST /api/v1/routes).",
+        "The whole configuration is validated as a file is; an invalid route changes nothing. The route",
+        "lives in memory only: a reload of the file removes it unless the file has it too."})
 final class AddRouteCommand implements Callable<Integer> {
 
   @Parameters(index = "0", paramLabel = "NAME", description = "Route name (must not exist yet).")

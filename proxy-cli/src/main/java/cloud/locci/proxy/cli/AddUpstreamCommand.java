@@ -17,9 +17,9 @@ import picocli.CommandLine.Spec;
     versionProvider = VersionProvider.class,
     sortOptions = false,
     description = {
-        "Create an upstream group, or add servers to an existing one, in a running proxy",
-        "(POST /api/v1/upstreams). A server already in the group is refused (exit 1). Lives in memory",
-        "only: a reload of the file undoes it unless the file has it too."})
+        "Create an upstream group, or add servers to one, in a running proxy (POST /api/v1/upstreams).",
+        "A server already in the group is refused (exit 1). Lives in memory only: a reload of the file",
+        "undoes it unless the file has it too."})
 final class AddUpstreamCommand implements Callable<Integer> {
 
   @Parameters(index = "0", paramLabel = "NAME", description = "Upstream group name.")

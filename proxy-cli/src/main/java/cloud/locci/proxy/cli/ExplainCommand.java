@@ -25,8 +25,9 @@ import picocli.CommandLine.Spec;
     versionProvider = VersionProvider.class,
     sortOptions = false,
     description = {
-        "Show how the proxy would route one request: every route in the order it is tried, why each",
-        "was passed over, and the upstream, strategy, timeout and middlewares that would apply.",
+        "Show how the proxy would route one request (which route wins, and why the others do not).",
+        "Lists every route in the order it is tried with why it was passed over, then the upstream,",
+        "strategy, upstream URI, timeout, retries and middlewares that would apply.",
         "Servers are assumed healthy. Exits 0 when a route would serve the request, 1 when the proxy",
         "would answer 404 or 405 itself, 2 on a configuration error."})
 final class ExplainCommand implements Callable<Integer> {
