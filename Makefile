@@ -12,7 +12,7 @@ JAVA     ?= java
 # The control API key for `make status` (the demo configs set none); LOCCI_API_KEY is the CLI's variable.
 API_KEY  ?= $(LOCCI_API_KEY)
 
-.PHONY: help build test run demo-lb demo-gateway curl-lb curl-gateway status stop
+.PHONY: help build test run demo-lb demo-gateway curl-lb curl-gateway status stop bench
 
 help:
 	@echo "make demo-lb       build, start 3 demo upstreams + the proxy in load_balancer mode, show round robin"
@@ -24,12 +24,17 @@ help:
 	@echo "make curl-gateway  one request per route through the running gateway demo"
 	@echo "make status        ask the running proxy's control API for status, upstreams and routes (API_KEY=...)"
 	@echo "make stop          stop every process a demo started (by PID)"
+	@echo "make bench         benchmark against nginx and HAProxy over loopback, under 10 min (bench/README.md)"
 
 build:
 	mvn -B -q package -DskipTests
 
 test:
 	mvn -B verify
+
+# Installs wrk, nginx and haproxy (apt-get) if missing; BENCH_* variables tune it (bench/README.md).
+bench:
+	bench/run.sh
 
 run: $(JAR)
 	$(JAVA) -jar $(JAR) -c $(CONFIG)
