@@ -383,6 +383,7 @@ server:
   shutdown_grace_secs: 1
 logging:
   level: warn
+  access_log: false   # as nginx's "access_log off" above: compare the proxying, not the logging
 control_api:
   enabled: false
 upstreams:
