@@ -66,13 +66,21 @@ final class Launcher {
    * @throws CommandFailure exit 1 when a listener cannot be opened (e.g. the port is in use)
    */
   static Launcher start(ProxyConfig config, Optional<Path> file, ConfigOverrides overrides) {
+    return start(config, file, overrides, false);
+  }
+
+  /**
+   * Like {@link #start(ProxyConfig, Optional, ConfigOverrides)}; {@code vertxHttpMetrics} also turns on
+   * Vert.x's own per-request HTTP and TCP meters ({@code LOCCI_VERTX_HTTP_METRICS=true}).
+   */
+  static Launcher start(ProxyConfig config, Optional<Path> file, ConfigOverrides overrides, boolean vertxHttpMetrics) {
     int instances = config.server().workers().orElse(Runtime.getRuntime().availableProcessors());
     ProxyMetrics metrics = ProxyMetrics.create();
     VertxOptions options = new VertxOptions()
         .setPreferNativeTransport(true)
         .setEventLoopPoolSize(instances)
         .setWorkerPoolSize(4)
-        .setMetricsOptions(metrics.vertxMetricsOptions());
+        .setMetricsOptions(metrics.vertxMetricsOptions(vertxHttpMetrics));
     Vertx vertx = Vertx.builder().with(options).withMetrics(metrics.vertxMetricsFactory()).build();
     Launcher launcher = new Launcher(vertx, config, instances, metrics);
     try {

@@ -56,7 +56,8 @@ final class StartCommand implements Callable<Integer> {
     }
     LogSetup.configure(config.logging().format(), config.logging().accessLog());
     LogSetup.apply(config.logging().level());
-    Launcher launcher = Launcher.start(config, Optional.of(options.config), overrides);
+    boolean vertxHttpMetrics = env.get("LOCCI_VERTX_HTTP_METRICS").map(Boolean::parseBoolean).orElse(false);
+    Launcher launcher = Launcher.start(config, Optional.of(options.config), overrides, vertxHttpMetrics);
     signals.onStop(launcher::stop);
     signals.onReload(launcher::reload);
     launcher.awaitStopped();

@@ -34,6 +34,11 @@ final class RunningProxy implements AutoCloseable {
 
   /** Writes {@code yaml} to {@code file} and starts on it. */
   static RunningProxy start(Path file, String yaml) throws Exception {
+    return start(file, yaml, false);
+  }
+
+  /** Like {@link #start(Path, String)}, with Vert.x's own per-request HTTP meters when asked. */
+  static RunningProxy start(Path file, String yaml, boolean vertxHttpMetrics) throws Exception {
     Files.writeString(file, yaml);
     ProxyConfig config;
     try {
@@ -41,7 +46,7 @@ final class RunningProxy implements AutoCloseable {
     } catch (ConfigException e) {
       throw new IllegalArgumentException("test config is invalid:\n" + e.getMessage(), e);
     }
-    return new RunningProxy(Launcher.start(config, Optional.of(file), ConfigOverrides.none()), file);
+    return new RunningProxy(Launcher.start(config, Optional.of(file), ConfigOverrides.none(), vertxHttpMetrics), file);
   }
 
   int port() {

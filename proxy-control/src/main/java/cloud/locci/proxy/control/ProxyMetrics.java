@@ -28,6 +28,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.metrics.MetricsOptions;
 import io.vertx.core.spi.VertxMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.time.Duration;
 import java.util.HashSet;
@@ -45,7 +46,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * instance. Per request ({@link #onComplete}) it only looks meters up in caches keyed by config names,
  * method index and status code, creating each meter once; nothing is built from the raw request.
  *
- * <p>Create one per process before Vert.x, give {@link #vertxMetricsOptions()} and
+ * <p>Create one per process before Vert.x, give {@link #vertxMetricsOptions(boolean)} and
  * {@link #vertxMetricsFactory()} to the Vert.x builder (Vert.x's own HTTP, pool and event-bus meters then
  * land in the same registry), add it as exchange listener of every proxy verticle, and deploy a
  * {@link MetricsVerticle} for the meters fed by events.
@@ -99,10 +100,25 @@ public final class ProxyMetrics implements ExchangeListener {
     return new ProxyMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
   }
 
-  /** Vert.x metrics options that send Vert.x's own meters to this registry. */
-  public MetricsOptions vertxMetricsOptions() {
+  /**
+   * Vert.x metrics options that send Vert.x's own meters to this registry.
+   *
+   * @param perRequestMeters also Vert.x's HTTP server/client and TCP meters. They look meters up by tags
+   *     on every request and connection (about 15% of throughput with small bodies, measured with
+   *     bench/run.sh), while the proxy's own {@code locci_*} meters already count every request, its
+   *     duration, its upstream outcome and the open connections; so they are off unless asked for
+   *     ({@code LOCCI_VERTX_HTTP_METRICS=true}). Pool, event-bus and verticle meters are always on.
+   */
+  public MetricsOptions vertxMetricsOptions(boolean perRequestMeters) {
     // A registry name of our own: vertx-micrometer keeps registries in a static map by name.
-    return new MicrometerMetricsOptions().setEnabled(true).setRegistryName(registryName);
+    MicrometerMetricsOptions o = new MicrometerMetricsOptions().setEnabled(true).setRegistryName(registryName);
+    if (!perRequestMeters) {
+      o.addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
+          .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT)
+          .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
+          .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT);
+    }
+    return o;
   }
 
   /** The factory to give {@code Vertx.builder().withMetrics(...)}. */
