@@ -7,7 +7,6 @@ import cloud.locci.proxy.core.bus.VersionedConfig;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.ServerAddress;
 import cloud.locci.proxy.core.config.ServerConfig;
-import cloud.locci.proxy.core.config.UpstreamConfig;
 import cloud.locci.proxy.core.explain.ExplainQuery;
 import cloud.locci.proxy.core.explain.Explanation;
 import cloud.locci.proxy.core.forward.ConnectionGuard;
@@ -129,7 +128,8 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
           return newer ? install(current) : Future.<Void>succeededFuture();
         })
         .compose(v -> {
-          clients = new UpstreamClients(vertx, maxConnectionsPerServer(config.config()));
+          clients = new UpstreamClients(vertx,
+              config.config().server().workers().orElse(Runtime.getRuntime().availableProcessors()));
           ExchangeListener outer = listener;
           forwarder = new Forwarder(clients, exchange -> {
             counters.inFlight().decrementAndGet();
@@ -231,12 +231,6 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     snapshot = compile(c, Upstreams.build(c, health, registry), middlewares);
   }
 
-  /** The largest per-server pool any upstream asks for (pools are per client, not per group). */
-  private static int maxConnectionsPerServer(ProxyConfig c) {
-    return c.upstreams().values().stream().mapToInt(u -> u.maxConnectionsPerServer()).max()
-        .orElse(UpstreamConfig.DEFAULT_MAX_CONNECTIONS_PER_SERVER);
-  }
-
   private Future<HttpServer> listen(ServerConfig s) {
     HttpServerOptions options = new HttpServerOptions()
         .setTcpNoDelay(true)
@@ -248,7 +242,11 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
         // only after the first request was read, too late for ConnectionGuard to see it.
         .setHttp2ClearTextEnabled(false)
         .setCompressionSupported(false)
-        .setDecompressionSupported(false);
+        .setDecompressionSupported(false)
+        // WebSocket upgrades are tunnelled as bytes (extensions negotiated end to end), never handled
+        // by Vert.x: its extension handler would only inspect every message.
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false);
     s.tls().ifPresent(tls -> options
         .setSsl(true)
         .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certPath()).setKeyPath(tls.keyPath()))

@@ -3,10 +3,12 @@ package cloud.locci.proxy.core.forward;
 import cloud.locci.proxy.core.config.UpstreamConfig;
 import cloud.locci.proxy.core.upstream.Backend;
 import cloud.locci.proxy.core.upstream.SelectionContext;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientConnection;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
@@ -98,7 +100,10 @@ public final class Forwarder {
     private final Target target;
     private final List<Backend> tried;
     private Backend backend;
+    private ConnectionPool pool;
+    private HttpClientConnection connection;
     private HttpClientRequest upstreamRequest;
+    private boolean requestSent;
     private boolean bodySent;
     private long sentNanos;
     private boolean backendReleased;
@@ -121,17 +126,19 @@ public final class Forwarder {
       exchange.backend(backend);
       backend.stats().begin();
       UpstreamConfig upstream = target.group().config();
-      RequestOptions options = new RequestOptions()
-          .setServer(backend.socketAddress())
-          .setMethod(request.method())
-          .setURI(target.uri())
-          .setConnectTimeout(TimeUnit.SECONDS.toMillis(upstream.connectTimeoutSecs()))
-          .setIdleTimeout(target.timeoutMs());
-      if (upstream.tls()) {
-        // The host given here is the TLS peer name: sent as SNI and checked against the certificate.
-        options.setSsl(true).setHost(upstream.sni().orElse(backend.address().host())).setPort(backend.address().port());
-      }
-      clients.clientFor(upstream).request(options).onComplete(this::connected);
+      pool = clients.pool(upstream, backend);
+      pool.acquire(TimeUnit.SECONDS.toMillis(upstream.connectTimeoutSecs())).onComplete(ar -> {
+        if (ar.failed()) {
+          failed(ar.cause());
+          return;
+        }
+        connection = ar.result();
+        connection.request(new RequestOptions()
+                .setMethod(request.method())
+                .setURI(target.uri())
+                .setIdleTimeout(target.timeoutMs()))
+            .onComplete(this::connected);
+      });
     }
 
     private void connected(AsyncResult<HttpClientRequest> ar) {
@@ -142,8 +149,9 @@ public final class Forwarder {
       upstreamRequest = ar.result();
       HttpServerResponse response = request.response();
       if (response.closed()) {
-        // The client left while we were connecting: give the connection back unused.
+        // The client left while we were connecting: nothing was sent, the connection can serve another.
         upstreamRequest.reset();
+        pool.discard(connection);
         releaseBackend();
         finish(exchange);
         return;
@@ -175,10 +183,16 @@ public final class Forwarder {
         }
         Pipe<Buffer> pipe = request.pipe();
         pipe.endOnFailure(false);
-        pipe.to(upstreamRequest).onFailure(err -> upstreamRequest.reset(0, err));
+        pipe.to(upstreamRequest).onComplete(sent -> {
+          if (sent.succeeded()) {
+            requestSent = true;
+          } else {
+            upstreamRequest.reset(0, sent.cause());
+          }
+        });
       } else {
         request.resume();
-        upstreamRequest.end();
+        upstreamRequest.end().onSuccess(v -> requestSent = true);
       }
       upstreamRequest.response().onComplete(this::answered);
     }
@@ -205,6 +219,7 @@ public final class Forwarder {
       HttpServerResponse response = request.response();
       if (response.closed()) {
         upstreamRequest.reset();
+        pool.discard(connection);
         releaseBackend();
         finish(exchange);
         return;
@@ -226,6 +241,11 @@ public final class Forwarder {
       pipe.endOnFailure(false);
       pipe.to(response).onComplete(done -> {
         releaseBackend();
+        if (done.succeeded() && requestSent && reusable(upstream)) {
+          pool.release(connection);
+        } else {
+          pool.discard(connection);
+        }
         if (done.failed()) {
           log.debug("response from {} for {} {} cut: {}", backend, request.method(), request.uri(),
               done.cause().toString());
@@ -254,6 +274,7 @@ public final class Forwarder {
       if (exchange.hasResponseHeaders()) {
         HeaderRules.overlay(response.headers(), exchange.responseHeaders());
       }
+      pool.detach(connection);
       NetSocket upstreamSocket = upstream.netSocket();
       request.toNetSocket().onComplete(client -> {
         if (client.failed()) {
@@ -275,6 +296,15 @@ public final class Forwarder {
       });
     }
 
+    /** The upstream keeps the connection open after this response (HTTP/1.1 without Connection: close). */
+    private boolean reusable(HttpClientResponse upstream) {
+      if (upstream.version() != HttpVersion.HTTP_1_1) {
+        return false;
+      }
+      String c = upstream.getHeader(HttpHeaders.CONNECTION);
+      return c == null || !HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(c.trim()) && !c.contains("close");
+    }
+
     private boolean mayHaveBody(int status) {
       return request.method() != HttpMethod.HEAD && status >= 200 && status != 204 && status != 304;
     }
@@ -282,6 +312,9 @@ public final class Forwarder {
     /** Before the response head: retry elsewhere when safe, else answer with the matching error. */
     private void failed(Throwable cause) {
       releaseBackend();
+      if (connection != null) {
+        pool.discard(connection);
+      }
       Reason reason = classify(cause);
       if (reason == Reason.UPSTREAM_TLS) {
         TlsFailureLog.report(target.group().name(), backend, cause);

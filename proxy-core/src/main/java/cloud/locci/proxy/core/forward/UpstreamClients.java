@@ -1,54 +1,91 @@
 package cloud.locci.proxy.core.forward;
 
 import cloud.locci.proxy.core.config.UpstreamConfig;
+import cloud.locci.proxy.core.upstream.Backend;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpConnectOptions;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.ClientSSLOptions;
 import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The pooled upstream HTTP clients of one proxy instance: one for plain HTTP and one per distinct TLS
- * trust setting, each keeping its keep-alive connections per server. Clients are created on first use
- * and kept for the instance's life, so a reload that keeps an upstream's TLS settings keeps its pooled
- * connections (SPEC §10: a pool per address and TLS settings). Confined to the instance's event loop.
+ * The upstream connections of one proxy instance: a {@link ConnectionPool} per server address, TLS name
+ * and TLS trust setting, on top of one Vert.x client for plain HTTP and one per trust setting (which
+ * open the connections). Everything is created on first use and kept for the instance's life, so a
+ * reload that keeps an upstream's address and TLS settings keeps its connections (SPEC §10: a pool per
+ * address and TLS settings). Confined to the instance's event loop.
  */
 public final class UpstreamClients {
+
+  /**
+   * How long a connection may stay idle in a pool. Upstreams close idle keep-alive connections on their
+   * own schedule (Node.js after 5 s); a shorter idle life here makes it rare that a request is sent on a
+   * connection the upstream is closing.
+   */
+  static final long KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(4);
 
   /** What separates one TLS client from another: how the upstream's certificate is verified. */
   record TlsTrust(boolean verify, Optional<String> caPath) {}
 
+  /** One pool's identity: where to connect, the TLS peer name (SNI) and trust, if TLS. */
+  private record PoolKey(SocketAddress server, String peerHost, int port, Optional<TlsTrust> tls) {}
+
   private final Vertx vertx;
-  private final int maxPerServer;
-  private final HttpClient plain;
-  private final Map<TlsTrust, HttpClient> tls = new HashMap<>();
+  private final int instances;
+  private final HttpClientAgent plain;
+  private final Map<TlsTrust, HttpClientAgent> tls = new HashMap<>();
+  private final Map<PoolKey, ConnectionPool> pools = new HashMap<>();
+  private final long sweeper;
 
   /**
-   * @param maxPerServer pooled connections per server for this instance
+   * @param instances the number of proxy instances of the process, which share each upstream's
+   *     {@code max_connections_per_server}
    */
-  public UpstreamClients(Vertx vertx, int maxPerServer) {
+  public UpstreamClients(Vertx vertx, int instances) {
     this.vertx = vertx;
-    this.maxPerServer = maxPerServer;
+    this.instances = Math.max(1, instances);
     this.plain = build(null);
+    this.sweeper = vertx.setPeriodic(1000, id -> sweep());
   }
 
-  /** The client for {@code upstream}'s servers. */
-  HttpClient clientFor(UpstreamConfig upstream) {
-    if (!upstream.tls()) {
-      return plain;
+  /** The pool of connections to {@code backend} of {@code upstream}. */
+  ConnectionPool pool(UpstreamConfig upstream, Backend backend) {
+    PoolKey key = new PoolKey(backend.socketAddress(),
+        upstream.tls() ? upstream.sni().orElse(backend.address().host()) : backend.address().host(),
+        backend.address().port(),
+        upstream.tls() ? Optional.of(new TlsTrust(upstream.tlsVerify(), upstream.caPath())) : Optional.empty());
+    ConnectionPool pool = pools.get(key);
+    if (pool == null) {
+      HttpConnectOptions connect = new HttpConnectOptions()
+          .setServer(key.server())
+          // With TLS, the host given here is the peer name: sent as SNI and checked against the certificate.
+          .setHost(key.peerHost())
+          .setPort(key.port())
+          .setSsl(upstream.tls())
+          .setConnectTimeout(TimeUnit.SECONDS.toMillis(upstream.connectTimeoutSecs()));
+      int max = (upstream.maxConnectionsPerServer() + instances - 1) / instances;
+      pool = new ConnectionPool(vertx, clientFor(key.tls()), connect, max);
+      pools.put(key, pool);
     }
-    return tls.computeIfAbsent(new TlsTrust(upstream.tlsVerify(), upstream.caPath()), this::tlsClient);
+    return pool;
   }
 
-  private HttpClient tlsClient(TlsTrust trust) {
+  private HttpClientAgent clientFor(Optional<TlsTrust> trust) {
+    return trust.map(t -> tls.computeIfAbsent(t, this::tlsClient)).orElse(plain);
+  }
+
+  private HttpClientAgent tlsClient(TlsTrust trust) {
     ClientSSLOptions ssl = new ClientSSLOptions().setUseAlpn(false);
     if (trust.verify()) {
       // Check the certificate's names against the SNI name (sni, else the address's host).
@@ -60,31 +97,40 @@ public final class UpstreamClients {
     return build(ssl);
   }
 
-  private HttpClient build(ClientSSLOptions ssl) {
+  private HttpClientAgent build(ClientSSLOptions ssl) {
     HttpClientOptions options = new HttpClientOptions()
         .setProtocolVersion(HttpVersion.HTTP_1_1)
         .setTcpNoDelay(true)
         .setKeepAlive(true)
-        // Upstreams close idle keep-alive connections on their own schedule (Node.js after 5 s); a
-        // short idle life here makes it rare that a request is sent on a connection being closed.
-        .setKeepAliveTimeout(4)
         .setDecompressionSupported(false)
         .setMaxInitialLineLength(64 * 1024)
         .setMaxHeaderSize(64 * 1024);
     if (ssl != null) {
-      options.setSsl(true).setVerifyHost(ssl.getHostnameVerificationAlgorithm() != null
-          && !ssl.getHostnameVerificationAlgorithm().isEmpty());
+      options.setSsl(true).setVerifyHost(!ssl.getHostnameVerificationAlgorithm().isEmpty());
     }
-    PoolOptions pool = new PoolOptions().setHttp1MaxSize(maxPerServer).setMaxWaitQueueSize(-1);
-    var builder = vertx.httpClientBuilder().with(options).with(pool);
+    var builder = vertx.httpClientBuilder().with(options);
     if (ssl != null) {
       builder.with(ssl);
     }
     return builder.build();
   }
 
-  /** Closes every client (at the instance's stop). */
+  /** Once a second: idle connections past their keep-alive time close; pools nobody uses go. */
+  private void sweep() {
+    for (Iterator<ConnectionPool> it = pools.values().iterator(); it.hasNext(); ) {
+      ConnectionPool pool = it.next();
+      pool.closeIdleOlderThan(KEEP_ALIVE_NANOS);
+      if (pool.isUnused()) {
+        it.remove();
+      }
+    }
+  }
+
+  /** Closes every pool and client (at the instance's stop). */
   public Future<Void> close() {
+    vertx.cancelTimer(sweeper);
+    pools.values().forEach(ConnectionPool::close);
+    pools.clear();
     List<Future<Void>> closing = new ArrayList<>();
     closing.add(plain.close());
     tls.values().forEach(c -> closing.add(c.close()));
