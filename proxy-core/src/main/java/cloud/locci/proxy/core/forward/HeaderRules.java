@@ -19,23 +19,7 @@ public final class HeaderRules {
   static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
   static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
 
-  private static final AsciiString[] HOP_BY_HOP = {
-      AsciiString.cached("connection"),
-      AsciiString.cached("keep-alive"),
-      AsciiString.cached("te"),
-      AsciiString.cached("trailer"),
-      AsciiString.cached("transfer-encoding"),
-      AsciiString.cached("upgrade"),
-      AsciiString.cached("proxy-connection"),
-      AsciiString.cached("proxy-authorization"),
-      AsciiString.cached("proxy-authenticate"),
-  };
-  private static final AsciiString UPGRADE = AsciiString.cached("upgrade");
-  private static final AsciiString CONNECTION = AsciiString.cached("connection");
   private static final AsciiString VARY = AsciiString.cached("vary");
-  // Host is set from the request's authority; Expect is answered by the proxy itself (100-continue).
-  private static final AsciiString HOST = AsciiString.cached("host");
-  private static final AsciiString EXPECT = AsciiString.cached("expect");
 
   private HeaderRules() {}
 
@@ -49,10 +33,8 @@ public final class HeaderRules {
     List<String> listed = connectionTokens(from);
     for (Map.Entry<String, String> h : from) {
       String name = h.getKey();
-      if (isHopByHop(name, listed) && !(webSocket && UPGRADE.contentEqualsIgnoreCase(name))
-          || HOST.contentEqualsIgnoreCase(name) || EXPECT.contentEqualsIgnoreCase(name)
-          || X_FORWARDED_FOR.contentEqualsIgnoreCase(name) || X_FORWARDED_PROTO.contentEqualsIgnoreCase(name)
-          || X_FORWARDED_HOST.contentEqualsIgnoreCase(name)) {
+      int kind = classify(name);
+      if (kind == END_TO_END ? isListed(name, listed) : !(kind == UPGRADE_HEADER && webSocket)) {
         continue;
       }
       to.add(name, h.getValue());
@@ -70,11 +52,17 @@ public final class HeaderRules {
     List<String> listed = connectionTokens(from);
     for (Map.Entry<String, String> h : from) {
       String name = h.getKey();
-      if (isHopByHop(name, listed)
-          && !(webSocket && (UPGRADE.contentEqualsIgnoreCase(name) || CONNECTION.contentEqualsIgnoreCase(name)))) {
-        continue;
+      int kind = classify(name);
+      boolean keep;
+      if (kind == END_TO_END || kind == PROXY_SET) {
+        // X-Forwarded-* and Host in a response are the upstream's business.
+        keep = !isListed(name, listed);
+      } else {
+        keep = webSocket && (kind == UPGRADE_HEADER || kind == CONNECTION_HEADER);
       }
-      to.add(name, h.getValue());
+      if (keep) {
+        to.add(name, h.getValue());
+      }
     }
   }
 
@@ -153,37 +141,99 @@ public final class HeaderRules {
     return false;
   }
 
-  private static boolean isHopByHop(String name, List<String> listed) {
-    for (AsciiString h : HOP_BY_HOP) {
-      if (h.contentEqualsIgnoreCase(name)) {
-        return true;
-      }
-    }
-    if (!listed.isEmpty()) {
-      for (String l : listed) {
-        if (l.equalsIgnoreCase(name)) {
-          return true;
+  /** An end-to-end header: it crosses the proxy unless {@code Connection} lists it. */
+  private static final int END_TO_END = 0;
+  /** Hop-by-hop: never crosses. */
+  private static final int HOP_BY_HOP_HEADER = 1;
+  /** {@code Upgrade}: hop-by-hop, except in a WebSocket handshake. */
+  private static final int UPGRADE_HEADER = 2;
+  /** {@code Connection}: hop-by-hop; the proxy writes its own for a WebSocket handshake. */
+  private static final int CONNECTION_HEADER = 3;
+  /** Set by the proxy on requests ({@code Host}, {@code Expect} handled, {@code X-Forwarded-*}). */
+  private static final int PROXY_SET = 4;
+
+  /**
+   * What kind of header {@code name} is. Dispatches on the length first, so most names are settled
+   * with one or two comparisons (this runs for every header of every request and response).
+   */
+  static int classify(String name) {
+    switch (name.length()) {
+      case 2:
+        return eq(name, "te") ? HOP_BY_HOP_HEADER : END_TO_END;
+      case 4:
+        return eq(name, "host") ? PROXY_SET : END_TO_END;
+      case 6:
+        return eq(name, "expect") ? PROXY_SET : END_TO_END;
+      case 7:
+        if (eq(name, "upgrade")) {
+          return UPGRADE_HEADER;
         }
+        return eq(name, "trailer") ? HOP_BY_HOP_HEADER : END_TO_END;
+      case 10:
+        if (eq(name, "connection")) {
+          return CONNECTION_HEADER;
+        }
+        return eq(name, "keep-alive") ? HOP_BY_HOP_HEADER : END_TO_END;
+      case 15:
+        return eq(name, "x-forwarded-for") ? PROXY_SET : END_TO_END;
+      case 16:
+        if (eq(name, "proxy-connection")) {
+          return HOP_BY_HOP_HEADER;
+        }
+        return eq(name, "x-forwarded-host") ? PROXY_SET : END_TO_END;
+      case 17:
+        if (eq(name, "transfer-encoding")) {
+          return HOP_BY_HOP_HEADER;
+        }
+        return eq(name, "x-forwarded-proto") ? PROXY_SET : END_TO_END;
+      case 18:
+        return eq(name, "proxy-authenticate") ? HOP_BY_HOP_HEADER : END_TO_END;
+      case 19:
+        return eq(name, "proxy-authorization") ? HOP_BY_HOP_HEADER : END_TO_END;
+      default:
+        return END_TO_END;
+    }
+  }
+
+  private static boolean eq(String name, String lower) {
+    return name.equalsIgnoreCase(lower);
+  }
+
+  private static boolean isListed(String name, List<String> listed) {
+    for (int i = 0; i < listed.size(); i++) {
+      if (listed.get(i).equalsIgnoreCase(name)) {
+        return true;
       }
     }
     return false;
   }
 
-  /** The header names listed in {@code Connection} (other than close/keep-alive/upgrade options). */
+  /**
+   * The header names listed in {@code Connection}, without the connection options {@code close},
+   * {@code keep-alive} and {@code upgrade} (they name no header to drop, or one dropped anyway). The
+   * usual {@code Connection: keep-alive} costs no allocation.
+   */
   private static List<String> connectionTokens(MultiMap headers) {
-    List<String> values = headers.getAll(HttpHeaders.CONNECTION);
-    if (values.isEmpty()) {
-      return List.of();
+    String single = headers.get(HttpHeaders.CONNECTION);
+    if (single == null || isOption(single)) {
+      if (single == null || headers.getAll(HttpHeaders.CONNECTION).size() == 1) {
+        return List.of();
+      }
     }
     List<String> tokens = new ArrayList<>(2);
-    for (String v : values) {
+    for (String v : headers.getAll(HttpHeaders.CONNECTION)) {
       for (String t : v.split(",")) {
         String token = t.trim();
-        if (!token.isEmpty()) {
+        if (!token.isEmpty() && !isOption(token)) {
           tokens.add(token);
         }
       }
     }
     return tokens;
+  }
+
+  private static boolean isOption(String token) {
+    String t = token.trim();
+    return t.equalsIgnoreCase("keep-alive") || t.equalsIgnoreCase("close") || t.equalsIgnoreCase("upgrade");
   }
 }
