@@ -31,6 +31,7 @@ Environment (defaults in brackets):
                       [direct nginx:1 nginx:2 haproxy:1 haproxy:2 lb:1 lb:2 gw:1 gw:2]
   BENCH_JAVA_OPTS     JVM flags of locci-proxy [-XX:+UseSerialGC -Xms80m -Xmx80m -Xmn56m
                       -XX:+AlwaysPreTouch -Dio.netty.allocator.type=pooled]
+  BENCH_VERTX_HTTP_METRICS  LOCCI_VERTX_HTTP_METRICS of locci-proxy: Vert.x's own HTTP meters [false]
   BENCH_JAVA_OPTS_<VARIANT>  JVM flags of lb/gw targets named with that VARIANT (compare flag sets)
   BENCH_ROUTES        routes in gateway mode; the request matches only the last one [100]
   BENCH_WRK_THREADS   wrk threads [2]
@@ -81,6 +82,9 @@ TARGETS=${BENCH_TARGETS:-direct nginx:1 nginx:2 haproxy:1 haproxy:2 lb:1 lb:2 gw
 # young pause was less than half the parallel one's. 80 MB keeps RSS under 200 MB (the JVM itself
 # needs ~110 MB besides the heap); pre-touching keeps RSS flat from the start. Netty's pooled
 # allocator made 64 KiB answers ~13% faster than Netty 4.2's default adaptive one.
+# Vert.x's own per-request HTTP meters duplicate locci_requests_total; off here, as nginx runs without
+# its status module. README "Performance" gives their cost; BENCH_VERTX_HTTP_METRICS=true measures it.
+VERTX_HTTP_METRICS=${BENCH_VERTX_HTTP_METRICS:-false}
 JAVA_OPTS=${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xms80m -Xmx80m -Xmn56m -XX:+AlwaysPreTouch -Dio.netty.allocator.type=pooled}
 ROUTES=${BENCH_ROUTES:-100}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
@@ -409,7 +413,8 @@ start_locci() { # NAME MODE(lb|gw) INSTANCES PORT JAVA_OPTS [EXTRA_JVM_FLAG...]
   read -r -a opts <<<"$5"
   shift 5
   locci_config "$mode" "$port" "$WORK/$name.yaml"
-  start "$name" "$JAVA" "${opts[@]}" "$@" -jar "$JAR" start -c "$WORK/$name.yaml" --instances "$instances"
+  start "$name" env LOCCI_VERTX_HTTP_METRICS="$VERTX_HTTP_METRICS" \
+    "$JAVA" "${opts[@]}" "$@" -jar "$JAR" start -c "$WORK/$name.yaml" --instances "$instances"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -601,7 +606,7 @@ versions() {
   echo "nginx: $("$(find_tool nginx)" -v 2>&1 | sed 's/.*: //')"
   echo "haproxy: $("$(find_tool haproxy)" -v 2>&1 | awk 'NR == 1' | cut -d' ' -f1-3)"
   echo "java: $("$JAVA" -version 2>&1 | awk 'NR == 1')"
-  echo "locci-proxy JVM flags: $JAVA_OPTS"
+  echo "locci-proxy JVM flags: $JAVA_OPTS; LOCCI_VERTX_HTTP_METRICS=$VERTX_HTTP_METRICS"
   echo "parameters: BENCH_REPS=$REPS BENCH_DURATION=$DURATION BENCH_WARMUP=$WARMUP BENCH_PEER_WARMUP=$PEER_WARMUP BENCH_CONNS=\"$CONNS\" BENCH_BODIES=\"$BODIES\" BENCH_ROUTES=$ROUTES BENCH_WRK_THREADS=$WRK_THREADS"
   echo "targets: $TARGETS"
 }
@@ -653,7 +658,7 @@ run_bench() {
     gc_report
     echo
     echo "raw results: ${CSV#"$ROOT"/}"
-    echo "reproduce: $( [ "$MODE" = quick ] && echo 'bench/run.sh --quick' || echo 'bench/run.sh' ) (or make bench); env: BENCH_REPS=$REPS BENCH_DURATION=$DURATION BENCH_WARMUP=$WARMUP BENCH_JAVA_OPTS=\"$JAVA_OPTS\""
+    echo "reproduce: $( [ "$MODE" = quick ] && echo 'bench/run.sh --quick' || echo 'bench/run.sh' ) (or make bench); env: BENCH_REPS=$REPS BENCH_DURATION=$DURATION BENCH_WARMUP=$WARMUP BENCH_JAVA_OPTS=\"$JAVA_OPTS\" BENCH_VERTX_HTTP_METRICS=$VERTX_HTTP_METRICS"
   } | tee "$base.txt"
 }
 

@@ -11,6 +11,7 @@ import cloud.locci.proxy.gateway.Explainer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,8 +29,10 @@ import picocli.CommandLine.Spec;
         "Show how the proxy would route one request (which route wins, and why the others do not).",
         "Lists every route in the order it is tried with why it was passed over, then the upstream,",
         "strategy, upstream URI, timeout, retries and middlewares that would apply.",
-        "Servers are assumed healthy. Exits 0 when a route would serve the request, 1 when the proxy",
-        "would answer 404 or 405 itself, 2 on a configuration error."})
+        "Reads -c FILE and assumes every server healthy; with --control, asks the running proxy instead",
+        "(its current routing table and server health, GET /api/v1/explain). Exits 0 when a route would",
+        "serve the request, 1 when the proxy would answer 404 or 405 itself (or the control API cannot",
+        "be reached), 2 on a configuration error."})
 final class ExplainCommand implements Callable<Integer> {
 
   @Mixin
@@ -44,6 +47,14 @@ final class ExplainCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print JSON instead of text.")
   boolean json;
 
+  @Option(names = "--control", paramLabel = "URL",
+      description = "Ask the running proxy whose control API is at URL instead of reading --config.")
+  String control;
+
+  @Option(names = "--api-key", paramLabel = "KEY",
+      description = "API key for --control (default: LOCCI_API_KEY).")
+  String apiKey;
+
   @Parameters(index = "0", paramLabel = "PATH", description = "Request path, optionally with ?query.")
   String path;
 
@@ -54,6 +65,10 @@ final class ExplainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    ExplainQuery query = new ExplainQuery(method.toUpperCase(Locale.ROOT), host, path.startsWith("/") ? path : "/" + path);
+    if (control != null) {
+      return print(out, query, live(query));
+    }
     ProxyConfig config;
     try {
       config = ConfigLoader.load(options.config, options.overrides(Environment.load(Path.of(""))));
@@ -62,8 +77,10 @@ final class ExplainCommand implements Callable<Integer> {
       err.flush();
       return ExitCodes.USAGE;
     }
-    ExplainQuery query = new ExplainQuery(method.toUpperCase(Locale.ROOT), host, path.startsWith("/") ? path : "/" + path);
-    Explanation e = Explainer.explain(config, query);
+    return print(out, query, Explainer.explain(config, query));
+  }
+
+  private int print(PrintWriter out, ExplainQuery query, Explanation e) {
     if (json) {
       out.println(ExplanationJson.toJson(e).encodePrettily());
     } else {
@@ -71,6 +88,22 @@ final class ExplainCommand implements Callable<Integer> {
     }
     out.flush();
     return e.served() ? ExitCodes.OK : ExitCodes.RUNTIME;
+  }
+
+  /** The running proxy's answer, from its control API. */
+  private Explanation live(ExplainQuery q) throws Exception {
+    String base = control.contains("://") ? control : "http://" + control;
+    Optional<String> key = Optional.ofNullable(apiKey).filter(k -> !k.isEmpty())
+        .or(() -> {
+          try {
+            return Environment.load(Path.of("")).get("LOCCI_API_KEY");
+          } catch (java.io.IOException e) {
+            return Optional.empty();
+          }
+        });
+    String uri = "/api/v1/explain?method=" + ControlClient.segment(q.method()) + "&host=" + ControlClient.segment(q.host())
+        + "&path=" + ControlClient.segment(q.path());
+    return ExplanationJson.fromJson(new ControlClient(base.replaceAll("/+$", ""), key).send("GET", uri, null, null));
   }
 
   static void printText(PrintWriter out, ExplainQuery q, Explanation e) {

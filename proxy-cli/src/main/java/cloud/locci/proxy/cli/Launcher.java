@@ -66,12 +66,12 @@ final class Launcher {
    * @throws CommandFailure exit 1 when a listener cannot be opened (e.g. the port is in use)
    */
   static Launcher start(ProxyConfig config, Optional<Path> file, ConfigOverrides overrides) {
-    return start(config, file, overrides, false);
+    return start(config, file, overrides, true);
   }
 
   /**
-   * Like {@link #start(ProxyConfig, Optional, ConfigOverrides)}; {@code vertxHttpMetrics} also turns on
-   * Vert.x's own per-request HTTP and TCP meters ({@code LOCCI_VERTX_HTTP_METRICS=true}).
+   * Like {@link #start(ProxyConfig, Optional, ConfigOverrides)}; {@code vertxHttpMetrics} false turns off
+   * Vert.x's own per-request HTTP and TCP meters ({@code LOCCI_VERTX_HTTP_METRICS=false}).
    */
   static Launcher start(ProxyConfig config, Optional<Path> file, ConfigOverrides overrides, boolean vertxHttpMetrics) {
     int instances = config.server().workers().orElse(Runtime.getRuntime().availableProcessors());

@@ -107,6 +107,27 @@ class ClientCommandsTest {
   }
 
   @Test
+  void explainWithControlAsksTheRunningProxyNotTheFile() {
+    json(run("add-route", "web", "--path-pattern", "^/web", "--upstream", "app", "--strip-prefix"));
+
+    // The file has no route "web": only the running proxy's table can name it.
+    CliRun live = run("explain", "/web/page");
+    assertThat(live.exitCode()).as(live.toString()).isZero();
+    assertThat(live.out())
+        .contains("1. api", "path_mismatch")
+        .contains("2. web", "matched")
+        .contains("=> route web -> upstream app (round_robin: " + s1.address() + ")")
+        .contains("upstream uri /page");
+
+    CliRun missing = run("explain", "--json", "--method", "DELETE", "/nothing");
+    assertThat(missing.exitCode()).as(missing.toString()).isEqualTo(1);
+    assertThat(new JsonObject(missing.out()).getString("reason")).isEqualTo("route_not_found");
+
+    CliRun fromFile = CliRun.of("explain", "-c", proxy.file().toString(), "/web/page");
+    assertThat(fromFile.exitCode()).as(fromFile.toString()).isEqualTo(1);
+  }
+
+  @Test
   void refusalsAreOneLineAndExitOne() {
     CliRun duplicate = run("add-route", "api", "--path-pattern", "^/x", "--upstream", "app");
     assertThat(duplicate.exitCode()).isEqualTo(1);
@@ -171,7 +192,7 @@ class ClientCommandsTest {
     String[][] commands = {
         {"status"}, {"reload"}, {"add-route", "x", "--path-pattern", "^/x", "--upstream", "app"},
         {"remove-route", "x"}, {"add-upstream", "x", "--server", "127.0.0.1:1"},
-        {"remove-upstream", "x", "--server", "127.0.0.1:1"}};
+        {"remove-upstream", "x", "--server", "127.0.0.1:1"}, {"explain", "/x"}};
     for (String[] command : commands) {
       String[] args = new String[command.length + 2];
       System.arraycopy(command, 0, args, 0, command.length);

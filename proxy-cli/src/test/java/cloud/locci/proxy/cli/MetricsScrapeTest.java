@@ -91,8 +91,9 @@ class MetricsScrapeTest {
           .contains("# TYPE locci_active_connections gauge")
           .containsPattern("locci_active_connections [0-9.]+\n")
           .contains("vertx_eventbus_")
-          // Vert.x's per-request HTTP meters are off by default (LOCCI_VERTX_HTTP_METRICS turns them on).
-          .doesNotContain("vertx_http_server_requests_total")
+          // SPEC §8: Vert.x's own HTTP meters are in the same scrape, without paths as labels.
+          .contains("vertx_http_server_requests_total")
+          .contains("vertx_http_client_requests_total")
           .doesNotContain("/nothing/");
 
       PrometheusText.checkStrictly(text);
@@ -106,7 +107,7 @@ class MetricsScrapeTest {
   }
 
   @Test
-  void vertxOwnHttpMetersComeWhenAskedFor(Vertx vertx) throws Exception {
+  void vertxOwnHttpMetersCanBeTurnedOff(Vertx vertx) throws Exception {
     EchoUpstream up = EchoUpstream.start(vertx, "up").await();
     HttpClient client = vertx.createHttpClient();
     try (RunningProxy proxy = RunningProxy.start(dir.resolve("config.yaml"), """
@@ -116,10 +117,11 @@ class MetricsScrapeTest {
           app: {servers: ["%s"]}
         load_balancer: {upstream: app}
         control_api: {bind_address: "127.0.0.1:0", api_key: "%s"}
-        """.formatted(up.address(), RunningProxy.KEY), true)) {
+        """.formatted(up.address(), RunningProxy.KEY), false)) {
       assertThat(send(client, proxy, HttpMethod.GET, "/x").status()).isEqualTo(200);
       String text = proxy.control(client, HttpMethod.GET, "/metrics", null).body().toString();
-      assertThat(text).contains("vertx_http_server_requests_total").contains("vertx_http_client_requests_total");
+      assertThat(text).contains("locci_requests_total").contains("vertx_eventbus_")
+          .doesNotContain("vertx_http_server_requests_total").doesNotContain("vertx_http_client_requests_total");
       PrometheusText.checkStrictly(text);
     } finally {
       client.close().await();

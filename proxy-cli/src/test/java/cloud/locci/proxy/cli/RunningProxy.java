@@ -34,10 +34,10 @@ final class RunningProxy implements AutoCloseable {
 
   /** Writes {@code yaml} to {@code file} and starts on it. */
   static RunningProxy start(Path file, String yaml) throws Exception {
-    return start(file, yaml, false);
+    return start(file, yaml, true);
   }
 
-  /** Like {@link #start(Path, String)}, with Vert.x's own per-request HTTP meters when asked. */
+  /** Like {@link #start(Path, String)}, without Vert.x's own per-request HTTP meters when {@code vertxHttpMetrics} is false. */
   static RunningProxy start(Path file, String yaml, boolean vertxHttpMetrics) throws Exception {
     Files.writeString(file, yaml);
     ProxyConfig config;

@@ -2,6 +2,9 @@ package cloud.locci.proxy.core.explain;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /** The JSON form of an {@link Explanation}, the same for the CLI's {@code --json} and the control API. */
 public final class ExplanationJson {
@@ -38,5 +41,43 @@ public final class ExplanationJson {
         .put("retries", t.retries())
         .put("middlewares", new JsonArray(t.middlewares()))));
     return json;
+  }
+
+  /** The inverse of {@link #toJson}: an explanation a running proxy sent. */
+  public static Explanation fromJson(JsonObject json) {
+    List<Explanation.Candidate> candidates = new ArrayList<>();
+    JsonArray cs = json.getJsonArray("candidates", new JsonArray());
+    for (int i = 0; i < cs.size(); i++) {
+      JsonObject c = cs.getJsonObject(i);
+      candidates.add(new Explanation.Candidate(c.getString("route"), c.getString("path_pattern"), c.getString("host"),
+          strings(c.getJsonArray("methods")), c.getString("outcome"), c.getString("detail")));
+    }
+    JsonObject t = json.getJsonObject("target");
+    Optional<Explanation.Target> target = t == null ? Optional.empty() : Optional.of(new Explanation.Target(
+        t.getString("upstream"), t.getString("strategy"), strings(t.getJsonArray("healthy_servers")), t.getString("uri"),
+        number(t, "timeout_secs"), number(t, "retries"), strings(t.getJsonArray("middlewares"))));
+    return new Explanation(text(json, "mode"), number(json, "status"), text(json, "reason"),
+        candidates, Optional.ofNullable(json.getString("route")), target, strings(json.getJsonArray("allow")));
+  }
+
+  // toJson writes null for "none" (status 0, empty reason); getInteger(key, default) would return that null.
+  private static int number(JsonObject json, String key) {
+    Integer n = json.getInteger(key);
+    return n == null ? 0 : n;
+  }
+
+  private static String text(JsonObject json, String key) {
+    String s = json.getString(key);
+    return s == null ? "" : s;
+  }
+
+  private static List<String> strings(JsonArray a) {
+    List<String> out = new ArrayList<>();
+    if (a != null) {
+      for (int i = 0; i < a.size(); i++) {
+        out.add(a.getString(i));
+      }
+    }
+    return out;
   }
 }
