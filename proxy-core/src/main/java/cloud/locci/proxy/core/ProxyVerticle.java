@@ -238,6 +238,8 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
         .setMaxInitialLineLength(s.maxRequestLine())
         .setIdleTimeout(s.idleTimeoutSecs())
         .setHandle100ContinueAutomatically(true)
+        // Request bodies too: one upstream write per decoded chunk (UpstreamClients.MAX_CHUNK_SIZE).
+        .setMaxChunkSize(UpstreamClients.MAX_CHUNK_SIZE)
         // No h2c upgrade (nginx has none either); it would also make Vert.x set up the HTTP/1 pipeline
         // only after the first request was read, too late for ConnectionGuard to see it.
         .setHttp2ClearTextEnabled(false)

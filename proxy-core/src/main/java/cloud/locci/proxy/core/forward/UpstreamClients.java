@@ -35,6 +35,9 @@ public final class UpstreamClients {
    */
   static final long KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(4);
 
+  /** The largest body chunk the upstream connection hands on at once; see {@link #build}. */
+  public static final int MAX_CHUNK_SIZE = 64 * 1024;
+
   /** What separates one TLS client from another: how the upstream's certificate is verified. */
   record TlsTrust(boolean verify, Optional<String> caPath) {}
 
@@ -104,7 +107,11 @@ public final class UpstreamClients {
         .setKeepAlive(true)
         .setDecompressionSupported(false)
         .setMaxInitialLineLength(64 * 1024)
-        .setMaxHeaderSize(64 * 1024);
+        .setMaxHeaderSize(64 * 1024)
+        // Netty's decoder cuts bodies into chunks of at most this size, and every chunk is one write
+        // and one flush (one send syscall) to the client: 8 KiB, the default, made a 64 KiB
+        // response 8 sends. A chunk is never held back to fill it; this only stops the cutting.
+        .setMaxChunkSize(MAX_CHUNK_SIZE);
     if (ssl != null) {
       options.setSsl(true).setVerifyHost(!ssl.getHostnameVerificationAlgorithm().isEmpty());
     }
