@@ -29,7 +29,7 @@ Environment (defaults in brackets):
   BENCH_BODIES        response bodies: small (100 bytes) and/or 64k (65,536 bytes) [small 64k]
   BENCH_TARGETS       targets, KIND:WORKERS[:VARIANT]; KIND is direct, nginx, haproxy, lb or gw
                       [direct nginx:1 nginx:2 haproxy:1 haproxy:2 lb:1 lb:2 gw:1 gw:2]
-  BENCH_JAVA_OPTS     JVM flags of locci-proxy [-XX:+UseSerialGC -Xms80m -Xmx80m -Xmn56m
+  BENCH_JAVA_OPTS     JVM flags of locci-proxy [-XX:+UseSerialGC -Xms64m -Xmx64m -Xmn40m
                       -XX:+AlwaysPreTouch -Dio.netty.allocator.type=pooled]
   BENCH_VERTX_HTTP_METRICS  LOCCI_VERTX_HTTP_METRICS of locci-proxy: Vert.x's own HTTP meters [false]
   BENCH_JAVA_OPTS_<VARIANT>  JVM flags of lb/gw targets named with that VARIANT (compare flag sets)
@@ -85,7 +85,7 @@ TARGETS=${BENCH_TARGETS:-direct nginx:1 nginx:2 haproxy:1 haproxy:2 lb:1 lb:2 gw
 # Vert.x's own per-request HTTP meters duplicate locci_requests_total; off here, as nginx runs without
 # its status module. README "Performance" gives their cost; BENCH_VERTX_HTTP_METRICS=true measures it.
 VERTX_HTTP_METRICS=${BENCH_VERTX_HTTP_METRICS:-false}
-JAVA_OPTS=${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xms80m -Xmx80m -Xmn56m -XX:+AlwaysPreTouch -Dio.netty.allocator.type=pooled}
+JAVA_OPTS=${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx64m -Xmn40m -XX:+AlwaysPreTouch -Dio.netty.allocator.type=pooled}
 ROUTES=${BENCH_ROUTES:-100}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 PORT_BASE=${BENCH_PORT_BASE:-18400}

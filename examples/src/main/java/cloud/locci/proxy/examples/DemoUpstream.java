@@ -39,8 +39,8 @@ public final class DemoUpstream {
     try {
       parsed = DemoArgs.parse(args);
     } catch (IllegalArgumentException e) {
-      System.out.println("error: " + e.getMessage());
-      System.out.println(DemoArgs.usage());
+      System.err.println("error: " + e.getMessage());
+      System.err.println(DemoArgs.usage());
       System.exit(EXIT_USAGE);
       return;
     }
@@ -52,7 +52,7 @@ public final class DemoUpstream {
     try {
       startAll(vertx, parsed.instances()).await().forEach(running -> System.out.println(running.listeningLine()));
     } catch (RuntimeException e) {
-      String.valueOf(e.getMessage()).lines().forEach(line -> System.out.println("error: " + line));
+      String.valueOf(e.getMessage()).lines().forEach(line -> System.err.println("error: " + line));
       closeQuietly(vertx);
       System.exit(EXIT_RUNTIME_FAILURE);
       return;
