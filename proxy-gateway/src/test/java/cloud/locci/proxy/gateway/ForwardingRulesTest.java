@@ -16,9 +16,12 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetSocket;
 import io.vertx.junit5.VertxExtension;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -243,6 +246,42 @@ class ForwardingRulesTest {
         .await();
     assertThat(r.status()).isEqualTo(408);
     assertThat(r.received()).contains("X-Locci-Reason: header_timeout");
+  }
+
+  @Test
+  void theHeadClockStartsAtEachHeadOfAKeepAliveConnection() throws Exception {
+    EchoUpstream echo = EchoUpstream.start(vertx, "e").await();
+    int port = gateway(List.of(echo.address()), "", "header_timeout_secs: 1");
+    NetClient client = vertx.createNetClient();
+    try {
+      NetSocket socket = client.connect(port, "127.0.0.1").await();
+      Buffer received = Buffer.buffer();
+      Promise<Void> firstAnswered = Promise.promise();
+      Promise<Long> closedAt = Promise.promise();
+      socket.handler(b -> {
+        received.appendBuffer(b);
+        if (received.toString().endsWith("}")) {
+          firstAnswered.tryComplete();
+        }
+      });
+      socket.closeHandler(v -> closedAt.tryComplete(System.nanoTime()));
+      socket.write("GET /first HTTP/1.1\r\nHost: x\r\n\r\n");
+      firstAnswered.future().await(5, TimeUnit.SECONDS);
+
+      // The first head's timer is still pending; the second head, started 600 ms later, gets its own
+      // full second before the 408 (the timer must not refuse it for the first head's time).
+      vertx.timer(600).await();
+      long started = System.nanoTime();
+      socket.write("GET /second HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+      long closed = closedAt.future().await(10, TimeUnit.SECONDS);
+
+      assertThat(TimeUnit.NANOSECONDS.toMillis(closed - started)).isGreaterThanOrEqualTo(950);
+      // The first answer, then the 408 right after its body.
+      assertThat(received.toString()).startsWith("HTTP/1.1 200").contains("}HTTP/1.1 408")
+          .contains("X-Locci-Reason: header_timeout");
+    } finally {
+      client.close().await();
+    }
   }
 
   @Test
