@@ -56,7 +56,7 @@ final class StartCommand implements Callable<Integer> {
     }
     LogSetup.configure(config.logging().format(), config.logging().accessLog());
     LogSetup.apply(config.logging().level());
-    // SPEC §8: Vert.x's own HTTP meters are in the scrape unless turned off; they cost 15-25% more CPU
+    // SPEC §8: Vert.x's own HTTP meters are in the scrape unless turned off; they cost 13-27% more CPU
     // per request (README "Performance") and duplicate locci_requests_total, so some will want them off.
     boolean vertxHttpMetrics = env.get("LOCCI_VERTX_HTTP_METRICS").map(v -> !v.strip().equalsIgnoreCase("false"))
         .orElse(true);
