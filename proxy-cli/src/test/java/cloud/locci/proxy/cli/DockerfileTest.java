@@ -174,7 +174,8 @@ class DockerfileTest {
     assertThat(after(e, "-jar")).isEqualTo("/app/locci-proxy.jar").isIn(copiedIntoImage());
     assertThat(after(e, "-c")).isEqualTo("/app/config.yaml").isIn(copiedIntoImage());
     List<String> jvm = e.subList(1, e.indexOf("-jar"));
-    assertThat(jvm).contains("-XX:+ExitOnOutOfMemoryError").anyMatch(f -> f.startsWith("-XX:MaxRAMPercentage="));
+    assertThat(jvm).contains("-XX:+ExitOnOutOfMemoryError", "-Dio.netty.allocator.type=pooled")
+        .anyMatch(f -> f.startsWith("-XX:MaxRAMPercentage="));
   }
 
   @Test
