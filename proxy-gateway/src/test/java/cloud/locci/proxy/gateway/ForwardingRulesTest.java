@@ -130,6 +130,40 @@ class ForwardingRulesTest {
   }
 
   @Test
+  void anUpstreamFallingSilentMidBodyIsCutAfterTheRouteTimeout() throws Exception {
+    // The head and half the body, then nothing: timeout_secs is the longest silence between reads,
+    // so the client's connection is cut (the head is gone, no 504 is possible) after about a second.
+    NetServer stalling = vertx.createNetServer().connectHandler(socket -> socket.handler(b -> socket.write(
+        "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello"))).listen(0, "127.0.0.1").await();
+    int port = gateway(List.of("127.0.0.1:" + stalling.actualPort()), "timeout_secs: 1", "");
+    long started = System.nanoTime();
+    RawClient.Exchange r = RawClient.sendAndAwaitClose(vertx, port, "GET /stall HTTP/1.1\r\nHost: x\r\n\r\n", 10_000)
+        .await();
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.received()).endsWith("hello");
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isBetween(900L, 5_000L);
+  }
+
+  @Test
+  void aClientReadingSlowlyIsNotTheUpstreamFallingSilent() {
+    // 32 MB fill every buffer between proxy and client while the client does not read for 2.5 s;
+    // the upstream is paused by back-pressure then, which timeout_secs: 1 must not count.
+    Buffer big = Buffer.buffer(new byte[32 * 1024 * 1024]);
+    HttpServer upstream = vertx.createHttpServer().requestHandler(req -> req.response().end(big))
+        .listen(0, "127.0.0.1").await();
+    int port = gateway(List.of("127.0.0.1:" + upstream.actualPort()), "timeout_secs: 1", "");
+    Buffer body = client.request(new RequestOptions().setPort(port).setHost("127.0.0.1").setURI("/big"))
+        .compose(req -> req.send())
+        .compose(resp -> {
+          resp.pause();
+          vertx.setTimer(2500, t -> resp.resume());
+          return resp.body();
+        })
+        .await();
+    assertThat(body.length()).isEqualTo(big.length());
+  }
+
+  @Test
   void upstreamClosingWithoutAnswerIs502Reset() {
     NetServer rude = vertx.createNetServer()
         .connectHandler(socket -> socket.handler(b -> socket.close()))

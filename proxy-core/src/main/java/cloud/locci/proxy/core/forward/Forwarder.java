@@ -93,7 +93,7 @@ public final class Forwarder {
   }
 
   /** One try on one server; a retry is a new Attempt that avoids the servers already tried. */
-  private final class Attempt implements SelectionContext {
+  private final class Attempt extends SilenceWatch.Watched implements SelectionContext {
 
     private final Exchange exchange;
     private final HttpServerRequest request;
@@ -133,10 +133,10 @@ public final class Forwarder {
           return;
         }
         connection = ar.result();
+        // No Vert.x idle timeout: the route timeout is SilenceWatch's, over the whole exchange.
         connection.request(new RequestOptions()
                 .setMethod(request.method())
-                .setURI(target.uri())
-                .setIdleTimeout(target.timeoutMs()))
+                .setURI(target.uri()))
             .onComplete(this::connected);
       });
     }
@@ -172,6 +172,7 @@ public final class Forwarder {
           request.isSSL() ? "https" : "http", authority == null ? null : authority.toString());
       exchange.applyUpstreamHeaders(out);
       sentNanos = System.nanoTime();
+      clients.silence().watch(this, target.timeoutMs());
       if (webSocket) {
         upstreamRequest.connect().onComplete(this::upgraded);
         return;
@@ -183,7 +184,7 @@ public final class Forwarder {
         }
         Pipe<Buffer> pipe = request.pipe();
         pipe.endOnFailure(false);
-        pipe.to(upstreamRequest).onComplete(sent -> {
+        pipe.to(SilenceWatch.touching(upstreamRequest, this, false)).onComplete(sent -> {
           if (sent.succeeded()) {
             requestSent = true;
           } else {
@@ -214,6 +215,7 @@ public final class Forwarder {
         return;
       }
       HttpClientResponse upstream = ar.result();
+      touch();
       target.group().reportSuccess(backend);
       exchange.upstreamNanos(System.nanoTime() - sentNanos);
       HttpServerResponse response = request.response();
@@ -239,7 +241,7 @@ public final class Forwarder {
       }
       Pipe<Buffer> pipe = upstream.pipe();
       pipe.endOnFailure(false);
-      pipe.to(response).onComplete(done -> {
+      pipe.to(SilenceWatch.touching(response, this, true)).onComplete(done -> {
         releaseBackend();
         if (done.succeeded() && requestSent && reusable(upstream)) {
           pool.release(connection);
@@ -267,6 +269,7 @@ public final class Forwarder {
         return;
       }
       HttpClientResponse upstream = ar.result();
+      clients.silence().unwatch(this); // a tunnel may be quiet for as long as its two ends like
       exchange.upstreamNanos(System.nanoTime() - sentNanos);
       HttpServerResponse response = request.response();
       response.setStatusCode(101);
@@ -297,6 +300,14 @@ public final class Forwarder {
     }
 
     /** The upstream keeps the connection open after this response (HTTP/1.1 without Connection: close). */
+    @Override
+    void silent(long limitMillis) {
+      // Fails the response future before the head (-> 504 or a retry), or the body pipe after it
+      // (-> the client connection is cut); the connection is closed either way.
+      upstreamRequest.reset(0, new java.util.concurrent.TimeoutException(
+          "no data from " + backend + " for " + limitMillis + " ms (timeout_secs)"));
+    }
+
     private boolean reusable(HttpClientResponse upstream) {
       if (upstream.version() != HttpVersion.HTTP_1_1) {
         return false;
@@ -344,6 +355,7 @@ public final class Forwarder {
     }
 
     private void releaseBackend() {
+      clients.silence().unwatch(this);
       if (!backendReleased) {
         backendReleased = true;
         backend.stats().end();

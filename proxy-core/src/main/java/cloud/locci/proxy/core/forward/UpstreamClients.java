@@ -50,6 +50,8 @@ public final class UpstreamClients {
   private final Map<TlsTrust, HttpClientAgent> tls = new HashMap<>();
   private final Map<PoolKey, ConnectionPool> pools = new HashMap<>();
   private final long sweeper;
+  private final SilenceWatch silence = new SilenceWatch();
+  private final long silenceTicker;
 
   /**
    * @param instances the number of proxy instances of the process, which share each upstream's
@@ -60,6 +62,12 @@ public final class UpstreamClients {
     this.instances = Math.max(1, instances);
     this.plain = build(null);
     this.sweeper = vertx.setPeriodic(1000, id -> sweep());
+    this.silenceTicker = vertx.setPeriodic(SilenceWatch.TICK_MS, id -> silence.check());
+  }
+
+  /** The route timeouts of this instance's upstream exchanges. */
+  SilenceWatch silence() {
+    return silence;
   }
 
   /** The pool of connections to {@code backend} of {@code upstream}. */
@@ -136,6 +144,7 @@ public final class UpstreamClients {
   /** Closes every pool and client (at the instance's stop). */
   public Future<Void> close() {
     vertx.cancelTimer(sweeper);
+    vertx.cancelTimer(silenceTicker);
     pools.values().forEach(ConnectionPool::close);
     pools.clear();
     List<Future<Void>> closing = new ArrayList<>();
