@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -38,6 +39,15 @@ final class ClientOptions {
   /** The client these options describe. */
   ControlClient client() {
     String base = control != null ? control : controlSection(true).flatMap(ClientOptions::address).orElse(DEFAULT_CONTROL);
+    return connect(base, apiKey, () -> controlSection(false).map(m -> m.get("api_key"))
+        .filter(String.class::isInstance).map(String.class::cast));
+  }
+
+  /**
+   * A client of the control API at {@code base} ({@code http://} added when there is no scheme),
+   * presenting {@code apiKey}, else {@code LOCCI_API_KEY}, else {@code fallbackKey}.
+   */
+  static ControlClient connect(String base, String apiKey, Supplier<Optional<String>> fallbackKey) {
     if (!base.contains("://")) {
       base = "http://" + base;
     }
@@ -46,8 +56,7 @@ final class ClientOptions {
     }
     Optional<String> key = Optional.ofNullable(apiKey).filter(k -> !k.isEmpty())
         .or(() -> environment().get("LOCCI_API_KEY"))
-        .or(() -> controlSection(false).map(m -> m.get("api_key")).filter(String.class::isInstance)
-            .map(String.class::cast));
+        .or(fallbackKey);
     return new ControlClient(base, key);
   }
 

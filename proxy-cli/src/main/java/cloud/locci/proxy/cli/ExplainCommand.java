@@ -91,19 +91,10 @@ final class ExplainCommand implements Callable<Integer> {
   }
 
   /** The running proxy's answer, from its control API. */
-  private Explanation live(ExplainQuery q) throws Exception {
-    String base = control.contains("://") ? control : "http://" + control;
-    Optional<String> key = Optional.ofNullable(apiKey).filter(k -> !k.isEmpty())
-        .or(() -> {
-          try {
-            return Environment.load(Path.of("")).get("LOCCI_API_KEY");
-          } catch (java.io.IOException e) {
-            return Optional.empty();
-          }
-        });
+  private Explanation live(ExplainQuery q) {
     String uri = "/api/v1/explain?method=" + ControlClient.segment(q.method()) + "&host=" + ControlClient.segment(q.host())
         + "&path=" + ControlClient.segment(q.path());
-    return ExplanationJson.fromJson(new ControlClient(base.replaceAll("/+$", ""), key).send("GET", uri, null, null));
+    return ExplanationJson.fromJson(ClientOptions.connect(control, apiKey, Optional::empty).send("GET", uri, null, null));
   }
 
   static void printText(PrintWriter out, ExplainQuery q, Explanation e) {
