@@ -19,6 +19,14 @@ public enum Reason {
   HEADER_TIMEOUT("header_timeout", 408, "request head not received in time"),
   HEADER_TOO_LARGE("header_too_large", 431, "request header fields too large"),
   URI_TOO_LONG("uri_too_long", 414, "request line too long"),
+  /** SPEC §15: the client sent no body byte for {@code server.body_timeout_secs}; never the server's fault. */
+  CLIENT_TIMEOUT("client_timeout", 408, "request body not received in time"),
+  /** SPEC §15: the request body is over {@code max_body_size}. */
+  BODY_TOO_LARGE("body_too_large", 413, "request body too large"),
+  /** SPEC §15: the upstream answered a WebSocket upgrade with an invalid 101. */
+  UPSTREAM_PROTOCOL("upstream_protocol", 502, "the upstream server broke the protocol"),
+  /** SPEC §11: the ip_filter middleware refused the client address. */
+  IP_DENIED("ip_denied", 403, "client address not allowed"),
   /** Not in SPEC §4's list: a fault of the proxy itself (a middleware failed unexpectedly). */
   INTERNAL_ERROR("internal_error", 500, "internal proxy error");
 
