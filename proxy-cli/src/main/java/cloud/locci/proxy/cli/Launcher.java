@@ -5,6 +5,7 @@ import cloud.locci.proxy.control.MetricsVerticle;
 import cloud.locci.proxy.control.ProxyMetrics;
 import cloud.locci.proxy.core.ConfigVerticle;
 import cloud.locci.proxy.core.ProxyVerticle;
+import cloud.locci.proxy.core.acme.AcmeVerticle;
 import cloud.locci.proxy.core.ProxyVerticle.ListenException;
 import cloud.locci.proxy.core.TrafficCounters;
 import cloud.locci.proxy.core.bus.Addresses;
@@ -106,6 +107,8 @@ final class Launcher {
             m -> logLevel(m.body().config().logging().level())).completion())
         // Before the proxies, so that each proxy instance starts from the checker's view.
         .compose(id -> vertx.deployVerticle(new HealthCheckVerticle()))
+        // Before the proxies: a TLS listener with ACME starts from the store's certificates.
+        .compose(id -> vertx.deployVerticle(new AcmeVerticle(), AcmeVerticle.deploymentOptions()))
         .compose(id -> vertx.deployVerticle(() -> {
           ProxyVerticle<?> v = proxy.get();
           v.exchangeListener(metrics);
@@ -116,6 +119,7 @@ final class Launcher {
           return v;
         }, new DeploymentOptions().setInstances(instances)))
         .onSuccess(id -> {
+          vertx.eventBus().publish(AcmeVerticle.LISTENING, null);
           proxyDeployment = id;
           port = first.value.actualPort();
           log.info("locci-proxy listening on {}:{} ({}, {} instance{})", config.server().bindAddress().host(), port,

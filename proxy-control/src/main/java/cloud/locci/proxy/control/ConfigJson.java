@@ -66,13 +66,32 @@ final class ConfigJson {
     JsonObject json = new JsonObject()
         .put("bind_address", s.bindAddress().toString())
         .put("workers", instances);
-    s.tls().ifPresent(t -> json.put("tls", new JsonObject().put("cert_path", t.certPath()).put("key_path", t.keyPath())));
+    s.tls().ifPresent(t -> json.put("tls", tls(t)));
+    s.httpBindAddress().ifPresent(a -> json.put("http_bind_address", a.toString()));
+    json.put("https_redirect", s.httpsRedirect());
     return json
         .put("max_header_size", s.maxHeaderSize())
         .put("max_request_line", s.maxRequestLine())
         .put("idle_timeout_secs", s.idleTimeoutSecs())
         .put("header_timeout_secs", s.headerTimeoutSecs())
         .put("shutdown_grace_secs", s.shutdownGraceSecs());
+  }
+
+  private static JsonObject tls(ServerConfig.ListenerTls t) {
+    JsonObject json = new JsonObject();
+    t.certPath().ifPresent(p -> json.put("cert_path", p));
+    t.keyPath().ifPresent(p -> json.put("key_path", p));
+    t.acme().ifPresent(a -> {
+      JsonObject acme = new JsonObject();
+      a.email().ifPresent(e -> acme.put("email", e));
+      acme.put("domains", new JsonArray(a.domains()))
+          .put("directory_url", a.directoryUrl())
+          .put("storage_path", a.storagePath())
+          .put("challenge", a.challenge().yamlName());
+      a.caPath().ifPresent(p -> acme.put("ca_path", p));
+      json.put("acme", acme.put("renew_before_days", a.renewBeforeDays()));
+    });
+    return json;
   }
 
   /** One upstream group as configured (servers with their weights). */

@@ -1,6 +1,8 @@
 package cloud.locci.proxy.control;
 
 import cloud.locci.proxy.core.ProxyVerticle;
+import cloud.locci.proxy.core.acme.CurrentCertificates;
+import cloud.locci.proxy.core.acme.DomainStatus;
 import cloud.locci.proxy.core.bus.Addresses;
 import cloud.locci.proxy.core.bus.ConfigChange;
 import cloud.locci.proxy.core.bus.LocalCodec;
@@ -9,6 +11,7 @@ import cloud.locci.proxy.core.bus.VersionedConfig;
 import cloud.locci.proxy.core.config.ConfigDiff;
 import cloud.locci.proxy.core.config.ConfigError;
 import cloud.locci.proxy.core.config.Mode;
+import cloud.locci.proxy.core.config.ServerConfig;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.RouteOrder;
 import cloud.locci.proxy.core.config.ServerAddress;
@@ -142,14 +145,31 @@ public final class ControlApiVerticle extends VerticleBase {
   private void status(VersionedConfig c, RoutingContext ctx) {
     Mode mode = c.config().mode();
     long uptime = ManagementFactory.getRuntimeMXBean().getUptime() / 1000;
-    ok(ctx, new JsonObject()
+    JsonObject json = new JsonObject()
         .put("status", "running")
         .put("mode", mode.yamlName())
         .put("lb_enabled", mode == Mode.LOAD_BALANCER)
         .put("gateway_enabled", mode == Mode.API_GATEWAY)
         .put("instances", instances)
         .put("config_version", c.version())
-        .put("uptime_secs", uptime));
+        .put("uptime_secs", uptime);
+    if (c.config().server().tls().flatMap(ServerConfig.ListenerTls::acme).isPresent()) {
+      json.put("acme", acme());
+    }
+    ok(ctx, json);
+  }
+
+  /** Each ACME domain: {@code domain}, {@code not_after} (ISO-8601 or null), {@code state}, {@code last_error}. */
+  private JsonArray acme() {
+    JsonArray out = new JsonArray();
+    for (DomainStatus d : CurrentCertificates.of(vertx).status()) {
+      out.add(new JsonObject()
+          .put("domain", d.domain())
+          .put("not_after", d.notAfter().map(Object::toString).orElse(null))
+          .put("state", d.state())
+          .put("last_error", d.lastError().orElse(null)));
+    }
+    return out;
   }
 
   private void metrics(RoutingContext ctx) {

@@ -1,6 +1,8 @@
 package cloud.locci.proxy.control;
 
 import cloud.locci.proxy.core.TrafficCounters;
+import cloud.locci.proxy.core.acme.CertificateSet;
+import cloud.locci.proxy.core.acme.CurrentCertificates;
 import cloud.locci.proxy.core.bus.Addresses;
 import cloud.locci.proxy.core.bus.LocalCodec;
 import cloud.locci.proxy.core.bus.ReloadOutcome;
@@ -30,6 +32,7 @@ public final class MetricsVerticle extends VerticleBase {
     LocalCodec.register(vertx, HealthChanged.class);
     LocalCodec.register(vertx, HealthReport.class);
     LocalCodec.register(vertx, ReloadOutcome.class);
+    LocalCodec.register(vertx, CertificateSet.class);
     metrics.trackConnections(TrafficCounters.of(vertx));
     return Future.all(
             vertx.eventBus().<VersionedConfig>consumer(Addresses.CONFIG_CHANGED, m -> config(m.body())).completion(),
@@ -37,6 +40,9 @@ public final class MetricsVerticle extends VerticleBase {
               HealthChanged c = m.body();
               metrics.health(c.upstream(), c.server(), c.healthy());
             }).completion(),
+            // Each new certificate set follows a change of the certificates held: expiry gauges follow it.
+            vertx.eventBus().<CertificateSet>consumer(CertificateSet.CHANGED,
+                m -> metrics.acme(CurrentCertificates.of(vertx).status())).completion(),
             vertx.eventBus().<ReloadOutcome>consumer(Addresses.CONFIG_RELOADED,
                 m -> metrics.reloaded(m.body().succeeded())).completion())
         .compose(v -> vertx.eventBus().<VersionedConfig>request(Addresses.CONFIG_GET, null))

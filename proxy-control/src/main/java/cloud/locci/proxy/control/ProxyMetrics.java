@@ -10,6 +10,7 @@ import static cloud.locci.proxy.core.metrics.MetricNames.STATUS;
 import static cloud.locci.proxy.core.metrics.MetricNames.UPSTREAM;
 
 import cloud.locci.proxy.core.TrafficCounters;
+import cloud.locci.proxy.core.acme.DomainStatus;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.ServerAddress;
 import cloud.locci.proxy.core.config.UpstreamConfig;
@@ -20,6 +21,8 @@ import cloud.locci.proxy.core.metrics.MetricNames;
 import cloud.locci.proxy.core.upstream.Backend;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -76,6 +79,7 @@ public final class ProxyMetrics implements ExchangeListener {
   }
 
   private final PrometheusMeterRegistry registry;
+  private final MultiGauge acmeExpiry;
   private final String registryName = "locci-" + UUID.randomUUID();
   private final ConcurrentHashMap<String, ConcurrentHashMap<String, RouteMeters>> routes = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicReferenceArray<Counter>> errors = new ConcurrentHashMap<>();
@@ -93,6 +97,10 @@ public final class ProxyMetrics implements ExchangeListener {
     registry.config().meterFilter(MeterFilter.replaceTagValues(METHOD, v -> known.contains(v) ? v : "OTHER"));
     reloadsOk = reloadCounter("success");
     reloadsFailed = reloadCounter("failure");
+    acmeExpiry = MultiGauge.builder(MetricNames.ACME_CERTIFICATE_EXPIRY)
+        .description("Expiry of the CA certificate served for each ACME domain, in Unix seconds")
+        .baseUnit("seconds")
+        .register(registry);
   }
 
   /** A fresh registry with the proxy's meters; one per process (tests may make several). */
@@ -142,6 +150,15 @@ public final class ProxyMetrics implements ExchangeListener {
         .description("Client connections open now, all proxy instances together")
         .strongReference(true)
         .register(registry);
+  }
+
+  /** Makes {@code locci_acme_certificate_expiry_seconds} hold exactly the domains of {@code status} that have a certificate. */
+  public void acme(List<DomainStatus> status) {
+    List<MultiGauge.Row<?>> rows = new java.util.ArrayList<>();
+    for (DomainStatus d : status) {
+      d.notAfter().ifPresent(t -> rows.add(MultiGauge.Row.of(Tags.of("domain", d.domain()), t.getEpochSecond())));
+    }
+    acmeExpiry.register(rows, true);
   }
 
   /** Counts one reload of the config file. */

@@ -15,6 +15,7 @@ import cloud.locci.proxy.core.config.ConfigValidator;
 import cloud.locci.proxy.core.config.Locations;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.ServerConfig;
+import cloud.locci.proxy.core.config.ServerConfig.ListenerTls;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -192,9 +193,15 @@ public final class ConfigVerticle extends VerticleBase {
     if (!a.workers().equals(b.workers())) {
       keys.add("server.workers");
     }
+    if (!a.httpBindAddress().equals(b.httpBindAddress())) {
+      keys.add("server.http_bind_address");
+    }
     if (a.bindAddress().equals(b.bindAddress())) {
-      if (!a.tls().equals(b.tls())) {
+      // server.tls.acme is applied live by the certificate store; the rest of server.tls is not.
+      if (!a.tls().map(ListenerTls::withoutAcme).equals(b.tls().map(ListenerTls::withoutAcme))) {
         keys.add("server.tls");
+      } else if (a.tls().flatMap(ListenerTls::acme).isPresent() != b.tls().flatMap(ListenerTls::acme).isPresent()) {
+        keys.add("server.tls.acme"); // added or removed; changes inside it apply live
       }
       if (a.maxHeaderSize() != b.maxHeaderSize()) {
         keys.add("server.max_header_size");

@@ -1,5 +1,8 @@
 package cloud.locci.proxy.core;
 
+import cloud.locci.proxy.core.acme.AcmeChallenges;
+import cloud.locci.proxy.core.acme.ListenerCertificates;
+import cloud.locci.proxy.core.acme.PlainHttp;
 import cloud.locci.proxy.core.bus.Addresses;
 import cloud.locci.proxy.core.bus.CurrentConfig;
 import cloud.locci.proxy.core.bus.LocalCodec;
@@ -30,13 +33,13 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.net.PemKeyCertOptions;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +61,9 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(ProxyVerticle.class);
 
   private HttpServer server;
+  private HttpServer plain;
+  private ListenerCertificates certificates;
+  private AcmeChallenges challenges;
   private UpstreamClients clients;
   private Forwarder forwarder;
   private UpstreamRegistry registry;
@@ -113,13 +119,15 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     counters = TrafficCounters.of(vertx);
     newest = CurrentConfig.of(vertx);
     newestHealth = CurrentHealth.of(vertx);
+    certificates = new ListenerCertificates(vertx);
+    challenges = AcmeChallenges.of(vertx);
     MessageConsumer<VersionedConfig> changes =
         vertx.eventBus().consumer(Addresses.CONFIG_CHANGED, this::onConfigChanged);
     MessageConsumer<HealthChanged> flips =
         vertx.eventBus().consumer(Addresses.HEALTH_CHANGED, this::onHealthChanged);
     MessageConsumer<ExplainQuery> explains = vertx.eventBus().consumer(Addresses.ROUTES_EXPLAIN,
         msg -> msg.reply(explain(snapshot, msg.body())));
-    return Future.all(changes.completion(), flips.completion(), explains.completion())
+    return Future.all(changes.completion(), flips.completion(), explains.completion(), certificates.follow())
         .compose(v -> currentHealth())
         .compose(v -> vertx.eventBus().<VersionedConfig>request(Addresses.CONFIG_GET, null))
         .compose(reply -> {
@@ -136,14 +144,18 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
             outer.onComplete(exchange);
           });
           return listen(config.config().server()).onSuccess(s -> server = s);
-        });
+        })
+        .compose(v -> config.config().server().httpBindAddress()
+            .map(http -> open(options(config.config().server()), http, this::handlePlain).onSuccess(s -> plain = s))
+            .orElse(Future.succeededFuture()));
   }
 
   @Override
   public Future<?> stop() {
     int grace = config == null ? 0 : config.config().server().shutdownGraceSecs();
     Future<Void> serverDown = server == null ? Future.succeededFuture() : server.shutdown(Duration.ofSeconds(grace));
-    return serverDown.eventually(() -> clients == null ? Future.succeededFuture() : clients.close());
+    Future<Void> plainDown = plain == null ? Future.succeededFuture() : plain.shutdown(Duration.ofSeconds(grace));
+    return Future.join(serverDown, plainDown).eventually(() -> clients == null ? Future.succeededFuture() : clients.close());
   }
 
   /** The address this instance listens on (the real port when 0 was asked for). */
@@ -232,7 +244,14 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   }
 
   private Future<HttpServer> listen(ServerConfig s) {
-    HttpServerOptions options = new HttpServerOptions()
+    HttpServerOptions options = options(s);
+    s.tls().ifPresent(tls -> certificates.configure(options, tls));
+    return open(options, s.bindAddress(), this::handle).onSuccess(created -> certificates.listening(created, options));
+  }
+
+  /** The options both listeners share: limits and timeouts, no TLS. */
+  private static HttpServerOptions options(ServerConfig s) {
+    return new HttpServerOptions()
         .setTcpNoDelay(true)
         .setMaxHeaderSize(s.maxHeaderSize())
         .setMaxInitialLineLength(s.maxRequestLine())
@@ -249,22 +268,34 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
         // by Vert.x: its extension handler would only inspect every message.
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false);
-    s.tls().ifPresent(tls -> options
-        .setSsl(true)
-        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certPath()).setKeyPath(tls.keyPath()))
-        // ALPN offers HTTP/2 and HTTP/1.1 to TLS clients; upstreams are always spoken to in HTTP/1.1.
-        .setUseAlpn(true));
-    ServerAddress bind = s.bindAddress();
+  }
+
+  private Future<HttpServer> open(HttpServerOptions options, ServerAddress bind, Handler<HttpServerRequest> handler) {
     HttpServer created = vertx.createHttpServer(options)
         .connectionHandler(connection -> {
           counters.connections().incrementAndGet();
           connection.closeHandler(v -> counters.connections().decrementAndGet());
           ConnectionGuard.install(connection, config.config().server(), listener);
         })
-        .requestHandler(this::handle)
+        .requestHandler(handler)
         .invalidRequestHandler(this::invalid);
     return created.listen(bind.port(), bind.host())
         .recover(err -> Future.failedFuture(new ListenException(bind, err)));
+  }
+
+  /**
+   * The plain listener ({@code server.http_bind_address}): ACME http-01 challenges first, then the https
+   * redirect when asked for, else the same routing as the main listener.
+   */
+  private void handlePlain(HttpServerRequest request) {
+    if (PlainHttp.challenge(request, challenges)) {
+      return;
+    }
+    if (config.config().server().httpsRedirect() && config.config().server().tls().isPresent()) {
+      PlainHttp.redirect(request, server.actualPort());
+      return;
+    }
+    handle(request);
   }
 
   private void handle(HttpServerRequest request) {

@@ -84,26 +84,88 @@ final class ConfigBinder {
     ServerAddress bind = m.node("bind_address").flatMap(n -> address(n, m.child("bind_address")))
         .orElse(ServerConfig.DEFAULT_BIND);
     Optional<Integer> workers = m.integer("workers", 1, 1024);
-    Optional<ListenerTls> tls = m.map("tls").flatMap(t -> {
-      Optional<String> cert = t.string("cert_path");
-      Optional<String> key = t.string("key_path");
-      if (!t.has("cert_path")) {
-        t.missing("cert_path", "PEM certificate chain");
-      }
-      if (!t.has("key_path")) {
-        t.missing("key_path", "PEM private key");
-      }
-      t.finish();
-      return cert.isPresent() && key.isPresent() ? Optional.of(new ListenerTls(cert.get(), key.get())) : Optional.empty();
-    });
+    Optional<ListenerTls> tls = m.map("tls").flatMap(this::listenerTls);
     ServerConfig s = new ServerConfig(bind, workers, tls,
         m.integer("max_header_size", 1024, 1024 * 1024).orElse(ServerConfig.DEFAULT_MAX_HEADER_SIZE),
         m.integer("max_request_line", 256, 1024 * 1024).orElse(ServerConfig.DEFAULT_MAX_REQUEST_LINE),
         m.integer("idle_timeout_secs", 1, MAX_SECS).orElse(ServerConfig.DEFAULT_IDLE_TIMEOUT_SECS),
         m.integer("header_timeout_secs", 1, MAX_SECS).orElse(ServerConfig.DEFAULT_HEADER_TIMEOUT_SECS),
-        m.integer("shutdown_grace_secs", 0, MAX_SECS).orElse(ServerConfig.DEFAULT_SHUTDOWN_GRACE_SECS));
+        m.integer("shutdown_grace_secs", 0, MAX_SECS).orElse(ServerConfig.DEFAULT_SHUTDOWN_GRACE_SECS),
+        m.node("http_bind_address").flatMap(n -> address(n, m.child("http_bind_address"))),
+        m.bool("https_redirect").orElse(false));
     m.finish();
     return s;
+  }
+
+  private Optional<ListenerTls> listenerTls(YamlMap t) {
+    Optional<String> cert = t.string("cert_path");
+    Optional<String> key = t.string("key_path");
+    Optional<AcmeConfig> acme = t.map("acme").flatMap(this::acme);
+    boolean files = t.has("cert_path") || t.has("key_path");
+    if (files || !t.has("acme")) {
+      String alternative = t.has("acme") ? "" : " (or an acme section)";
+      if (!t.has("cert_path")) {
+        t.missing("cert_path", "PEM certificate chain" + alternative);
+      }
+      if (!t.has("key_path")) {
+        t.missing("key_path", "PEM private key" + alternative);
+      }
+    }
+    t.finish();
+    boolean filesOk = cert.isPresent() && key.isPresent();
+    if (!filesOk && (files || acme.isEmpty())) {
+      return Optional.empty();
+    }
+    return Optional.of(new ListenerTls(cert.filter(c -> filesOk), key.filter(k -> filesOk), acme));
+  }
+
+  private Optional<AcmeConfig> acme(YamlMap m) {
+    Optional<String> email = m.string("email").filter(e -> !e.isBlank());
+    email.filter(e -> !AcmeNames.isEmail(e)).ifPresent(e -> ctx.errorAt(m.child("email"), m.child("email"),
+        "\"" + e + "\" is not an e-mail address"));
+    if (!m.has("domains")) {
+      m.missing("domains", "the names to get certificates for, e.g. [example.com, www.example.com]");
+    }
+    List<String> domains = m.list("domains", (n, p) -> ctx.string(n, p).flatMap(d -> {
+      String problem = AcmeNames.domainProblem(d);
+      if (problem != null) {
+        ctx.error(n, p, problem);
+        return Optional.empty();
+      }
+      return Optional.of(d.toLowerCase(Locale.ROOT));
+    }));
+    if (m.node("domains").filter(n -> n instanceof org.snakeyaml.engine.v2.nodes.SequenceNode seq
+        && seq.getValue().isEmpty()).isPresent()) {
+      ctx.errorAt(m.child("domains"), m.child("domains"), "empty list; name at least one domain");
+    }
+    if (domains.size() > AcmeConfig.MAX_DOMAINS) {
+      ctx.errorAt(m.child("domains"), m.child("domains"), domains.size() + " domains; at most "
+          + AcmeConfig.MAX_DOMAINS + " are supported");
+    }
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (int i = 0; i < domains.size(); i++) {
+      if (!seen.add(domains.get(i))) {
+        ctx.errorAt(m.child("domains"), m.child("domains") + "[" + i + "]", "duplicate domain " + domains.get(i));
+      }
+    }
+    String directory = m.string("directory_url").orElse(AcmeConfig.DEFAULT_DIRECTORY_URL);
+    String directoryProblem = AcmeNames.directoryProblem(directory);
+    if (directoryProblem != null) {
+      ctx.errorAt(m.child("directory_url"), m.child("directory_url"), directoryProblem);
+    }
+    String storage = m.string("storage_path").filter(s -> !s.isBlank()).orElse(AcmeConfig.DEFAULT_STORAGE_PATH);
+    AcmeConfig.Challenge challenge = m.string("challenge").flatMap(c -> {
+      Optional<AcmeConfig.Challenge> parsed = AcmeConfig.Challenge.parse(c);
+      if (parsed.isEmpty()) {
+        ctx.errorAt(m.child("challenge"), m.child("challenge"), "unknown challenge \"" + c
+            + "\"; expected http-01 or tls-alpn-01 (dns-01, needed for wildcards, is not supported)");
+      }
+      return parsed;
+    }).orElse(AcmeConfig.Challenge.HTTP_01);
+    Optional<String> caPath = m.string("ca_path").filter(s -> !s.isBlank());
+    int renew = m.integer("renew_before_days", 1, 365).orElse(AcmeConfig.DEFAULT_RENEW_BEFORE_DAYS);
+    m.finish();
+    return Optional.of(new AcmeConfig(email, domains, directory, storage, challenge, caPath, renew));
   }
 
   private LoggingConfig logging(YamlMap m) {

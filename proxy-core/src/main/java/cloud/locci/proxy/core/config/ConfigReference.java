@@ -140,8 +140,29 @@ public final class ConfigReference {
         "proxy verticle instances, one event loop each (`--instances` overrides it)"));
     k.add(new Key("server.tls", SECTION, "none: plain HTTP",
         "TLS termination on the listener, with HTTP/2 (ALPN) and HTTP/1.1"));
-    k.add(new Key("server.tls.cert_path", "file", "required in `server.tls`", "PEM certificate chain"));
-    k.add(new Key("server.tls.key_path", "file", "required in `server.tls`", "PEM private key"));
+    k.add(new Key("server.tls.cert_path", "file", "required in `server.tls` unless `acme` is set",
+        "PEM certificate chain (with `acme`: served to names ACME has no certificate for yet)"));
+    k.add(new Key("server.tls.key_path", "file", "required with `cert_path`", "PEM private key"));
+    k.add(new Key("server.tls.acme", SECTION, "none: certificates from files only",
+        "automatic certificates from an ACME CA (Let's Encrypt), one per domain, renewed in the background"));
+    k.add(new Key("server.tls.acme.email", "string", "none: no contact", "contact address given to the CA"));
+    k.add(new Key("server.tls.acme.domains", "list of domain names", "required in `acme`",
+        "the names to get certificates for (no wildcards); served by SNI"));
+    k.add(new Key("server.tls.acme.directory_url", "https URL", code(AcmeConfig.DEFAULT_DIRECTORY_URL),
+        "the CA's ACME directory (Let's Encrypt staging: `https://acme-staging-v02.api.letsencrypt.org/directory`)"));
+    k.add(new Key("server.tls.acme.storage_path", "directory", code(AcmeConfig.DEFAULT_STORAGE_PATH),
+        "account key and certificates (directory 0700, files 0600), reused at restart"));
+    k.add(new Key("server.tls.acme.challenge", words(Arrays.stream(AcmeConfig.Challenge.values())
+        .map(AcmeConfig.Challenge::yamlName).collect(Collectors.toList())), "`http-01`",
+        "`http-01` is answered on `server.http_bind_address` (port 80), `tls-alpn-01` on the TLS listener (port 443)"));
+    k.add(new Key("server.tls.acme.ca_path", "file", "none: the JVM's trust store",
+        "PEM bundle trusted for the directory's own HTTPS (test CAs such as Pebble)"));
+    k.add(new Key("server.tls.acme.renew_before_days", integer(1, 365), code(AcmeConfig.DEFAULT_RENEW_BEFORE_DAYS),
+        "renew this long before expiry (at two thirds of the lifetime when the certificate lives shorter)"));
+    k.add(new Key("server.http_bind_address", "host:port", "none: no plain listener",
+        "a plain-HTTP listener (e.g. `0.0.0.0:80`): answers ACME http-01 challenges, then routes or redirects"));
+    k.add(new Key("server.https_redirect", "boolean", "`false`",
+        "the plain listener answers everything else with 308 to `https://` (same host, path and query)"));
     k.add(new Key("server.max_header_size", integer(1024, 1024 * 1024), code(ServerConfig.DEFAULT_MAX_HEADER_SIZE),
         "bytes of request line plus headers; a larger head gets 431"));
     k.add(new Key("server.max_request_line", integer(256, 1024 * 1024), code(ServerConfig.DEFAULT_MAX_REQUEST_LINE),

@@ -57,9 +57,27 @@ public final class ConfigValidator {
 
   private void check(ProxyConfig c) {
     c.server().tls().ifPresent(tls -> {
-      file("server.tls.cert_path", tls.certPath());
-      file("server.tls.key_path", tls.keyPath());
+      tls.certPath().ifPresent(p -> file("server.tls.cert_path", p));
+      tls.keyPath().ifPresent(p -> file("server.tls.key_path", p));
+      tls.acme().ifPresent(acme -> acme(c.server(), acme));
     });
+    c.server().httpBindAddress().ifPresent(http -> {
+      if (sameListener(http, c.server().bindAddress())) {
+        error("server.http_bind_address", "uses the same port as server.bind_address (" + c.server().bindAddress() + ")");
+      }
+      if (c.controlApi().enabled() && sameListener(http, c.controlApi().bindAddress())) {
+        error("server.http_bind_address", "uses the same port as control_api.bind_address ("
+            + c.controlApi().bindAddress() + ")");
+      }
+    });
+    if (c.server().httpsRedirect()) {
+      if (c.server().httpBindAddress().isEmpty()) {
+        error("server.https_redirect", "needs server.http_bind_address: the plain listener is what redirects");
+      }
+      if (c.server().tls().isEmpty()) {
+        error("server.https_redirect", "needs server.tls: without it there is no https to redirect to");
+      }
+    }
     LogLevelSpec.parse(c.logging().level()).problems()
         .forEach(p -> error("logging.level", p));
     if (c.controlApi().enabled() && sameListener(c.controlApi().bindAddress(), c.server().bindAddress())) {
@@ -70,6 +88,18 @@ public final class ConfigValidator {
     c.loadBalancer().ifPresent(lb -> loadBalancer(lb, c.upstreams(), middlewares));
     c.apiGateway().ifPresent(g -> g.routes().forEach((name, r) ->
         route("api_gateway.routes." + name, r, c.upstreams(), middlewares)));
+  }
+
+  private void acme(ServerConfig s, AcmeConfig acme) {
+    acme.caPath().ifPresent(p -> file("server.tls.acme.ca_path", p));
+    if (acme.challenge() == AcmeConfig.Challenge.HTTP_01 && s.httpBindAddress().isEmpty()) {
+      error("server.tls.acme", "the http-01 challenge needs server.http_bind_address (the CA connects to port 80"
+          + " of each domain); set it, or use challenge: tls-alpn-01");
+    }
+    Path storage = Path.of(acme.storagePath());
+    if (Files.exists(storage) && !Files.isDirectory(storage)) {
+      error("server.tls.acme.storage_path", "\"" + acme.storagePath() + "\" exists and is not a directory");
+    }
   }
 
   // Located at the mode key (the section itself has no line), or at the document when --mode set it.

@@ -13,6 +13,10 @@ import java.util.Optional;
  * @param idleTimeoutSecs a keep-alive connection with no traffic is closed after this (default 60)
  * @param headerTimeoutSecs a client that has not sent its whole head by then gets 408 (default 10)
  * @param shutdownGraceSecs how long in-flight requests may run after SIGTERM (default 10)
+ * @param httpBindAddress a second, plain-HTTP listener (port 80 in production): answers ACME http-01
+ *     challenges and either routes like the main listener or redirects to https; empty means none
+ * @param httpsRedirect whether the plain listener answers everything but ACME challenges with a 308 to
+ *     https
  */
 public record ServerConfig(
     ServerAddress bindAddress,
@@ -22,7 +26,9 @@ public record ServerConfig(
     int maxRequestLine,
     int idleTimeoutSecs,
     int headerTimeoutSecs,
-    int shutdownGraceSecs) {
+    int shutdownGraceSecs,
+    Optional<ServerAddress> httpBindAddress,
+    boolean httpsRedirect) {
 
   public static final ServerAddress DEFAULT_BIND = new ServerAddress("0.0.0.0", 8484);
   public static final int DEFAULT_MAX_HEADER_SIZE = 8 * 1024;
@@ -35,19 +41,33 @@ public record ServerConfig(
   public static ServerConfig defaults(ServerAddress bindAddress) {
     return new ServerConfig(bindAddress, Optional.empty(), Optional.empty(), DEFAULT_MAX_HEADER_SIZE,
         DEFAULT_MAX_REQUEST_LINE, DEFAULT_IDLE_TIMEOUT_SECS, DEFAULT_HEADER_TIMEOUT_SECS,
-        DEFAULT_SHUTDOWN_GRACE_SECS);
+        DEFAULT_SHUTDOWN_GRACE_SECS, Optional.empty(), false);
   }
 
   public ServerConfig withBindAddress(ServerAddress address) {
     return new ServerConfig(address, workers, tls, maxHeaderSize, maxRequestLine, idleTimeoutSecs,
-        headerTimeoutSecs, shutdownGraceSecs);
+        headerTimeoutSecs, shutdownGraceSecs, httpBindAddress, httpsRedirect);
   }
 
   public ServerConfig withWorkers(int n) {
     return new ServerConfig(bindAddress, Optional.of(n), tls, maxHeaderSize, maxRequestLine,
-        idleTimeoutSecs, headerTimeoutSecs, shutdownGraceSecs);
+        idleTimeoutSecs, headerTimeoutSecs, shutdownGraceSecs, httpBindAddress, httpsRedirect);
   }
 
-  /** {@code server.tls}: PEM certificate chain and private key for TLS termination. */
-  public record ListenerTls(String certPath, String keyPath) {}
+  /**
+   * {@code server.tls}: TLS termination, with a PEM certificate chain and private key, certificates from
+   * an ACME CA, or both (the files' certificate then answers names ACME has no certificate for yet).
+   */
+  public record ListenerTls(Optional<String> certPath, Optional<String> keyPath, Optional<AcmeConfig> acme) {
+
+    /** TLS with certificate files only. */
+    public static ListenerTls files(String certPath, String keyPath) {
+      return new ListenerTls(Optional.of(certPath), Optional.of(keyPath), Optional.empty());
+    }
+
+    /** The same files, without the ACME part: what only a restart can change. */
+    public ListenerTls withoutAcme() {
+      return new ListenerTls(certPath, keyPath, Optional.empty());
+    }
+  }
 }

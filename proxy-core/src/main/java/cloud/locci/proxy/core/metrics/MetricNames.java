@@ -29,6 +29,13 @@ public final class MetricNames {
   /** Gauge {@code locci_active_connections}: client connections open now, all instances together. */
   public static final String ACTIVE_CONNECTIONS = "locci.active.connections";
 
+  /**
+   * Gauge {@code locci_acme_certificate_expiry_seconds{domain}}: when the CA's certificate served for an
+   * ACME domain expires, in Unix seconds (alert on {@code locci_acme_certificate_expiry_seconds - time()});
+   * absent while the domain has none from the CA yet.
+   */
+  public static final String ACME_CERTIFICATE_EXPIRY = "locci.acme.certificate.expiry";
+
   /** Counter {@code locci_config_reloads_total{result}}: reloads of the file; result success or failure. */
   public static final String CONFIG_RELOADS = "locci.config.reloads";
 

@@ -128,7 +128,7 @@ class FullConfigLoadTest {
 
     assertThat(s.bindAddress()).isEqualTo(new ServerAddress("0.0.0.0", 8484));
     assertThat(s.workers()).contains(4);
-    assertThat(s.tls()).contains(new ListenerTls(dir.resolve("cert.pem").toString(), dir.resolve("key.pem").toString()));
+    assertThat(s.tls()).contains(ListenerTls.files(dir.resolve("cert.pem").toString(), dir.resolve("key.pem").toString()));
     // Keys the guide does not write take their SPEC section 3 defaults.
     assertThat(s.maxHeaderSize()).isEqualTo(8 * 1024);
     assertThat(s.maxRequestLine()).isEqualTo(8 * 1024);
@@ -317,7 +317,7 @@ class FullConfigLoadTest {
         """.replace("CA", ca.toString()));
 
     assertThat(c.server()).isEqualTo(new ServerConfig(new ServerAddress("127.0.0.1", 9000), Optional.empty(),
-        Optional.empty(), 16384, 4096, 30, 5, 0));
+        Optional.empty(), 16384, 4096, 30, 5, 0, Optional.empty(), false));
     assertThat(c.logging()).isEqualTo(new LoggingConfig("warn,cloud.locci=debug", LogFormat.JSON, false));
     UpstreamConfig u = c.upstreams().get("hashed");
     assertThat(u).isEqualTo(new UpstreamConfig("hashed",

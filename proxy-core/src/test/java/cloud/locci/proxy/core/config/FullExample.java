@@ -43,7 +43,7 @@ final class FullExample {
   }
 
   /**
-   * The file's text with {@code ./certs/} replaced by {@code dir}, after writing there the four files
+   * The file's text with {@code ./certs/} replaced by {@code dir}, after writing there the five files
    * it names: a self-signed certificate and its key (also used as the upstream CA) and an EC public key.
    */
   @SuppressWarnings("removal") // SelfSignedCertificate: the simplest way to make a certificate at test time
@@ -52,6 +52,7 @@ final class FullExample {
     Files.copy(Path.of(cert.certificatePath()), dir.resolve("server.pem"));
     Files.copy(Path.of(cert.privateKeyPath()), dir.resolve("server-key.pem"));
     Files.copy(Path.of(cert.certificatePath()), dir.resolve("upstream-ca.pem"));
+    Files.copy(Path.of(cert.certificatePath()), dir.resolve("acme-ca.pem"));
     KeyPairGenerator ec = KeyPairGenerator.getInstance("EC");
     ec.initialize(new ECGenParameterSpec("secp256r1"));
     String pem = "-----BEGIN PUBLIC KEY-----\n"

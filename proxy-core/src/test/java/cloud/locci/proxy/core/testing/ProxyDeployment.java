@@ -1,6 +1,7 @@
 package cloud.locci.proxy.core.testing;
 
 import cloud.locci.proxy.core.ConfigVerticle;
+import cloud.locci.proxy.core.acme.AcmeVerticle;
 import cloud.locci.proxy.core.ProxyVerticle;
 import cloud.locci.proxy.core.config.ConfigException;
 import cloud.locci.proxy.core.config.ConfigLoader;
@@ -53,11 +54,13 @@ public final class ProxyDeployment {
     List<ProxyVerticle<?>> created = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(cv)
         .compose(id -> vertx.deployVerticle(new HealthCheckVerticle()))
+        .compose(id -> vertx.deployVerticle(new AcmeVerticle(), AcmeVerticle.deploymentOptions()))
         .compose(id -> vertx.deployVerticle(() -> {
           ProxyVerticle<?> v = proxy.get();
           created.add(v);
           return v;
         }, new DeploymentOptions().setInstances(instances)))
+        .onSuccess(id -> vertx.eventBus().publish(AcmeVerticle.LISTENING, null))
         .map(id -> new ProxyDeployment(cv, created, id));
   }
 
