@@ -169,6 +169,20 @@ class ConfigReferenceTest {
       control_api: {}
       """;
 
+  /** The ACME section with only its required key (http-01, the default challenge, needs the plain listener). */
+  private static AcmeConfig acme() {
+    try {
+      return ConfigLoader.parse("""
+          mode: load_balancer
+          server: {http_bind_address: "0.0.0.0:80", tls: {acme: {domains: [a.example.com]}}}
+          upstreams: {plain: {servers: ["10.0.0.1:80"]}}
+          load_balancer: {upstream: plain}
+          """, "acme.yaml", ConfigOverrides.none()).server().tls().orElseThrow().acme().orElseThrow();
+    } catch (ConfigException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static UpstreamConfig plain(ProxyConfig c) {
     return c.upstreams().get("plain");
   }
@@ -202,6 +216,14 @@ class ConfigReferenceTest {
       entry("server.idle_timeout_secs", c -> c.server().idleTimeoutSecs()),
       entry("server.header_timeout_secs", c -> c.server().headerTimeoutSecs()),
       entry("server.shutdown_grace_secs", c -> c.server().shutdownGraceSecs()),
+      entry("server.http_bind_address", c -> c.server().httpBindAddress()),
+      entry("server.https_redirect", c -> c.server().httpsRedirect()),
+      entry("server.tls.acme.email", c -> acme().email()),
+      entry("server.tls.acme.directory_url", c -> acme().directoryUrl()),
+      entry("server.tls.acme.storage_path", c -> acme().storagePath()),
+      entry("server.tls.acme.challenge", c -> acme().challenge()),
+      entry("server.tls.acme.ca_path", c -> acme().caPath()),
+      entry("server.tls.acme.renew_before_days", c -> acme().renewBeforeDays()),
       entry("logging.level", c -> c.logging().level()),
       entry("logging.format", c -> c.logging().format()),
       entry("logging.access_log", c -> c.logging().accessLog()),
@@ -289,6 +311,9 @@ class ConfigReferenceTest {
     }
     if (v instanceof Strategy s) {
       return s.yamlName();
+    }
+    if (v instanceof AcmeConfig.Challenge ch) {
+      return ch.yamlName();
     }
     if (v instanceof LogFormat f) {
       return f.name().toLowerCase(Locale.ROOT);

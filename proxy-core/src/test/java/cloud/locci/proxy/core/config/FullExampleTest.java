@@ -84,12 +84,12 @@ class FullExampleTest {
   }
 
   @Test
-  void withoutItsFilesOnlyTheFourFilesAreMissing() throws Exception {
+  void withoutItsFilesOnlyTheFiveFilesAreMissing() throws Exception {
     ConfigException e = assertThrows(ConfigException.class,
         () -> ConfigLoader.parse(FullExample.rawText(), FullExample.SOURCE, ConfigOverrides.none()));
 
     assertThat(e.errors()).as(e.getMessage()).extracting(ConfigError::path).containsExactlyInAnyOrder(
-        "server.tls.cert_path", "server.tls.key_path", "upstreams.billing_service.ca_path",
+        "server.tls.cert_path", "server.tls.key_path", "server.tls.acme.ca_path", "upstreams.billing_service.ca_path",
         "middlewares.partner_auth.public_key_path");
     assertThat(e.errors()).allSatisfy(err -> assertThat(err.message()).contains("does not exist"));
     assertThat(e.getMessage()).contains("\"./certs/server.pem\" does not exist");
