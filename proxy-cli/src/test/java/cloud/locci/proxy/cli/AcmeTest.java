@@ -62,6 +62,11 @@ class AcmeTest {
   }
 
   private String config(String directory, Path ca, String challenge, int tlsPort, Integer httpPort, boolean redirect) {
+    return config(directory, ca, challenge, tlsPort, httpPort, redirect, A + ", " + B);
+  }
+
+  private String config(String directory, Path ca, String challenge, int tlsPort, Integer httpPort, boolean redirect,
+      String domains) {
     return """
         mode: load_balancer
         server:
@@ -72,7 +77,7 @@ class AcmeTest {
           tls:
             acme:
               email: ops@locci.test
-              domains: [%s, %s]
+              domains: [%s]
               directory_url: "%s"
               storage_path: "%s"
               challenge: %s
@@ -83,7 +88,7 @@ class AcmeTest {
         load_balancer: {upstream: app}
         control_api: {bind_address: "127.0.0.1:0", api_key: "%s"}
         """.formatted(tlsPort, httpPort == null ? "" : "http_bind_address: \"127.0.0.1:" + httpPort + "\"", redirect,
-        A, B, directory, dir.resolve("acme"), challenge, ca, upstream.address(), RunningProxy.KEY);
+        domains, directory, dir.resolve("acme"), challenge, ca, upstream.address(), RunningProxy.KEY);
   }
 
   private JsonArray acmeStatus(RunningProxy proxy) {
@@ -182,6 +187,32 @@ class AcmeTest {
       X509Certificate after = TlsProbe.leaf(proxy.port(), A);
       assertThat(after.getSerialNumber()).isEqualTo(before.getSerialNumber());
       assertThat(Files.readAllBytes(dir.resolve("acme/certs/" + A + "/chain.pem"))).isEqualTo(chainBefore);
+    }
+  }
+
+  @Test
+  void aReloadOrdersAnAddedDomainAndNeverReordersTheOthers() throws Exception {
+    String c = "c.locci.test";
+    try (Pebble ca = Pebble.start(dir.resolve("pebble"), 0)) {
+      int tlsPort = Pebble.freePort();
+      try (RunningProxy proxy = RunningProxy.start(dir.resolve("config.yaml"),
+          config(ca.directoryUrl(), ca.caPath(), "http-01", tlsPort, ca.httpPort(), false))) {
+        awaitStatus(proxy, Duration.ofSeconds(60), AcmeTest::valid);
+        X509Certificate a = TlsProbe.leaf(proxy.port(), A);
+        byte[] stored = Files.readAllBytes(dir.resolve("acme/certs/" + A + "/chain.pem"));
+
+        proxy.rewrite(config(ca.directoryUrl(), ca.caPath(), "http-01", tlsPort, ca.httpPort(), false,
+            A + ", " + B + ", " + c).replace("renew_before_days: 30", "renew_before_days: 20"));
+        HttpResult reload = proxy.control(client, HttpMethod.POST, "/api/v1/reload", null);
+        assertThat(reload.status()).as(reload.toString()).isEqualTo(200);
+        assertThat(reload.json().getJsonArray("restart_required")).isEmpty();
+
+        JsonArray status = awaitStatus(proxy, Duration.ofSeconds(60), AcmeTest::valid);
+        assertThat(status).hasSize(3);
+        assertThat(names(TlsProbe.leaf(proxy.port(), c))).containsExactly(c);
+        assertThat(TlsProbe.leaf(proxy.port(), A).getSerialNumber()).isEqualTo(a.getSerialNumber());
+        assertThat(Files.readAllBytes(dir.resolve("acme/certs/" + A + "/chain.pem"))).isEqualTo(stored);
+      }
     }
   }
 

@@ -27,6 +27,7 @@ public final class ListenerCertificates {
   private HttpServer server;
   private ServerSSLOptions base;
   private long applied;
+  private boolean fromStore;
 
   public ListenerCertificates(Vertx vertx) {
     this.vertx = vertx;
@@ -44,7 +45,8 @@ public final class ListenerCertificates {
     options.setSsl(true)
         // ALPN offers HTTP/2 and HTTP/1.1 to TLS clients; upstreams are always spoken to in HTTP/1.1.
         .setUseAlpn(true);
-    if (tls.acme().isEmpty()) {
+    fromStore = tls.acme().isPresent();
+    if (!fromStore) {
       options.setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certPath().orElseThrow())
           .setKeyPath(tls.keyPath().orElseThrow()));
       return;
@@ -62,7 +64,7 @@ public final class ListenerCertificates {
 
   /** {@code server} now listens with {@code options}: later sets are swapped into it. */
   public void listening(HttpServer server, HttpServerOptions options) {
-    if (options.isSsl() && options.getKeyCertOptions() != null && !(options.getKeyCertOptions() instanceof PemKeyCertOptions)) {
+    if (options.isSsl() && fromStore) {
       this.server = server;
       this.base = options.getSslOptions();
     }
