@@ -198,7 +198,7 @@
           cell('Active connections', String(s.active_connections), { class: 'num' }),
           cell('Weight', String(s.weight), { class: 'num' })));
       });
-      box.appendChild(el('table', { class: 'stack', role: 'table', 'aria-labelledby': id, 'data-upstream': u.name },
+      box.appendChild(el('table', { class: 'stack servers', role: 'table', 'aria-labelledby': id, 'data-upstream': u.name },
         el('thead', { role: 'rowgroup' }, el('tr', { role: 'row' },
           el('th', { scope: 'col', role: 'columnheader' }, 'Server'),
           el('th', { scope: 'col', role: 'columnheader' }, 'Health'),
