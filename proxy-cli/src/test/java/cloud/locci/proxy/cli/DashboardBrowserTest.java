@@ -98,8 +98,56 @@ class DashboardBrowserTest {
     return new WebDriverWait(driver, Duration.ofSeconds(seconds), Duration.ofMillis(100));
   }
 
+  /**
+   * Every visible element with text of its own: the WCAG contrast ratio of its colour on the first opaque
+   * background behind it (all colours here are opaque); lists those under 4.5:1.
+   */
+  private static void assertTextContrastAtLeastAA(ChromeDriver driver) {
+    Object low = driver.executeScript("""
+        const rgb = (c) => (c.match(/[0-9.]+/g) || []).map(Number);
+        const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255;
+            return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); })
+          .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+        const background = (e) => {
+          for (; e; e = e.parentElement) {
+            const c = rgb(getComputedStyle(e).backgroundColor);
+            if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c;
+          }
+          return [255, 255, 255];
+        };
+        const out = [];
+        for (const e of document.querySelectorAll('body *')) {
+          const own = Array.from(e.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim());
+          if (!own || e.getClientRects().length === 0 || e.closest('[hidden]') || e.closest('table.stack thead')
+              && getComputedStyle(e.closest('thead')).position === 'absolute') continue;
+          const a = lum(rgb(getComputedStyle(e).color)), b = lum(background(e));
+          const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+          if (ratio < 4.5) out.push(e.tagName + ' "' + e.textContent.trim().slice(0, 30) + '" ' + ratio.toFixed(2));
+        }
+        return out;""");
+    assertThat((List<?>) low).as("text under 4.5:1 contrast").isEmpty();
+  }
+
+  // The page replaces its tables on every refresh, so an element found now may be gone a moment later:
+  // each read is one script, which runs between two refreshes and sees one consistent page.
+
+  /** The text of the first element {@code css} selects, as shown ({@code innerText}); "" when none. */
   private static String text(ChromeDriver driver, String css) {
-    return driver.findElement(By.cssSelector(css)).getText();
+    return texts(driver, css).stream().findFirst().orElse("");
+  }
+
+  /** The shown text of every element {@code css} selects. */
+  @SuppressWarnings("unchecked")
+  private static List<String> texts(ChromeDriver driver, String css) {
+    return (List<String>) driver.executeScript(
+        "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.innerText.trim())", css);
+  }
+
+  /** Attribute {@code name} of every element {@code css} selects. */
+  @SuppressWarnings("unchecked")
+  private static List<String> attributes(ChromeDriver driver, String css, String name) {
+    return (List<String>) driver.executeScript(
+        "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.getAttribute(arguments[1]))", css, name);
   }
 
   @Test
@@ -131,23 +179,21 @@ class DashboardBrowserTest {
       assertThat(text(driver, "#uptime")).matches("[0-9]+ (s|min [0-9]+ s)");
 
       // Routes in match order (longest pattern first), with upstream, middlewares and last-minute traffic.
-      List<WebElement> rows = driver.findElements(By.cssSelector("#routes tbody tr"));
-      assertThat(rows).extracting(r -> r.getAttribute("data-route")).containsExactly("users", "catch_all");
+      assertThat(attributes(driver, "#routes tbody tr", "data-route")).containsExactly("users", "catch_all");
       waiting(driver, 5).until(d -> text(driver, "#routes tr[data-route=users]").contains("6 (0.10/s)")
           && text(driver, "#routes tr[data-route=catch_all]").contains("2 (100.0%)"));
-      WebElement users = driver.findElement(By.cssSelector("#routes tr[data-route=users]"));
-      assertThat(users.findElements(By.tagName("td"))).extracting(WebElement::getText)
-          .containsExactly("1", "users", "path ^/api/users · GET, POST", "app", "limit", "6 (0.10/s)", "0 (0.0%)");
+      assertThat(texts(driver, "#routes tr[data-route=users] td")).containsExactly("1", "users", "path ^/api/users · GET, POST", "app", "limit", "6 (0.10/s)", "0 (0.0%)");
 
       // Every server with health, active connections and weight.
       assertThat(text(driver, "#upstreams h3")).startsWith("app");
-      WebElement second = driver.findElement(By.cssSelector("table[data-upstream=app] tr[data-server='" + s2.address()
-          + "']"));
-      assertThat(second.findElements(By.tagName("td"))).extracting(WebElement::getText)
-          .containsExactly(s2.address(), "● healthy", "0", "3");
+      assertThat(texts(driver, "table[data-upstream=app] tr[data-server='" + s2.address() + "'] td")).containsExactly(s2.address(), "● healthy", "0", "3");
       assertThat(text(driver, "table[data-upstream=legacy]")).contains("healthy");
-      assertThat(driver.findElements(By.cssSelector("table[data-upstream] th[scope=col]"))).extracting(WebElement::getText)
-          .startsWith("Server", "Health", "Active connections", "Weight");
+      assertThat(texts(driver, "table[data-upstream] th[scope=col]")).startsWith("Server", "Health", "Active connections", "Weight");
+
+      assertTextContrastAtLeastAA(driver);
+      // Keyboard: the first Tab stop is the link that skips to the content.
+      driver.findElement(By.tagName("body")).sendKeys(Keys.TAB);
+      assertThat(driver.switchTo().activeElement().getText()).isEqualTo("Skip to content");
 
       // The reload, with its diff.
       assertThat(text(driver, "#changes li")).contains("Reload of the file: version 2")
@@ -186,6 +232,7 @@ class DashboardBrowserTest {
       assertThat(input.getAttribute("type")).isEqualTo("password");
       assertThat(driver.switchTo().activeElement()).isEqualTo(input);
       assertThat(text(driver, "#login-error")).isEmpty();
+      assertTextContrastAtLeastAA(driver);
 
       // A wrong key, typed and sent with Enter: the prompt again, with a message.
       input.sendKeys("wrong-key", Keys.ENTER);
@@ -193,6 +240,7 @@ class DashboardBrowserTest {
       assertThat(input.isDisplayed()).isTrue();
       assertThat(driver.findElement(By.id("dashboard")).isDisplayed()).isFalse();
       assertThat(driver.executeScript("return sessionStorage.getItem('locci.dashboard.apiKey')")).isNull();
+      assertTextContrastAtLeastAA(driver);
 
       // The right key: the data, and the key kept for this tab, sent as X-API-Key.
       driver.findElement(By.id("api-key")).sendKeys(RunningProxy.KEY);
@@ -201,8 +249,7 @@ class DashboardBrowserTest {
           && text(driver, "#routes tbody").contains("users"));
       assertThat(text(driver, "table[data-upstream=app]")).contains(s1.address()).contains("healthy");
       // Values are text, never markup: the pattern shows as typed and creates no element.
-      assertThat(driver.findElements(By.cssSelector("#routes tbody tr"))).extracting(r -> r.getAttribute("data-route"))
-          .containsExactly("odd", "users", "catch_all");
+      assertThat(attributes(driver, "#routes tbody tr", "data-route")).containsExactly("odd", "users", "catch_all");
       assertThat(text(driver, "#routes tr[data-route=odd]")).contains("^/x<img src=x onerror=alert(1)>");
       assertThat(driver.findElements(By.cssSelector("main img"))).isEmpty();
       assertThat(driver.executeScript("return sessionStorage.getItem('locci.dashboard.apiKey')"))
@@ -242,9 +289,10 @@ class DashboardBrowserTest {
             .map(e => e.tagName + '#' + e.id + '.' + e.className).slice(0, 5);""");
       assertThat((List<?>) wide).as("elements past the right edge").isEmpty();
       // Each cell carries its column's name, so the stacked rows stay readable.
-      WebElement cell = driver.findElement(By.cssSelector("#routes tr[data-route=users] td:nth-child(4)"));
-      assertThat(cell.getAttribute("data-label")).isEqualTo("Upstream");
-      assertThat(driver.findElement(By.cssSelector("#routes thead")).getRect().getHeight()).isLessThanOrEqualTo(1);
+      assertThat(attributes(driver, "#routes tr[data-route=users] td", "data-label")).containsExactly("#", "Route",
+          "Match", "Upstream", "Middlewares", "Requests / min", "Errors / min");
+      assertThat(((Number) js.executeScript("return document.querySelector('#routes thead').getBoundingClientRect().height"))
+          .doubleValue()).isLessThanOrEqualTo(1);
       Files.createDirectories(SCREENSHOT.getParent());
       Files.write(PHONE_SCREENSHOT, driver.getScreenshotAs(OutputType.BYTES));
     } finally {
