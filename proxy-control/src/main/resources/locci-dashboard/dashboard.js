@@ -14,7 +14,12 @@
   let softwareVersion = null;
   let lastHealthSummary = '';
 
+  // Bumped when the key changes or is forgotten: a refresh begun before then drops its answers.
+  let generation = 0;
+
   class Unauthorized extends Error {}
+
+  class Failed extends Error {}
 
   function storedKey() {
     try {
@@ -49,7 +54,7 @@
       throw new Unauthorized();
     }
     if (!response.ok) {
-      throw new Error(path + ' answered HTTP ' + response.status);
+      throw new Failed(path + ' answered HTTP ' + response.status);
     }
     return response.json();
   }
@@ -261,6 +266,7 @@
   // ---- polling and the key prompt ----
 
   function showLogin(message) {
+    generation++;
     clearTimeout(timer);
     timer = null;
     $('dashboard').hidden = true;
@@ -274,6 +280,7 @@
 
   async function refresh() {
     timer = null;
+    const mine = generation;
     try {
       if (softwareVersion === null) {
         const v = await api('version');
@@ -283,6 +290,9 @@
       const [routes, upstreams, traffic, changes, config] = await Promise.all([
         api('routes'), api('upstreams'), api('traffic'), api('changes'),
         status.mode === 'load_balancer' ? api('config') : Promise.resolve(null)]);
+      if (mine !== generation) {
+        return;
+      }
       renderStatus(status);
       renderRoutes(routeRows(status, routes, traffic, config));
       renderUpstreams(upstreams);
@@ -295,6 +305,9 @@
       setText('connection', 'Connected · ' + modeName(status.mode) + ' · config version ' + status.config_version);
       setText('updated', new Date().toLocaleTimeString());
     } catch (e) {
+      if (mine !== generation) {
+        return;
+      }
       if (e instanceof Unauthorized) {
         const hadKey = !!memoryKey;
         storeKey(null);
@@ -302,7 +315,8 @@
         return;
       }
       $('connection').classList.add('down');
-      setText('connection', 'Cannot reach the control API (' + e.message + '); retrying. Data shown may be stale.');
+      setText('connection', (e instanceof Failed ? 'The control API failed (' : 'Cannot reach the control API (')
+        + e.message + '); retrying. Data shown may be stale.');
     }
     schedule();
   }
@@ -323,6 +337,7 @@
         return;
       }
       storeKey(key);
+      generation++;
       $('login-error').textContent = '';
       clearTimeout(timer);
       timer = null;

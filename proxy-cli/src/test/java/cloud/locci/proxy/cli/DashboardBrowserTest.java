@@ -295,6 +295,11 @@ class DashboardBrowserTest {
           .doubleValue()).isLessThanOrEqualTo(1);
       Files.createDirectories(SCREENSHOT.getParent());
       Files.write(PHONE_SCREENSHOT, driver.getScreenshotAs(OutputType.BYTES));
+
+      // The proxy goes away: the page says so and keeps the last data it had.
+      proxy.close();
+      waiting(driver, 5).until(d -> text(driver, "#connection").startsWith("Cannot reach the control API"));
+      assertThat(text(driver, "#routes tbody")).contains("users");
     } finally {
       chromium.viewport(1280, 800);
       s1.close().await();
