@@ -2,13 +2,13 @@ package cloud.locci.proxy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cloud.locci.proxy.core.testing.ClosedPort;
 import cloud.locci.proxy.core.testing.EchoUpstream;
 import cloud.locci.proxy.core.testing.HttpResult;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.junit5.VertxExtension;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,12 +81,6 @@ class DashboardBrowserTest {
             apiKey == null ? "" : ", api_key: \"" + apiKey + "\"");
   }
 
-  private static int deadPort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   private static ChromeDriver open(RunningProxy proxy) {
     ChromeDriver driver = chromium.driver();
     driver.executeScript("try { sessionStorage.clear(); } catch (e) {}");
@@ -156,7 +150,7 @@ class DashboardBrowserTest {
     EchoUpstream s2 = EchoUpstream.start(vertx, "s2").await();
     HttpClient client = vertx.createHttpClient();
     chromium.viewport(1280, 800);
-    try (RunningProxy proxy = RunningProxy.start(dir.resolve("config.yaml"), gateway(s1, s2, deadPort(), null, false))) {
+    try (RunningProxy proxy = RunningProxy.start(dir.resolve("config.yaml"), gateway(s1, s2, ClosedPort.find(), null, false))) {
       for (int i = 0; i < 6; i++) {
         assertThat(HttpResult.get(client, proxy.port(), "/api/users/" + i).status()).isEqualTo(200);
       }
@@ -182,13 +176,16 @@ class DashboardBrowserTest {
       assertThat(attributes(driver, "#routes tbody tr", "data-route")).containsExactly("users", "catch_all");
       waiting(driver, 5).until(d -> text(driver, "#routes tr[data-route=users]").contains("6 (0.10/s)")
           && text(driver, "#routes tr[data-route=catch_all]").contains("2 (100.0%)"));
-      assertThat(texts(driver, "#routes tr[data-route=users] td")).containsExactly("1", "users", "path ^/api/users · GET, POST", "app", "limit", "6 (0.10/s)", "0 (0.0%)");
+      assertThat(texts(driver, "#routes tr[data-route=users] td"))
+          .containsExactly("1", "users", "path ^/api/users · GET, POST", "app", "limit", "6 (0.10/s)", "0 (0.0%)");
 
       // Every server with health, active connections and weight.
       assertThat(text(driver, "#upstreams h3")).startsWith("app");
-      assertThat(texts(driver, "table[data-upstream=app] tr[data-server='" + s2.address() + "'] td")).containsExactly(s2.address(), "● healthy", "0", "3");
+      assertThat(texts(driver, "table[data-upstream=app] tr[data-server='" + s2.address() + "'] td"))
+          .containsExactly(s2.address(), "● healthy", "0", "3");
       assertThat(text(driver, "table[data-upstream=legacy]")).contains("healthy");
-      assertThat(texts(driver, "table[data-upstream] th[scope=col]")).startsWith("Server", "Health", "Active connections", "Weight");
+      assertThat(texts(driver, "table[data-upstream] th[scope=col]"))
+          .startsWith("Server", "Health", "Active connections", "Weight");
 
       assertTextContrastAtLeastAA(driver);
       // Keyboard: the first Tab stop is the link that skips to the content.
@@ -222,7 +219,8 @@ class DashboardBrowserTest {
     EchoUpstream s1 = EchoUpstream.start(vertx, "s1").await();
     EchoUpstream s2 = EchoUpstream.start(vertx, "s2").await();
     chromium.viewport(1280, 800);
-    try (RunningProxy proxy = RunningProxy.start(dir.resolve("config.yaml"), gateway(s1, s2, deadPort(), RunningProxy.KEY, true))) {
+    String yaml = gateway(s1, s2, ClosedPort.find(), RunningProxy.KEY, true);
+    try (RunningProxy proxy = RunningProxy.start(dir.resolve("config.yaml"), yaml)) {
       ChromeDriver driver = open(proxy);
       WebElement input = driver.findElement(By.id("api-key"));
       waiting(driver, 10).until(d -> input.isDisplayed());
@@ -271,7 +269,7 @@ class DashboardBrowserTest {
   void atPhoneWidthRowsStackWithoutHorizontalOverflow(Vertx vertx) throws Exception {
     EchoUpstream s1 = EchoUpstream.start(vertx, "s1").await();
     EchoUpstream s2 = EchoUpstream.start(vertx, "s2").await();
-    try (RunningProxy proxy = RunningProxy.start(dir.resolve("config.yaml"), gateway(s1, s2, deadPort(), null, false))) {
+    try (RunningProxy proxy = RunningProxy.start(dir.resolve("config.yaml"), gateway(s1, s2, ClosedPort.find(), null, false))) {
       chromium.viewport(390, 844);
       ChromeDriver driver = open(proxy);
       waiting(driver, 10).until(d -> d.findElement(By.id("dashboard")).isDisplayed()

@@ -2,6 +2,7 @@ package cloud.locci.proxy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cloud.locci.proxy.core.testing.ClosedPort;
 import cloud.locci.proxy.core.testing.EchoUpstream;
 import cloud.locci.proxy.core.testing.HttpResult;
 import io.vertx.core.Vertx;
@@ -10,7 +11,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import java.net.ServerSocket;
+import java.util.function.Predicate;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -26,10 +27,7 @@ class RouteTrafficEndpointTest {
   @Test
   void gatewayCountsRequestsAndErrorsPerRouteAndUnmatchedOnes(Vertx vertx) throws Exception {
     EchoUpstream up = EchoUpstream.start(vertx, "s1").await();
-    int dead;
-    try (ServerSocket s = new ServerSocket(0)) {
-      dead = s.getLocalPort();
-    }
+    int dead = ClosedPort.find();
     HttpClient client = vertx.createHttpClient();
     try (RunningProxy proxy = RunningProxy.start(dir.resolve("config.yaml"), """
         mode: api_gateway
@@ -52,15 +50,8 @@ class RouteTrafficEndpointTest {
       }
       assertThat(HttpResult.get(client, proxy.port(), "/nowhere").status()).isEqualTo(404);
 
-      // Exchanges are counted when their response has ended, which the client may see first: poll, bounded.
-      JsonArray routes = null;
-      for (int i = 0; i < 100; i++) {
-        routes = proxy.control(client, HttpMethod.GET, "/api/v1/traffic", null).json().getJsonArray("routes");
-        if (routes.size() == 4 && routes.getJsonObject(1).getLong("requests") == 7) {
-          break;
-        }
-        vertx.timer(20).await();
-      }
+      JsonArray routes = traffic(vertx, client, proxy,
+          r -> r.size() == 4 && r.getJsonObject(1).getLong("requests") == 3 && r.getJsonObject(2).getLong("requests") == 7);
       assertThat(routes.stream().map(r -> ((JsonObject) r).getString("route")))
           .containsExactly("idle", "broken", "api", "");
       assertThat(routes.getJsonObject(0)).isEqualTo(new JsonObject().put("route", "idle").put("upstream", "app")
@@ -102,18 +93,28 @@ class RouteTrafficEndpointTest {
       for (int i = 0; i < 4; i++) {
         assertThat(HttpResult.get(client, proxy.port(), "/any/" + i).status()).isEqualTo(200);
       }
-      long requests = 0;
-      for (int i = 0; i < 100 && requests < 4; i++) {
-        requests = proxy.control(client, HttpMethod.GET, "/api/v1/traffic", null).json().getJsonArray("routes")
-            .getJsonObject(0).getLong("requests");
-        if (requests < 4) {
-          vertx.timer(20).await();
-        }
-      }
-      assertThat(requests).isEqualTo(4);
+      routes = traffic(vertx, client, proxy, r -> r.getJsonObject(0).getLong("requests") == 4);
+      assertThat(routes.getJsonObject(0).getLong("requests")).isEqualTo(4);
+      assertThat(routes.getJsonObject(0).getLong("errors")).isZero();
     } finally {
       client.close().await();
       up.close().await();
     }
+  }
+
+  /**
+   * The traffic's routes once {@code done} holds, or after 2 s: exchanges are counted when their response
+   * has ended, which the client may see first.
+   */
+  private static JsonArray traffic(Vertx vertx, HttpClient client, RunningProxy proxy, Predicate<JsonArray> done) {
+    JsonArray routes = null;
+    for (int i = 0; i < 100; i++) {
+      routes = proxy.control(client, HttpMethod.GET, "/api/v1/traffic", null).json().getJsonArray("routes");
+      if (done.test(routes)) {
+        break;
+      }
+      vertx.timer(20).await();
+    }
+    return routes;
   }
 }

@@ -193,7 +193,8 @@ public final class ControlApiVerticle extends VerticleBase {
     if (c.mode() == Mode.LOAD_BALANCER) {
       routes.add(rates("", c.loadBalancer().map(lb -> lb.upstream()).orElse(null), traffic.lastMinute("", now)));
     } else {
-      RouteOrder.sort(c.routes()).forEach(r -> routes.add(rates(r.name(), r.upstream(), traffic.lastMinute(r.name(), now))));
+      RouteOrder.sort(c.routes())
+          .forEach(r -> routes.add(rates(r.name(), r.upstream(), traffic.lastMinute(r.name(), now))));
       RouteTraffic.Totals unmatched = traffic.lastMinute("", now);
       if (unmatched.requests() > 0) {
         routes.add(rates("", null, unmatched));

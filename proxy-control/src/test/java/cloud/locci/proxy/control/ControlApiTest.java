@@ -395,7 +395,8 @@ class ControlApiTest {
     HttpResult js = call(HttpMethod.GET, "/dashboard/dashboard.js", null, null, null);
     assertThat(js.status()).isEqualTo(200);
     assertThat(js.header("Content-Type")).isEqualTo("text/javascript; charset=utf-8");
-    assertThat(js.body().toString()).contains("X-API-Key").doesNotContain(".innerHTML", ".outerHTML", "insertAdjacentHTML", "document.write", "new EventSource");
+    assertThat(js.body().toString()).contains("X-API-Key")
+        .doesNotContain(".innerHTML", ".outerHTML", "insertAdjacentHTML", "document.write", "new EventSource");
     HttpResult css = call(HttpMethod.GET, "/dashboard/dashboard.css", null, null, null);
     assertThat(css.status()).isEqualTo(200);
     assertThat(css.header("Content-Type")).isEqualTo("text/css; charset=utf-8");
