@@ -13,9 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,10 +46,21 @@ class DashboardBrowserTest {
   @TempDir
   Path dir;
 
+  private static Optional<String> missing;
+
+  /** One browser for the class (its start is the slow part); none where it is not installed. */
   @BeforeAll
   static void startBrowser() throws Exception {
-    Assumptions.assumeTrue(HeadlessChromium.missing().isEmpty(), () -> HeadlessChromium.missing().orElseThrow());
-    chromium = HeadlessChromium.start();
+    missing = HeadlessChromium.missing();
+    if (missing.isEmpty()) {
+      chromium = HeadlessChromium.start();
+    }
+  }
+
+  /** Per test, so that each one is reported skipped with the reason. */
+  @BeforeEach
+  void needsTheBrowser() {
+    Assumptions.assumeTrue(missing.isEmpty(), () -> "skipped: " + missing.orElseThrow());
   }
 
   @AfterAll
@@ -269,7 +282,9 @@ class DashboardBrowserTest {
   void atPhoneWidthRowsStackWithoutHorizontalOverflow(Vertx vertx) throws Exception {
     EchoUpstream s1 = EchoUpstream.start(vertx, "s1").await();
     EchoUpstream s2 = EchoUpstream.start(vertx, "s2").await();
-    try (RunningProxy proxy = RunningProxy.start(dir.resolve("config.yaml"), gateway(s1, s2, ClosedPort.find(), null, false))) {
+    // Closed inside the test (the page must outlive it), and again, harmlessly, at the end.
+    RunningProxy proxy = RunningProxy.start(dir.resolve("config.yaml"), gateway(s1, s2, ClosedPort.find(), null, false));
+    try {
       chromium.viewport(390, 844);
       ChromeDriver driver = open(proxy);
       waiting(driver, 10).until(d -> d.findElement(By.id("dashboard")).isDisplayed()
@@ -290,8 +305,9 @@ class DashboardBrowserTest {
       // Each cell carries its column's name, so the stacked rows stay readable.
       assertThat(attributes(driver, "#routes tr[data-route=users] td", "data-label")).containsExactly("#", "Route",
           "Match", "Upstream", "Middlewares", "Requests / min", "Errors / min");
-      assertThat(((Number) js.executeScript("return document.querySelector('#routes thead').getBoundingClientRect().height"))
-          .doubleValue()).isLessThanOrEqualTo(1);
+      Number headHeight = (Number) js.executeScript(
+          "return document.querySelector('#routes thead').getBoundingClientRect().height");
+      assertThat(headHeight.doubleValue()).isLessThanOrEqualTo(1);
       Files.createDirectories(SCREENSHOT.getParent());
       Files.write(PHONE_SCREENSHOT, driver.getScreenshotAs(OutputType.BYTES));
 
@@ -300,6 +316,7 @@ class DashboardBrowserTest {
       waiting(driver, 5).until(d -> text(driver, "#connection").startsWith("Cannot reach the control API"));
       assertThat(text(driver, "#routes tbody")).contains("users");
     } finally {
+      proxy.close();
       chromium.viewport(1280, 800);
       s1.close().await();
       s2.close().await();
