@@ -272,9 +272,46 @@ class DashboardBrowserTest {
       waiting(driver, 5).until(d -> d.findElement(By.id("dashboard")).isDisplayed()
           && text(driver, "#routes tbody").contains("users"));
       assertThat(driver.findElement(By.id("login")).isDisplayed()).isFalse();
+
+      // "Forget API key": the prompt again, and the key gone from the tab.
+      driver.findElement(By.id("forget-key")).click();
+      waiting(driver, 5).until(d -> d.findElement(By.id("api-key")).isDisplayed());
+      assertThat(driver.executeScript("return sessionStorage.getItem('locci.dashboard.apiKey')")).isNull();
+      assertThat(driver.findElement(By.id("dashboard")).isDisplayed()).isFalse();
     } finally {
       s1.close().await();
       s2.close().await();
+    }
+  }
+
+  @Test
+  void loadBalancerModeShowsOneRowForEveryRequest(Vertx vertx) throws Exception {
+    EchoUpstream s1 = EchoUpstream.start(vertx, "s1").await();
+    HttpClient client = vertx.createHttpClient();
+    chromium.viewport(1280, 800);
+    try (RunningProxy proxy = RunningProxy.start(dir.resolve("config.yaml"), """
+        mode: load_balancer
+        server: {bind_address: "127.0.0.1:0", workers: 1}
+        upstreams:
+          fleet: {servers: ["%s"]}
+        load_balancer: {upstream: fleet, middlewares: [limit]}
+        middlewares:
+          limit: {type: rate_limiting, requests_per_minute: 6000, burst_size: 100}
+        control_api: {bind_address: "127.0.0.1:0"}
+        """.formatted(s1.address()))) {
+      for (int i = 0; i < 3; i++) {
+        assertThat(HttpResult.get(client, proxy.port(), "/anything/" + i).status()).isEqualTo(200);
+      }
+      ChromeDriver driver = open(proxy);
+      waiting(driver, 10).until(d -> d.findElement(By.id("dashboard")).isDisplayed()
+          && text(driver, "#routes tbody").contains("every request"));
+      assertThat(text(driver, "#mode")).isEqualTo("Load balancer");
+      waiting(driver, 5).until(d -> texts(driver, "#routes tbody tr td").equals(List.of(
+          "1", "(every request)", "any path", "fleet", "limit", "3 (0.05/s)", "0 (0.0%)")));
+      assertThat(text(driver, "table[data-upstream=fleet]")).contains(s1.address()).contains("healthy");
+    } finally {
+      client.close().await();
+      s1.close().await();
     }
   }
 
