@@ -3,6 +3,7 @@ package cloud.locci.proxy.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.locci.proxy.core.testing.EchoUpstream;
+import cloud.locci.proxy.core.testing.Eventually;
 import cloud.locci.proxy.core.testing.HttpResult;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -19,6 +20,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -91,20 +93,21 @@ class AcmeTest {
         domains, directory, dir.resolve("acme"), challenge, ca, upstream.address(), RunningProxy.KEY);
   }
 
-  private JsonArray acmeStatus(RunningProxy proxy) {
-    return proxy.control(client, HttpMethod.GET, "/api/v1/status", null).json().getJsonArray("acme");
-  }
-
-  /** Waits until every domain's status passes {@code ok}; returns the last status. */
-  private JsonArray awaitStatus(RunningProxy proxy, Duration max, Predicate<JsonObject> ok) throws Exception {
-    Instant deadline = Instant.now().plus(max);
-    JsonArray last = acmeStatus(proxy);
-    while (!last.stream().map(JsonObject.class::cast).allMatch(ok)) {
-      assertThat(Instant.now()).as("ACME status: " + last.encodePrettily()).isBefore(deadline);
-      Thread.sleep(100); // polling the control API: the store reports no event to a test
-      last = acmeStatus(proxy);
+  /** Waits (on a Vert.x timer) until every domain's status passes {@code ok}; returns that status. */
+  private JsonArray awaitStatus(RunningProxy proxy, Duration max, Predicate<JsonObject> ok) {
+    AtomicReference<JsonArray> last = new AtomicReference<>();
+    try {
+      Eventually.until(proxy.vertx(), max, "ACME status", () -> proxy
+          .controlAsync(client, HttpMethod.GET, "/api/v1/status", null)
+          .map(r -> {
+            JsonArray acme = r.json().getJsonArray("acme");
+            last.set(acme);
+            return acme.stream().map(JsonObject.class::cast).allMatch(ok);
+          })).await();
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; last: " + last.get(), e);
     }
-    return last;
+    return last.get();
   }
 
   private static boolean valid(JsonObject d) {
