@@ -5,9 +5,9 @@ import cloud.locci.proxy.control.MetricsVerticle;
 import cloud.locci.proxy.control.ProxyMetrics;
 import cloud.locci.proxy.core.ConfigVerticle;
 import cloud.locci.proxy.core.ProxyVerticle;
-import cloud.locci.proxy.core.acme.AcmeVerticle;
 import cloud.locci.proxy.core.ProxyVerticle.ListenException;
 import cloud.locci.proxy.core.TrafficCounters;
+import cloud.locci.proxy.core.acme.AcmeVerticle;
 import cloud.locci.proxy.core.bus.Addresses;
 import cloud.locci.proxy.core.bus.ReloadOutcome;
 import cloud.locci.proxy.core.bus.VersionedConfig;
@@ -119,7 +119,7 @@ final class Launcher {
           return v;
         }, new DeploymentOptions().setInstances(instances)))
         .onSuccess(id -> {
-          vertx.eventBus().publish(AcmeVerticle.LISTENING, null);
+          vertx.eventBus().publish(Addresses.PROXY_LISTENING, null);
           proxyDeployment = id;
           port = first.value.actualPort();
           log.info("locci-proxy listening on {}:{} ({}, {} instance{})", config.server().bindAddress().host(), port,

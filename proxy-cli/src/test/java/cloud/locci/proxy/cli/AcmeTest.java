@@ -151,6 +151,10 @@ class AcmeTest {
       String metrics = proxy.control(client, HttpMethod.GET, "/metrics", null).body().toString();
       assertThat(metrics).containsPattern("locci_acme_certificate_expiry_seconds\\{domain=\"" + A.replace(".", "\\.")
           + "\"} [0-9.E]+");
+      PrometheusText.checkStrictly(metrics);
+      if (PrometheusText.promtool().isPresent()) {
+        PrometheusText.checkWithPromtool(PrometheusText.promtool().get(), metrics);
+      }
     }
   }
 

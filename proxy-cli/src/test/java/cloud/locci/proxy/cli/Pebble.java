@@ -122,8 +122,8 @@ final class Pebble implements AutoCloseable {
 
   /** Pebble's current intermediate certificate, which signs every certificate it issues. */
   X509Certificate intermediate() throws Exception {
-    HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(
-        URI.create("https://127.0.0.1:" + managementPort + "/intermediates/0")).build(), HttpResponse.BodyHandlers.ofByteArray());
+    URI uri = URI.create("https://127.0.0.1:" + managementPort + "/intermediates/0");
+    HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofByteArray());
     return (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
         .generateCertificate(new java.io.ByteArrayInputStream(r.body()));
   }

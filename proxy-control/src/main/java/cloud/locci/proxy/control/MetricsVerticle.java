@@ -41,7 +41,7 @@ public final class MetricsVerticle extends VerticleBase {
               metrics.health(c.upstream(), c.server(), c.healthy());
             }).completion(),
             // Each new certificate set follows a change of the certificates held: expiry gauges follow it.
-            vertx.eventBus().<CertificateSet>consumer(CertificateSet.CHANGED,
+            vertx.eventBus().<CertificateSet>consumer(Addresses.CERTIFICATES_CHANGED,
                 m -> metrics.acme(CurrentCertificates.of(vertx).status())).completion(),
             vertx.eventBus().<ReloadOutcome>consumer(Addresses.CONFIG_RELOADED,
                 m -> metrics.reloaded(m.body().succeeded())).completion())

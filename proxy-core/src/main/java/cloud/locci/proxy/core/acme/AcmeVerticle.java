@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The certificate store: owns {@code server.tls.acme}'s certificates, loads them from
  * {@code storage_path} at start, orders the missing ones, renews each {@code renew_before_days} before
- * it expires, and publishes every change as a {@link CertificateSet} on {@link CertificateSet#CHANGED}
+ * it expires, and publishes every change as a {@link CertificateSet} on
+ * {@link Addresses#CERTIFICATES_CHANGED}
  * (the proxy instances swap it into their TLS listener). Without ACME in the config it does nothing.
  *
  * <p>A worker verticle ({@link #deploymentOptions()}): key generation, file I/O and acme4j's HTTP calls
@@ -44,14 +45,9 @@ public final class AcmeVerticle extends VerticleBase {
   private static final Duration MAX_RETRY = Duration.ofHours(1);
   /** Timers never wait longer than this; the due time is recomputed on waking (clock changes, suspend). */
   private static final Duration MAX_SLEEP = Duration.ofHours(12);
-  /** Orders wait for {@link #LISTENING} (the CA validates against our listeners), at most this long. */
+  /** Orders wait for {@link Addresses#PROXY_LISTENING} (the CA connects to our listeners), at most this long. */
   private static final Duration LISTEN_WAIT = Duration.ofSeconds(10);
 
-  /**
-   * Event (any body): the proxy listeners are open. Sent by whoever deploys the proxies, once they are;
-   * the first orders wait for it, since the CA connects back to those listeners.
-   */
-  public static final String LISTENING = "locci.proxy.listening";
 
   private final Clock clock;
   private final Map<String, Domain> domains = new LinkedHashMap<>();
@@ -88,7 +84,7 @@ public final class AcmeVerticle extends VerticleBase {
     challenges = AcmeChallenges.of(vertx);
     return vertx.eventBus().<VersionedConfig>consumer(Addresses.CONFIG_CHANGED, m -> apply(m.body()))
         .completion()
-        .compose(v -> vertx.eventBus().consumer(LISTENING, m -> listening()).completion())
+        .compose(v -> vertx.eventBus().consumer(Addresses.PROXY_LISTENING, m -> listening()).completion())
         .compose(v -> vertx.eventBus().<VersionedConfig>request(Addresses.CONFIG_GET, null))
         .compose(reply -> {
           try {
@@ -308,7 +304,7 @@ public final class AcmeVerticle extends VerticleBase {
     CertificateSet set = new CertificateSet(++setVersion, byDomain, fallback);
     current.set(set);
     publishStatus();
-    vertx.eventBus().publish(CertificateSet.CHANGED, set);
+    vertx.eventBus().publish(Addresses.CERTIFICATES_CHANGED, set);
   }
 
   private void publishStatus() {

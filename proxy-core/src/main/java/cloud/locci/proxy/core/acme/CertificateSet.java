@@ -6,12 +6,10 @@ import java.util.Map;
 /**
  * What the TLS listener serves at one moment: one certificate per ACME domain that has one, and the
  * fallback for every other name (the {@code cert_path} pair, or a temporary self-signed certificate).
- * Immutable; the certificate store publishes a new one on {@link #CHANGED} after every change.
+ * Immutable; the certificate store publishes a new one on
+ * {@link cloud.locci.proxy.core.bus.Addresses#CERTIFICATES_CHANGED} after every change.
  */
 public final class CertificateSet {
-
-  /** Event: a new {@link CertificateSet} is current. Published by {@link AcmeVerticle}. */
-  public static final String CHANGED = "locci.certificates.changed";
 
   private final long version;
   private final Map<String, TlsIdentity> byDomain;

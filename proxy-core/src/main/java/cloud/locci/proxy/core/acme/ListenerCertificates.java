@@ -1,5 +1,6 @@
 package cloud.locci.proxy.core.acme;
 
+import cloud.locci.proxy.core.bus.Addresses;
 import cloud.locci.proxy.core.config.AcmeConfig;
 import cloud.locci.proxy.core.config.ServerConfig.ListenerTls;
 import io.vertx.core.Future;
@@ -36,7 +37,7 @@ public final class ListenerCertificates {
 
   /** Listens for new certificate sets; call from the verticle's start (the consumer runs on its loop). */
   public Future<Void> follow() {
-    MessageConsumer<CertificateSet> c = vertx.eventBus().consumer(CertificateSet.CHANGED, m -> swap(m.body()));
+    MessageConsumer<CertificateSet> c = vertx.eventBus().consumer(Addresses.CERTIFICATES_CHANGED, m -> swap(m.body()));
     return c.completion();
   }
 

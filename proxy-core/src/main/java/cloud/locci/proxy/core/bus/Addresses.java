@@ -41,4 +41,16 @@ public final class Addresses {
    * {@link cloud.locci.proxy.core.explain.Explanation} of its current snapshot.
    */
   public static final String ROUTES_EXPLAIN = "locci.routes.explain";
+
+  /**
+   * Event: a new {@link cloud.locci.proxy.core.acme.CertificateSet} is current (ACME). Published by the
+   * certificate store; every proxy instance swaps it into its TLS listener.
+   */
+  public static final String CERTIFICATES_CHANGED = "locci.certificates.changed";
+
+  /**
+   * Event (any body): the proxy listeners are open. Published by whoever deploys the proxies, once they
+   * are; the certificate store's first orders wait for it, since the CA connects back to them.
+   */
+  public static final String PROXY_LISTENING = "locci.proxy.listening";
 }

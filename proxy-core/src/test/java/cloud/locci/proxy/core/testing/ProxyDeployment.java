@@ -1,8 +1,9 @@
 package cloud.locci.proxy.core.testing;
 
 import cloud.locci.proxy.core.ConfigVerticle;
-import cloud.locci.proxy.core.acme.AcmeVerticle;
 import cloud.locci.proxy.core.ProxyVerticle;
+import cloud.locci.proxy.core.acme.AcmeVerticle;
+import cloud.locci.proxy.core.bus.Addresses;
 import cloud.locci.proxy.core.config.ConfigException;
 import cloud.locci.proxy.core.config.ConfigLoader;
 import cloud.locci.proxy.core.config.ConfigOverrides;
@@ -60,7 +61,7 @@ public final class ProxyDeployment {
           created.add(v);
           return v;
         }, new DeploymentOptions().setInstances(instances)))
-        .onSuccess(id -> vertx.eventBus().publish(AcmeVerticle.LISTENING, null))
+        .onSuccess(id -> vertx.eventBus().publish(Addresses.PROXY_LISTENING, null))
         .map(id -> new ProxyDeployment(cv, created, id));
   }
 
