@@ -8,7 +8,6 @@ import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.ServerConfig.ListenerTls;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.ThreadingModel;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import java.nio.file.Files;
@@ -31,9 +30,11 @@ import org.slf4j.LoggerFactory;
  * {@link Addresses#CERTIFICATES_CHANGED}
  * (the proxy instances swap it into their TLS listener). Without ACME in the config it does nothing.
  *
- * <p>A worker verticle ({@link #deploymentOptions()}): key generation, file I/O and acme4j's HTTP calls
- * block, and all of it runs here, one domain at a time, never on an event loop. Status and the current
- * set are also kept in {@link CurrentCertificates}, so readers never wait for a store busy with a CA.
+ * <p>Its state lives on its event loop; key generation, file I/O and acme4j's HTTP calls block, so they
+ * run as ordered {@code executeBlocking} tasks on the worker pool, one at a time (one domain at a time),
+ * never on an event loop. Not a worker verticle: its stop must not wait behind a call to a CA that does
+ * not answer (closing Vert.x interrupts the worker pool instead). Status and the current set are also
+ * kept in {@link CurrentCertificates}, so readers never wait for a store busy with a CA.
  *
  * <p>Reload-safe: a new config version only adds and removes domains and reschedules renewals; a domain
  * it already has a certificate for is never ordered again before that certificate is due.
@@ -59,6 +60,7 @@ public final class AcmeVerticle extends VerticleBase {
   private TlsIdentity files;
   private TlsIdentity temporary;
   private long configVersion;
+  private Future<Void> applying = Future.succeededFuture();
   private long setVersion;
   private boolean listening;
   private long listenWait = -1;
@@ -71,9 +73,9 @@ public final class AcmeVerticle extends VerticleBase {
     this.clock = clock;
   }
 
-  /** How this verticle must be deployed: on a worker thread, since everything it does blocks. */
+  /** How this verticle is deployed: one instance, on an event loop (its blocking work goes to workers). */
   public static DeploymentOptions deploymentOptions() {
-    return new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER);
+    return new DeploymentOptions().setInstances(1);
   }
 
   @Override
@@ -82,18 +84,13 @@ public final class AcmeVerticle extends VerticleBase {
     Keys.installProvider();
     current = CurrentCertificates.of(vertx);
     challenges = AcmeChallenges.of(vertx);
-    return vertx.eventBus().<VersionedConfig>consumer(Addresses.CONFIG_CHANGED, m -> apply(m.body()))
+    return vertx.eventBus().<VersionedConfig>consumer(Addresses.CONFIG_CHANGED, m -> enqueue(m.body())
+            .onFailure(err -> log.error("ACME part of config version {} not applied: {}", m.body().version(),
+                err.getMessage())))
         .completion()
         .compose(v -> vertx.eventBus().consumer(Addresses.PROXY_LISTENING, m -> listening()).completion())
         .compose(v -> vertx.eventBus().<VersionedConfig>request(Addresses.CONFIG_GET, null))
-        .compose(reply -> {
-          try {
-            apply(reply.body());
-            return Future.succeededFuture();
-          } catch (RuntimeException e) {
-            return Future.failedFuture(e);
-          }
-        });
+        .compose(reply -> enqueue(reply.body()));
   }
 
   @Override
@@ -102,10 +99,16 @@ public final class AcmeVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
+  /** Applies config versions one after the other (each may wait for blocking work). */
+  private Future<Void> enqueue(VersionedConfig next) {
+    applying = applying.transform(x -> apply(next));
+    return applying;
+  }
+
   /** Takes a config version: starts, changes or stops the certificates it asks for. */
-  private void apply(VersionedConfig next) {
+  private Future<Void> apply(VersionedConfig next) {
     if (next.version() <= configVersion) {
-      return;
+      return Future.succeededFuture();
     }
     configVersion = next.version();
     ProxyConfig c = next.config();
@@ -119,52 +122,81 @@ public final class AcmeVerticle extends VerticleBase {
         acme = null;
         current.status(List.of());
       }
-      return;
+      return Future.succeededFuture();
     }
     AcmeConfig a = wanted.get();
-    if (files == null && tls.get().certPath().isPresent()) {
-      files = readFiles(tls.get());
-    }
+    Optional<ListenerTls> filesToRead = files == null && tls.get().certPath().isPresent() ? tls : Optional.empty();
     if (storage == null || !storage.root().equals(Path.of(a.storagePath()))) {
       storage = new AcmeStorage(vertx, Path.of(a.storagePath()));
-      try {
-        storage.directory(storage.root());
-      } catch (Exception e) {
-        log.error("ACME storage {} cannot be created: {}", a.storagePath(), e.getMessage());
-      }
     }
     if (client == null || !client.sameAccount(a)) {
       client = new AcmeClient(a, storage, challenges);
     }
-    acme = a;
-    domains.keySet().removeIf(name -> {
-      if (a.domains().contains(name)) {
-        return false;
+    AcmeStorage store = storage;
+    List<String> fresh = a.domains().stream().filter(name -> !domains.containsKey(name)).toList();
+    boolean held = files != null || temporary != null
+        || domains.values().stream().anyMatch(d -> d.cert != null && a.domains().contains(d.name));
+    return blocking(() -> {
+      try {
+        store.directory(store.root());
+      } catch (Exception e) {
+        log.error("ACME storage {} cannot be created: {}", store.root(), e.getMessage());
       }
-      vertx.cancelTimer(domains.get(name).timer);
-      log.info("ACME domain {} removed from the config: its certificate is no longer served", name);
-      return true;
-    });
-    Map<String, Domain> ordered = new LinkedHashMap<>();
-    for (String name : a.domains()) {
-      Domain d = domains.get(name);
-      if (d == null) {
-        d = new Domain(name);
-        d.cert = storage.load(name).filter(id -> usable(name, id)).orElse(null);
-        if (d.cert != null) {
-          log.info("ACME certificate of {} loaded from {}, valid until {}", name, storage.domainDir(name), d.cert.notAfter());
+      Map<String, TlsIdentity> loaded = new LinkedHashMap<>();
+      for (String name : fresh) {
+        store.load(name).filter(id -> usable(name, id)).ifPresent(id -> {
+          loaded.put(name, id);
+          log.info("ACME certificate of {} loaded from {}, valid until {}", name, store.domainDir(name), id.notAfter());
+        });
+      }
+      TlsIdentity pair = filesToRead.map(this::readFiles).orElse(null);
+      TlsIdentity temp = !held && pair == null && loaded.isEmpty() ? TemporaryCertificate.create(a.domains()) : null;
+      return new Loaded(loaded, pair, temp);
+    }).map(loaded -> {
+      acme = a;
+      if (loaded.files() != null) {
+        files = loaded.files();
+      }
+      if (loaded.temporary() != null) {
+        temporary = loaded.temporary();
+        log.warn("no certificate yet for {}: serving a temporary self-signed certificate until the CA's arrive",
+            String.join(", ", a.domains()));
+      }
+      domains.keySet().removeIf(name -> {
+        if (a.domains().contains(name)) {
+          return false;
         }
+        vertx.cancelTimer(domains.get(name).timer);
+        log.info("ACME domain {} removed from the config: its certificate is no longer served", name);
+        return true;
+      });
+      Map<String, Domain> ordered = new LinkedHashMap<>();
+      for (String name : a.domains()) {
+        Domain d = domains.get(name);
+        if (d == null) {
+          d = new Domain(name);
+          d.cert = loaded.certificates().get(name);
+        }
+        ordered.put(name, d);
       }
-      ordered.put(name, d);
-    }
-    domains.clear();
-    domains.putAll(ordered);
-    publish();
-    if (listening) {
-      domains.values().forEach(this::plan);
-    } else if (listenWait < 0) {
-      listenWait = vertx.setTimer(LISTEN_WAIT.toMillis(), id -> listening());
-    }
+      domains.clear();
+      domains.putAll(ordered);
+      publish();
+      if (listening) {
+        domains.values().forEach(this::plan);
+      } else if (listenWait < 0) {
+        listenWait = vertx.setTimer(LISTEN_WAIT.toMillis(), id -> listening());
+      }
+      return null;
+    });
+  }
+
+  /** What {@link #apply} read or made on a worker. */
+  private record Loaded(Map<String, TlsIdentity> certificates, TlsIdentity files, TlsIdentity temporary) {}
+
+  /** Runs {@code work} on the worker pool, after the blocking work this verticle queued before it. */
+  private <T> Future<T> blocking(java.util.concurrent.Callable<T> work) {
+    return vertx.executeBlocking(work, true);
   }
 
   private void listening() {
@@ -214,8 +246,8 @@ public final class AcmeVerticle extends VerticleBase {
   }
 
   private void tick(Domain d) {
-    if (domains.get(d.name) != d) {
-      return; // removed by a reload meanwhile
+    if (domains.get(d.name) != d || d.busy) {
+      return; // removed by a reload meanwhile, or its attempt is still running
     }
     if (d.cert != null && clock.instant().isBefore(renewAt(d.cert))) {
       plan(d);
@@ -226,29 +258,37 @@ public final class AcmeVerticle extends VerticleBase {
 
   private void attempt(Domain d) {
     AcmeConfig a = acme;
+    AcmeClient c = client;
+    AcmeStorage store = storage;
     d.busy = true;
     publishStatus();
     log.info("{} the ACME certificate of {} from {}", d.cert == null ? "obtaining" : "renewing", d.name, a.directoryUrl());
-    try {
-      TlsIdentity id = client.obtain(d.name, a.challenge());
-      storage.save(d.name, id);
-      d.cert = id;
-      d.failures = 0;
-      d.lastError = null;
-      log.info("ACME certificate of {} obtained, valid until {}; renewal from {}", d.name, id.notAfter(), renewAt(id));
+    blocking(() -> {
+      TlsIdentity id = c.obtain(d.name, a.challenge());
+      store.save(d.name, id);
+      return id;
+    }).onComplete(ar -> {
       d.busy = false;
-      publish();
-    } catch (Exception e) {
-      d.failures++;
-      d.lastError = message(e);
-      d.busy = false;
-      log.warn("ACME certificate of {} not obtained (attempt {}): {}; retrying in {}s{}", d.name, d.failures, d.lastError,
-          backoff(d.failures).toSeconds(), d.cert == null ? "" : ", the current certificate stays until then");
-      publishStatus();
-    }
-    if (domains.get(d.name) == d) {
-      plan(d);
-    }
+      if (ar.succeeded()) {
+        TlsIdentity id = ar.result();
+        d.cert = id;
+        d.failures = 0;
+        d.lastError = null;
+        log.info("ACME certificate of {} obtained, valid until {}; renewal from {}", d.name, id.notAfter(),
+            renewAt(id));
+        publish();
+      } else {
+        d.failures++;
+        d.lastError = message(ar.cause());
+        log.warn("ACME certificate of {} not obtained (attempt {}): {}; retrying in {}s{}", d.name, d.failures,
+            d.lastError, backoff(d.failures).toSeconds(),
+            d.cert == null ? "" : ", the current certificate stays until then");
+        publishStatus();
+      }
+      if (domains.get(d.name) == d && acme != null) {
+        plan(d);
+      }
+    });
   }
 
   /**
@@ -290,16 +330,12 @@ public final class AcmeVerticle extends VerticleBase {
       fallback = byDomain.values().iterator().next(); // like nginx's default server: the first name
     }
     if (fallback == null) {
-      if (temporary == null) {
-        try {
-          temporary = TemporaryCertificate.create(acme.domains());
-        } catch (Exception e) {
-          throw new IllegalStateException("cannot create the temporary certificate: " + e.getMessage(), e);
-        }
-        log.warn("no certificate yet for {}: serving a temporary self-signed certificate until the CA's arrive",
-            String.join(", ", acme.domains()));
-      }
-      fallback = temporary;
+      // Made in apply when no certificate was held; a domain that lost its own keeps the last set's.
+      CertificateSet last = current.get();
+      fallback = temporary != null ? temporary : last == null ? null : last.fallback();
+    }
+    if (fallback == null) {
+      throw new IllegalStateException("no certificate to serve for " + acme.domains());
     }
     CertificateSet set = new CertificateSet(++setVersion, byDomain, fallback);
     current.set(set);
@@ -323,7 +359,7 @@ public final class AcmeVerticle extends VerticleBase {
     current.status(out);
   }
 
-  /** One domain's mutable state; touched on this verticle's worker thread only. */
+  /** One domain's mutable state; touched on this verticle's event loop only. */
   private static final class Domain {
     final String name;
     TlsIdentity cert;
