@@ -3,6 +3,7 @@ package cloud.locci.proxy.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.locci.proxy.core.testing.EchoUpstream;
+import cloud.locci.proxy.core.testing.JarProcess;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
