@@ -1,0 +1,141 @@
+package cloud.locci.proxy.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cloud.locci.proxy.core.testing.EchoUpstream;
+import cloud.locci.proxy.core.testing.Eventually;
+import cloud.locci.proxy.core.testing.HttpResult;
+import cloud.locci.proxy.core.testing.JarProcess;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * 30 SIGHUP reloads while 8 keep-alive connections send requests without pause: each reload is sent
+ * once the previous one is current and at least {@link #REQUESTS_BETWEEN} more requests have been
+ * answered, so that every reload lands in the middle of traffic. The config alternates between two
+ * versions that differ in routes and in the servers of the group the traffic goes to; no request fails.
+ */
+@ExtendWith(VertxExtension.class)
+class ReloadStormIT {
+
+  private static final int RELOADS = 30;
+  private static final int CONNECTIONS = 8;
+  private static final int REQUESTS_BETWEEN = 50;
+
+  @TempDir
+  Path dir;
+
+  private static String config(int variant, List<EchoUpstream> servers) {
+    String list = variant == 0
+        ? "\"%s\", \"%s\"".formatted(servers.get(0).address(), servers.get(1).address())
+        : "\"%s\", \"%s\", \"%s\"".formatted(servers.get(0).address(), servers.get(1).address(), servers.get(2).address());
+    String extraRoute = variant == 0 ? "" : """
+            extra:
+              path_pattern: "^/extra"
+              upstream: app
+        """;
+    return """
+        mode: api_gateway
+        server:
+          bind_address: "127.0.0.1:0"
+        upstreams:
+          app:
+            servers: [%s]
+        api_gateway:
+          routes:
+            api:
+              path_pattern: "^/api"
+              upstream: app
+        %s
+        control_api:
+          enabled: false
+        """.formatted(list, extraRoute);
+  }
+
+  @Test
+  @Timeout(120)
+  void thirtyReloadsUnderContinuousTrafficFailNoRequest(Vertx vertx) throws Exception {
+    List<EchoUpstream> servers = List.of(EchoUpstream.start(vertx, "s1").await(),
+        EchoUpstream.start(vertx, "s2").await(), EchoUpstream.start(vertx, "s3").await());
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+        new PoolOptions().setHttp1MaxSize(CONNECTIONS));
+    try (JarProcess proxy = ProxyJar.start(dir, config(0, servers), List.of("-Xmx128m"), "--instances", "2")) {
+      int port = proxy.awaitProxyPort(ProxyJar.STARTUP);
+
+      AtomicBoolean stop = new AtomicBoolean();
+      AtomicInteger done = new AtomicInteger();
+      ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+      Promise<Void> warm = Promise.promise();
+      List<Future<Void>> loops = new ArrayList<>();
+      for (int c = 0; c < CONNECTIONS; c++) {
+        loops.add(loop(client, port, stop, done, failures, warm));
+      }
+      warm.future().await();
+
+      int before = done.get();
+      long start = System.nanoTime();
+      for (int i = 1; i <= RELOADS; i++) {
+        int target = done.get() + REQUESTS_BETWEEN;
+        Eventually.untilTrue(vertx, Duration.ofSeconds(20), REQUESTS_BETWEEN + " more requests",
+            () -> done.get() >= target).await();
+        ProxyJar.writeConfig(dir, config(i % 2, servers));
+        proxy.signal("HUP");
+        proxy.awaitLine("config version " + (i + 1) + " is now current \\(reload", Duration.ofSeconds(20));
+      }
+      long reloadMs = (System.nanoTime() - start) / 1_000_000;
+      int during = done.get() - before;
+      stop.set(true);
+      Future.all(loops).await();
+
+      assertThat(failures).as("failed requests").isEmpty();
+      // The scenario is "30 reloads in 10 s"; they take a fraction of that, so this is no speed test.
+      assertThat(reloadMs).isLessThan(10_000);
+      assertThat(during).as("requests served while reloading").isGreaterThan(RELOADS);
+      assertThat(proxy.output()).doesNotContain("refused, running config");
+      System.out.printf("FIGURE reload storm: %d SIGHUP reloads applied in %d ms, %d requests during them "
+          + "(%d in all) over %d connections, 0 failed%n", RELOADS, reloadMs, during, done.get(), CONNECTIONS);
+      proxy.terminate();
+      assertThat(proxy.awaitExit(Duration.ofSeconds(20))).as(proxy.output()).isZero();
+    } finally {
+      client.close().await();
+    }
+  }
+
+  /** Requests one after the other until {@code stop}; any status but 200 or any error is a failure. */
+  private static Future<Void> loop(HttpClient client, int port, AtomicBoolean stop, AtomicInteger done,
+      ConcurrentLinkedQueue<String> failures, Promise<Void> warm) {
+    if (stop.get()) {
+      return Future.succeededFuture();
+    }
+    return HttpResult.fetch(client, new RequestOptions().setHost("127.0.0.1").setPort(port).setURI("/api/x")
+            .setIdleTimeout(10_000), null)
+        .transform(ar -> {
+          if (ar.failed()) {
+            failures.add(ar.cause().toString());
+          } else if (ar.result().status() != 200) {
+            failures.add(ar.result().toString());
+          }
+          if (done.incrementAndGet() >= 200) {
+            warm.tryComplete();
+          }
+          return loop(client, port, stop, done, failures, warm);
+        });
+  }
+}
