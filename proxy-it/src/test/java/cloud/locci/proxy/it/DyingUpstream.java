@@ -8,28 +8,36 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A raw upstream on 127.0.0.1 and an ephemeral port that can die in the middle of a response, as a
- * crashed backend process does. {@code GET /ok} gets a complete keep-alive response; any other path
+ * A raw upstream on 127.0.0.1 and an ephemeral port that dies in the middle of a response, as a
+ * crashed backend process does. {@code GET /ok} gets a complete keep-alive response. Any other path
  * gets a response head announcing {@link #ANNOUNCED} bytes (Content-Length, or chunked for paths
- * starting with {@code /chunked}), then {@link #SENT} bytes of it; the connection is then closed when
- * the test calls {@link #kill()}: with a FIN, or with a RST for paths ending in {@code /rst}.
+ * starting with {@code /chunked}), then part of the body, and keeps the connection open until the
+ * test calls {@link #kill()}, which closes it: with a FIN, or with a RST for paths ending in
+ * {@code /rst}. The part sent is {@link #SENT} bytes, except for:
+ * <ul>
+ *   <li>{@code /chunked/mid}: a chunk announcing twice {@link #SENT} bytes, of which {@link #SENT} come;
+ *   <li>paths ending in {@code /stalled}: body bytes without pause, until the proxy stops reading
+ *       (a client that does not read holds it back) or the kill.
+ * </ul>
  */
 final class DyingUpstream implements AutoCloseable {
 
-  static final int ANNOUNCED = 1024 * 1024;
+  static final int ANNOUNCED = 64 * 1024 * 1024;
   static final int SENT = 64 * 1024;
 
   private final ServerSocket server;
-  private final Thread acceptor;
-  private volatile CompletableFuture<Void> kill = new CompletableFuture<>();
+  private final List<Socket> dying = new CopyOnWriteArrayList<>();
+  private final AtomicLong written = new AtomicLong();
+  private volatile long lastWriteNanos = System.nanoTime();
 
   DyingUpstream() throws IOException {
     server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    acceptor = new Thread(this::accept, "dying-upstream");
+    Thread acceptor = new Thread(this::accept, "dying-upstream");
     acceptor.setDaemon(true);
     acceptor.start();
   }
@@ -42,11 +50,29 @@ final class DyingUpstream implements AutoCloseable {
     return "127.0.0.1:" + port();
   }
 
-  /** Makes every connection now holding a cut response die. */
+  /**
+   * Body bytes the last {@code /stalled} response has written so far; a write blocked when the kill
+   * comes may have passed up to {@link #SENT} more bytes to the kernel.
+   */
+  long written() {
+    return written.get();
+  }
+
+  /** Whether a {@code /stalled} response has written something and then nothing for {@code millis}. */
+  boolean stalledFor(long millis) {
+    return written.get() > 0 && System.nanoTime() - lastWriteNanos > millis * 1_000_000;
+  }
+
+  /** Closes every connection that is holding a cut response. */
   void kill() {
-    CompletableFuture<Void> k = kill;
-    kill = new CompletableFuture<>();
-    k.complete(null);
+    for (Socket s : dying) {
+      dying.remove(s);
+      try {
+        s.close();
+      } catch (IOException e) {
+        // Already gone.
+      }
+    }
   }
 
   private void accept() {
@@ -63,7 +89,7 @@ final class DyingUpstream implements AutoCloseable {
   }
 
   private void serve(Socket socket) {
-    try (socket) {
+    try {
       InputStream in = new BufferedInputStream(socket.getInputStream());
       OutputStream out = socket.getOutputStream();
       String path;
@@ -73,27 +99,46 @@ final class DyingUpstream implements AutoCloseable {
           out.flush();
           continue;
         }
-        CompletableFuture<Void> myKill = kill;
-        boolean chunked = path.startsWith("/chunked");
-        out.write(("HTTP/1.1 200 OK\r\n" + (chunked ? "Transfer-Encoding: chunked" : "Content-Length: " + ANNOUNCED)
-            + "\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-        byte[] part = new byte[SENT];
-        if (chunked) {
-          out.write((Integer.toHexString(SENT) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
-          out.write(part);
-          out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
-        } else {
-          out.write(part);
-        }
-        out.flush();
-        myKill.get(60, TimeUnit.SECONDS);
         if (path.endsWith("/rst")) {
           socket.setSoLinger(true, 0);
         }
+        dying.add(socket);
+        respondUntilKilled(path, out);
         return;
       }
-    } catch (Exception e) {
-      // The proxy went away first, or the test ended: nothing to do.
+      socket.close();
+    } catch (IOException e) {
+      // Killed, or the proxy went away first.
+    }
+  }
+
+  private void respondUntilKilled(String path, OutputStream out) throws IOException {
+    boolean chunked = path.startsWith("/chunked");
+    out.write(("HTTP/1.1 200 OK\r\n" + (chunked ? "Transfer-Encoding: chunked" : "Content-Length: " + ANNOUNCED)
+        + "\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+    byte[] part = new byte[SENT];
+    if (path.endsWith("/stalled")) {
+      written.set(0);
+      // Stops only when a write fails: the kill closed the socket.
+      for (long sent = 0; sent + SENT < ANNOUNCED; sent += SENT) {
+        writePart(out, part, chunked ? SENT : 0);
+        written.addAndGet(SENT);
+        lastWriteNanos = System.nanoTime();
+      }
+    } else {
+      writePart(out, part, chunked ? (path.equals("/chunked/mid") ? 2 * SENT : SENT) : 0);
+    }
+    out.flush();
+  }
+
+  /** Writes {@code part}, as one chunk announcing {@code chunkSize} bytes when that is not 0. */
+  private static void writePart(OutputStream out, byte[] part, int chunkSize) throws IOException {
+    if (chunkSize > 0) {
+      out.write((Integer.toHexString(chunkSize) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+    }
+    out.write(part);
+    if (chunkSize == part.length) {
+      out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
     }
   }
 

@@ -2,7 +2,6 @@ package cloud.locci.proxy.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import cloud.locci.proxy.core.testing.EchoUpstream;
 import cloud.locci.proxy.core.testing.Eventually;
 import cloud.locci.proxy.core.testing.HttpResult;
 import cloud.locci.proxy.core.testing.JarProcess;
@@ -11,6 +10,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.junit5.VertxExtension;
@@ -27,25 +27,27 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * 30 SIGHUP reloads while 8 keep-alive connections send requests without pause: each reload is sent
+ * 30 SIGHUP reloads while 16 keep-alive connections send requests without pause: each reload is sent
  * once the previous one is current and at least {@link #REQUESTS_BETWEEN} more requests have been
  * answered, so that every reload lands in the middle of traffic. The config alternates between two
- * versions that differ in routes and in the servers of the group the traffic goes to; no request fails.
+ * versions that differ in routes and in the servers of the group the traffic goes to (the third server
+ * leaves and comes back at every other reload); the servers take {@link #SERVER_DELAY_MS} to answer, so
+ * requests are in flight at each swap, and finish on the config they started with. No request fails.
  */
 @ExtendWith(VertxExtension.class)
 class ReloadStormIT {
 
   private static final int RELOADS = 30;
-  private static final int CONNECTIONS = 8;
-  private static final int REQUESTS_BETWEEN = 50;
+  private static final int CONNECTIONS = 16;
+  private static final int REQUESTS_BETWEEN = 20;
+  private static final long SERVER_DELAY_MS = 20;
 
   @TempDir
   Path dir;
 
-  private static String config(int variant, List<EchoUpstream> servers) {
-    String list = variant == 0
-        ? "\"%s\", \"%s\"".formatted(servers.get(0).address(), servers.get(1).address())
-        : "\"%s\", \"%s\", \"%s\"".formatted(servers.get(0).address(), servers.get(1).address(), servers.get(2).address());
+  private static String config(int variant, List<HttpServer> servers) {
+    String list = String.join(", ", servers.stream().limit(variant == 0 ? 2 : 3)
+        .map(s -> "\"127.0.0.1:" + s.actualPort() + "\"").toList());
     String extraRoute = variant == 0 ? "" : """
             extra:
               path_pattern: "^/extra"
@@ -72,8 +74,12 @@ class ReloadStormIT {
   @Test
   @Timeout(120)
   void thirtyReloadsUnderContinuousTrafficFailNoRequest(Vertx vertx) throws Exception {
-    List<EchoUpstream> servers = List.of(EchoUpstream.start(vertx, "s1").await(),
-        EchoUpstream.start(vertx, "s2").await(), EchoUpstream.start(vertx, "s3").await());
+    List<HttpServer> servers = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      servers.add(vertx.createHttpServer()
+          .requestHandler(req -> vertx.setTimer(SERVER_DELAY_MS, t -> req.response().end("ok")))
+          .listen(0, "127.0.0.1").await());
+    }
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
         new PoolOptions().setHttp1MaxSize(CONNECTIONS));
     try (JarProcess proxy = ProxyJar.start(dir, config(0, servers), List.of("-Xmx128m"), "--instances", "2")) {
