@@ -13,7 +13,6 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -21,6 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -37,14 +37,15 @@ class UpstreamDiesMidResponseIT {
   /** Far above the proxy's reaction time; a read that waits this long means the client was left hanging. */
   private static final int READ_TIMEOUT_MS = 15_000;
 
-  private Path dir;
+  @TempDir
+  Path dir;
+
   private DyingUpstream upstream;
   private JarProcess proxy;
   private int port;
 
   @BeforeAll
   void startProxy() throws Exception {
-    dir = Files.createTempDirectory("locci-it-dies");
     upstream = new DyingUpstream();
     proxy = ProxyJar.start(dir, """
         mode: load_balancer
