@@ -37,8 +37,9 @@ class UpstreamDiesMidResponseIT {
   /** Far above the proxy's reaction time; a read that waits this long means the client was left hanging. */
   private static final int READ_TIMEOUT_MS = 15_000;
 
+  // Static: an instance field would be injected only after @BeforeAll.
   @TempDir
-  Path dir;
+  static Path dir;
 
   private DyingUpstream upstream;
   private JarProcess proxy;
