@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * answered, so that every reload lands in the middle of traffic. The config alternates between two
  * versions that differ in routes and in the servers of the group the traffic goes to (the third server
  * leaves and comes back at every other reload); the servers take {@link #SERVER_DELAY_MS} to answer, so
- * requests are in flight at each swap, and finish on the config they started with. No request fails.
+ * requests are in flight at each swap, and finish on the config they started with. Then a burst of
+ * {@link #BURST} signals without waiting, each after a new file: the last file wins. No request fails.
  */
 @ExtendWith(VertxExtension.class)
 class ReloadStormIT {
@@ -41,6 +42,8 @@ class ReloadStormIT {
   private static final int CONNECTIONS = 16;
   private static final int REQUESTS_BETWEEN = 20;
   private static final long SERVER_DELAY_MS = 20;
+  /** Even: the burst ends with the variant that has /extra. */
+  private static final int BURST = 10;
 
   @TempDir
   Path dir;
@@ -107,6 +110,17 @@ class ReloadStormIT {
       }
       long reloadMs = (System.nanoTime() - start) / 1_000_000;
       int during = done.get() - before;
+
+      // A burst: signals faster than reloads finish (the system may merge pending ones). Each reload
+      // reads the file as it is then, so the file written last is the one in effect in the end.
+      for (int j = 0; j < BURST; j++) {
+        ProxyJar.writeConfig(dir, config(j % 2, servers));
+        proxy.signal("HUP");
+      }
+      // The last file (j = BURST - 1, odd) has the route /extra, which the config before the burst did not have.
+      Eventually.until(vertx, Duration.ofSeconds(20), "the last file in effect", () -> HttpResult.fetch(client,
+          new RequestOptions().setHost("127.0.0.1").setPort(port).setURI("/extra"), null)
+          .map(r -> r.status() == 200)).await();
       stop.set(true);
       Future.all(loops).await();
 
@@ -116,7 +130,8 @@ class ReloadStormIT {
       assertThat(during).as("requests served while reloading").isGreaterThan(RELOADS);
       assertThat(proxy.output()).doesNotContain("refused, running config");
       System.out.printf("FIGURE reload storm: %d SIGHUP reloads applied in %d ms, %d requests during them "
-          + "(%d in all) over %d connections, 0 failed%n", RELOADS, reloadMs, during, done.get(), CONNECTIONS);
+          + "(%d in all, with a burst of %d more signals) over %d connections, 0 failed%n", RELOADS, reloadMs, during,
+          done.get(), BURST, CONNECTIONS);
       proxy.terminate();
       assertThat(proxy.awaitExit(Duration.ofSeconds(20))).as(proxy.output()).isZero();
     } finally {
