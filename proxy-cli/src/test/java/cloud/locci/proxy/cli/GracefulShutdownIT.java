@@ -46,7 +46,7 @@ class GracefulShutdownIT {
 
   @Test
   void inFlightRequestFinishesDuringTheGracePeriod(Vertx vertx) throws Exception {
-    HoldingUpstream upstream = HoldingUpstream.start(vertx).await();
+    HoldingUpstream upstream = HoldingUpstream.start(vertx, "held").await();
     try (JarProcess proxy = JarProcess.start(dir, "-c", config(upstream.port(), 20).toString(),
         "--instances", "1")) {
       int port = port(proxy);
@@ -57,11 +57,11 @@ class GracefulShutdownIT {
 
       proxy.terminate();
       proxy.awaitLine("stopping: no new connections; 1 request\\(s\\) in flight", Duration.ofSeconds(10));
-      upstream.releaseAll("done");
+      upstream.releaseAll();
 
       HttpResult r = pending.await();
       assertThat(r.status()).isEqualTo(200);
-      assertThat(r.body().toString()).isEqualTo("done");
+      assertThat(r.header("X-Upstream-Id")).isEqualTo("held");
       assertThat(proxy.awaitExit(Duration.ofSeconds(20))).as(proxy.output()).isZero();
       assertThat(proxy.output()).doesNotContain("cut short");
       client.close().await();
@@ -70,7 +70,7 @@ class GracefulShutdownIT {
 
   @Test
   void requestsStillRunningWhenTheGraceEndsAreCutWithAWarningAndExitIsZero(Vertx vertx) throws Exception {
-    HoldingUpstream upstream = HoldingUpstream.start(vertx).await();
+    HoldingUpstream upstream = HoldingUpstream.start(vertx, "held").await();
     try (JarProcess proxy = JarProcess.start(dir, "-c", config(upstream.port(), 1).toString(),
         "--instances", "1")) {
       int port = port(proxy);
