@@ -40,7 +40,7 @@ class ReloadStormIT {
 
   private static final int RELOADS = 30;
   private static final int CONNECTIONS = 16;
-  private static final int REQUESTS_BETWEEN = 20;
+  private static final int REQUESTS_BETWEEN = 10;
   private static final long SERVER_DELAY_MS = 20;
   /** Even: the burst ends with the variant that has /extra. */
   private static final int BURST = 10;
