@@ -72,7 +72,9 @@ final class ConfigJson {
         .put("max_request_line", s.maxRequestLine())
         .put("idle_timeout_secs", s.idleTimeoutSecs())
         .put("header_timeout_secs", s.headerTimeoutSecs())
-        .put("shutdown_grace_secs", s.shutdownGraceSecs());
+        .put("shutdown_grace_secs", s.shutdownGraceSecs())
+        .put("body_timeout_secs", s.bodyTimeoutSecs())
+        .put("max_body_size", s.maxBodySize().orElse(0L));
   }
 
   /** One upstream group as configured (servers with their weights). */
@@ -115,6 +117,7 @@ final class ConfigJson {
         .put("timeout_secs", r.timeoutSecs())
         .put("host", r.host().orElse(null))
         .put("retries", r.retries())
+        .put("max_body_size", r.maxBodySize().orElse(null))
         .put("middlewares", new JsonArray(r.middlewares()));
   }
 

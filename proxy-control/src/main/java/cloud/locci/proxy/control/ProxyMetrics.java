@@ -205,8 +205,14 @@ public final class ProxyMetrics implements ExchangeListener {
     if (reason != null) {
       errorCounter(route, reason).increment();
     }
+    // One count per attempt: each failed attempt under its reason (a connect failover shows as the
+    // refused server's upstream_refused plus the next server's ok), then the last attempt if it got a head
+    // or was aborted.
+    for (Exchange.FailedAttempt f : exchange.failedAttempts()) {
+      upstreamCounter(upstream, f.backend().address(), reasonOutcome(f.reason())).increment();
+    }
     Backend backend = exchange.backend();
-    if (backend != null) {
+    if (backend != null && !exchange.lastAttemptFailed()) {
       upstreamCounter(upstream, backend.address(), outcome(exchange, status)).increment();
     }
   }
@@ -236,7 +242,10 @@ public final class ProxyMetrics implements ExchangeListener {
     if (exchange.upstreamNanos() >= 0) {
       return status >= 500 ? 1 : 0;
     }
-    Reason r = exchange.reason();
+    return 6;
+  }
+
+  private static int reasonOutcome(Reason r) {
     if (r == Reason.UPSTREAM_REFUSED) {
       return 2;
     } else if (r == Reason.UPSTREAM_RESET) {
