@@ -207,4 +207,22 @@ class ConfigVerticleChangesTest {
   private long verticleVersion() {
     return vertx.eventBus().<VersionedConfig>request(Addresses.CONFIG_GET, null).await().body().version();
   }
+
+  @Test
+  void changesSentTogetherAreValidatedOffTheEventLoopAndAppliedInTheOrderReceived() {
+    // Twenty additions sent at once, then a removal of the first: each builds on the version before it.
+    List<io.vertx.core.Future<VersionedConfig>> sent = new java.util.ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      sent.add(vertx.eventBus().<VersionedConfig>request(Addresses.CONFIG_UPDATE,
+          new ConfigChange.AddRoute(RouteConfig.of("r" + i, "^/r" + i + "/", "app"))).map(m -> m.body()));
+    }
+    sent.add(vertx.eventBus().<VersionedConfig>request(Addresses.CONFIG_UPDATE, new ConfigChange.RemoveRoute("r0"))
+        .map(m -> m.body()));
+    io.vertx.core.Future.all(sent).await();
+    for (int i = 0; i < sent.size(); i++) {
+      assertThat(sent.get(i).result().version()).as("change " + i).isEqualTo(i + 2);
+    }
+    ProxyConfig last = running();
+    assertThat(last.apiGateway().orElseThrow().routes()).hasSize(20).doesNotContainKey("r0").containsKey("r19");
+  }
 }
