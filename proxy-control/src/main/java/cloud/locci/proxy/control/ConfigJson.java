@@ -108,7 +108,7 @@ final class ConfigJson {
 
   /** One route with its name, as {@code GET /api/v1/routes} lists it ({@code host} null when none). */
   static JsonObject route(RouteConfig r) {
-    return new JsonObject()
+    JsonObject json = new JsonObject()
         .put("name", r.name())
         .put("path_pattern", r.pathPattern())
         .put("methods", new JsonArray(r.methods()))
@@ -117,8 +117,9 @@ final class ConfigJson {
         .put("timeout_secs", r.timeoutSecs())
         .put("host", r.host().orElse(null))
         .put("retries", r.retries())
-        .put("max_body_size", r.maxBodySize().orElse(null))
         .put("middlewares", new JsonArray(r.middlewares()));
+    r.maxBodySize().ifPresent(v -> json.put("max_body_size", v));
+    return json;
   }
 
   private static JsonObject middlewares(Map<String, MiddlewareConfig> all) {
