@@ -562,7 +562,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
   // ---- helpers
 
   private boolean expectsContinue() {
-    return request.version() == HttpVersion.HTTP_1_1
+    return request.version() != HttpVersion.HTTP_1_0
         && HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(String.valueOf(request.getHeader(HttpHeaders.EXPECT)));
   }
 
