@@ -85,6 +85,27 @@ class ClientSideLimitsTest {
   }
 
   @Test
+  void aStalledBodyAfterTheResponseStartedClosesBothConnections() {
+    io.vertx.core.Promise<Void> upstreamClosed = io.vertx.core.Promise.promise();
+    // Answers at once, before the request body is over, and keeps the response open.
+    HttpServer eager = vertx.createHttpServer()
+        .requestHandler(req -> {
+          req.connection().closeHandler(v -> upstreamClosed.tryComplete());
+          req.response().setChunked(true).write("started");
+        })
+        .listen(0, "127.0.0.1").await();
+    int port = deploy("body_timeout_secs: 1", "127.0.0.1:" + eager.actualPort(), "");
+    RawClient.Exchange cut = RawClient.sendAndAwaitClose(vertx, port,
+        "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly part of it", 10_000).await();
+    assertThat(cut.status()).as(cut.received()).isEqualTo(200);
+    assertThat(cut.received()).contains("started").doesNotContain("client_timeout");
+    cloud.locci.proxy.core.testing.Eventually.untilTrue(vertx, java.time.Duration.ofSeconds(5),
+        "the upstream connection closed", () -> upstreamClosed.future().isComplete()).await();
+    assertThat(UpstreamRegistry.of(vertx).passive("app", ServerAddress.parse("127.0.0.1:" + eager.actualPort()))
+        .failures()).isZero();
+  }
+
+  @Test
   void aDeclaredBodyOverMaxBodySizeIs413BeforeAnythingIsForwarded() {
     int port = deploy("max_body_size: 10", counting(), "");
     RawClient.Exchange big = RawClient.sendAndAwaitClose(vertx, port,
