@@ -177,8 +177,8 @@ class UpstreamConnectionsTest {
     vertx.cancelTimer(ticker);
     assertThat(busyClosed.future().isComplete()).as("a busy tunnel stays open").isFalse();
     // Now silent: closed by the proxy after about idle_timeout_secs.
-    cloud.locci.proxy.core.testing.Eventually.untilTrue(vertx, java.time.Duration.ofSeconds(10), "the idle tunnel closed",
-        () -> busyClosed.future().isComplete()).await();
+    cloud.locci.proxy.core.testing.Eventually.untilTrue(vertx, java.time.Duration.ofSeconds(10),
+        "the idle tunnel closed", () -> busyClosed.future().isComplete()).await();
     wsClient.close().await();
   }
 }

@@ -241,7 +241,8 @@ public final class ConfigReference {
         "extra attempts on another server when the upstream failed after the request was sent; idempotent"
             + " methods whose body was not read yet only (a failed connect always fails over, whatever this says)"));
     k.add(new Key("api_gateway.routes.<name>.max_body_size", integer(0, ServerConfig.MAX_BODY_SIZE),
-        "none: `server.max_body_size`", "request body bytes on this route; more gets 413 `body_too_large`; `0`: unlimited"));
+        "none: `server.max_body_size`",
+        "request body bytes on this route; more gets 413 `body_too_large`; `0`: unlimited"));
     k.add(new Key("api_gateway.routes.<name>.middlewares", "list of middleware names", "`[]`",
         "middleware instances run on this route's requests, in order"));
     k.add(new Key(GATEWAY_MIDDLEWARES, NAMES, "`{}`",

@@ -44,7 +44,8 @@ public final class UpstreamClients {
   record TlsTrust(boolean verify, Optional<String> caPath) {}
 
   /** One pool's identity: where to connect, the TLS peer name (SNI) and trust, if TLS, and the connect timeout. */
-  private record PoolKey(SocketAddress server, String peerHost, int port, Optional<TlsTrust> tls, int connectTimeoutMs) {}
+  private record PoolKey(SocketAddress server, String peerHost, int port, Optional<TlsTrust> tls,
+      int connectTimeoutMs) {}
 
   /** What separates one Vert.x client from another. */
   private record ClientKey(Optional<TlsTrust> tls, int connectTimeoutMs) {}
