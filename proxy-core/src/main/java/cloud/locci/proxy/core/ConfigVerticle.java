@@ -202,7 +202,9 @@ public final class ConfigVerticle extends VerticleBase {
   /**
    * Keys that a running process cannot apply: the number of instances, the control API's listener, the
    * log format, and the proxy listener's options unless its address changes too (a new listener then
-   * opens with the new options).
+   * opens with the new options). {@code server.idle_timeout_secs}, {@code body_timeout_secs} and
+   * {@code max_body_size} are the proxy's own clocks and limits, read per connection or per request:
+   * they apply on reload.
    */
   static List<String> restartRequired(ProxyConfig before, ProxyConfig after) {
     List<String> keys = new ArrayList<>();
@@ -220,9 +222,6 @@ public final class ConfigVerticle extends VerticleBase {
       }
       if (a.maxRequestLine() != b.maxRequestLine()) {
         keys.add("server.max_request_line");
-      }
-      if (a.idleTimeoutSecs() != b.idleTimeoutSecs()) {
-        keys.add("server.idle_timeout_secs");
       }
     }
     if (before.controlApi().enabled() != after.controlApi().enabled()) {

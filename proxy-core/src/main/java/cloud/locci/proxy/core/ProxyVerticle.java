@@ -269,7 +269,8 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     HttpServer created = vertx.createHttpServer(options)
         .connectionHandler(connection -> {
           counters.connections().incrementAndGet();
-          ClientIdle clock = ClientIdle.start(vertx, connection, s.idleTimeoutSecs());
+          // The current version's idle timeout: a reload applies it to new connections.
+          ClientIdle clock = ClientIdle.start(vertx, connection, config.config().server().idleTimeoutSecs());
           idle.put(connection, clock);
           connection.closeHandler(v -> {
             counters.connections().decrementAndGet();

@@ -202,6 +202,13 @@ class ConfigVerticleChangesTest {
     assertThat(changed.version()).isEqualTo(2);
     assertThat(changed.diff().sections()).containsExactly("server");
     assertThat(changed.restartRequired()).containsExactly("server.workers", "server.max_header_size");
+
+    // The proxy's own clocks and limits apply on reload.
+    Files.writeString(file, GATEWAY + "server: {workers: 3, max_header_size: 16384, idle_timeout_secs: 5,"
+        + " body_timeout_secs: 5, max_body_size: 1000}\n");
+    ReloadOutcome limits = vertx.eventBus().<ReloadOutcome>request(Addresses.CONFIG_RELOAD, null).await().body();
+    assertThat(limits.version()).isEqualTo(3);
+    assertThat(limits.restartRequired()).isEmpty();
   }
 
   private long verticleVersion() {

@@ -98,10 +98,15 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
         run(attempt, () -> abort(Side.CLIENT, null, null));
       }
     });
-    if (!select(false)) {
-      phase = Phase.DONE;
-      forwarder.reject(exchange, Reason.NO_HEALTHY_UPSTREAM,
-          "no healthy server in upstream \"" + target.group().name() + "\"", null, false);
+    try {
+      if (!select(false)) {
+        phase = Phase.DONE;
+        forwarder.reject(exchange, Reason.NO_HEALTHY_UPSTREAM,
+            "no healthy server in upstream \"" + target.group().name() + "\"", null, false);
+      }
+    } catch (RuntimeException e) {
+      log.warn("{} {}: exchange failed in phase {}", request.method(), request.uri(), phase, e);
+      abort(Side.PROXY, Reason.INTERNAL_ERROR, e);
     }
   }
 
