@@ -19,11 +19,9 @@ public final class DeadServers implements AutoCloseable {
 
   private final List<AutoCloseable> held = new ArrayList<>();
 
-  /** {@code 127.0.0.1:port} where nothing listens (connects are refused). */
-  public String refused() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return "127.0.0.1:" + s.getLocalPort();
-    }
+  /** {@code 127.0.0.1:port} where nothing listens (connects are refused); see {@link ClosedPort}. */
+  public String refused() {
+    return "127.0.0.1:" + ClosedPort.find();
   }
 
   /** {@code 127.0.0.1:port} whose TCP handshake never completes. */
