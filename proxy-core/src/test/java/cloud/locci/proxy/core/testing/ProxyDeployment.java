@@ -8,6 +8,7 @@ import cloud.locci.proxy.core.config.ConfigException;
 import cloud.locci.proxy.core.config.ConfigLoader;
 import cloud.locci.proxy.core.config.ConfigOverrides;
 import cloud.locci.proxy.core.config.ProxyConfig;
+import cloud.locci.proxy.core.config.ServerConfig.ListenerTls;
 import cloud.locci.proxy.core.health.HealthCheckVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -55,7 +56,11 @@ public final class ProxyDeployment {
     List<ProxyVerticle<?>> created = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(cv)
         .compose(id -> vertx.deployVerticle(new HealthCheckVerticle()))
-        .compose(id -> vertx.deployVerticle(new AcmeVerticle(), AcmeVerticle.deploymentOptions()))
+        // Only with ACME: several deployments may share one Vert.x in a test, and every extra
+        // CONFIG_GET requester would shift which config verticle answers the proxies (round robin).
+        .compose(id -> config.server().tls().flatMap(ListenerTls::acme).isPresent()
+            ? vertx.deployVerticle(new AcmeVerticle(), AcmeVerticle.deploymentOptions())
+            : Future.succeededFuture(id))
         .compose(id -> vertx.deployVerticle(() -> {
           ProxyVerticle<?> v = proxy.get();
           created.add(v);
