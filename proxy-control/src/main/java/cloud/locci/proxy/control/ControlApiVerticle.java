@@ -12,6 +12,8 @@ import cloud.locci.proxy.core.config.Mode;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.RouteOrder;
 import cloud.locci.proxy.core.config.ServerAddress;
+import cloud.locci.proxy.core.config.ServerConfig;
+import cloud.locci.proxy.core.forward.ConnectionGuard;
 import cloud.locci.proxy.core.config.UpstreamConfig;
 import cloud.locci.proxy.core.explain.ExplainQuery;
 import cloud.locci.proxy.core.explain.Explanation;
@@ -24,6 +26,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -53,6 +56,7 @@ public final class ControlApiVerticle extends VerticleBase {
   private final int instances;
   private final Supplier<String> metrics;
   private final ApiKeyAuth auth = new ApiKeyAuth();
+  private RequestOrigin origin;
   private UpstreamHealth health;
   private UpstreamRegistry registry;
   private long version;
@@ -80,15 +84,19 @@ public final class ControlApiVerticle extends VerticleBase {
     }
     health = new UpstreamHealth(vertx);
     registry = UpstreamRegistry.of(vertx);
-    return Future.all(
+    return vertx.executeBlocking(RequestOrigin::machineAddresses, false)
+        .compose(addresses -> {
+          origin = new RequestOrigin(addresses);
+          return Future.all(
             vertx.eventBus().<VersionedConfig>consumer(Addresses.CONFIG_CHANGED, m -> seen(m.body())).completion(),
             vertx.eventBus().<HealthChanged>consumer(Addresses.HEALTH_CHANGED, m -> health.changed(m.body()))
-                .completion())
+                .completion());
+        })
         .compose(v -> current())
         .compose(current -> refreshHealth().map(current))
         .compose(current -> {
           ServerAddress bind = current.config().controlApi().bindAddress();
-          return vertx.createHttpServer().requestHandler(router()).listen(bind.port(), bind.host())
+          return listener(current.config().server()).listen(bind.port(), bind.host())
               .onSuccess(s -> {
                 server = s;
                 log.info("control API listening on {}:{}{}", bind.host(), s.actualPort(),
@@ -99,6 +107,21 @@ public final class ControlApiVerticle extends VerticleBase {
         });
   }
 
+  /**
+   * The control listener, with the proxy listener's head and idle timeouts and head size limits
+   * (SPEC §15): a client that opens connections and trickles bytes holds nothing for long here either.
+   */
+  private HttpServer listener(ServerConfig s) {
+    HttpServerOptions options = new HttpServerOptions()
+        .setIdleTimeout(s.idleTimeoutSecs())
+        .setMaxHeaderSize(s.maxHeaderSize())
+        .setMaxInitialLineLength(s.maxRequestLine());
+    return vertx.createHttpServer(options)
+        .connectionHandler(connection -> ConnectionGuard.install(connection, s,
+            (reason, client) -> log.debug("control API: connection from {} refused: {}", client, reason)))
+        .requestHandler(router());
+  }
+
   /** The port the control API listens on (the real one when the config said 0). */
   public int actualPort() {
     return server.actualPort();
@@ -106,6 +129,7 @@ public final class ControlApiVerticle extends VerticleBase {
 
   private Router router() {
     Router router = Router.router(vertx);
+    router.route().handler(origin);
     router.route().handler(auth);
     router.get("/api/v1/status").handler(ctx -> withConfig(ctx, this::status));
     router.get("/api/v1/config").handler(ctx -> withConfig(ctx, (c, v) -> ok(ctx, ConfigJson.config(c.config(), instances))));
@@ -114,7 +138,10 @@ public final class ControlApiVerticle extends VerticleBase {
     router.get("/api/v1/health").handler(ctx -> withConfig(ctx, (c, v) -> refreshHealth()
         .compose(x -> health.json(c.config()))
         .onSuccess(json -> ok(ctx, json.put("config_version", c.version())))
-        .onFailure(err -> ApiErrors.send(ctx, 500, "health checks failed: " + err.getMessage()))));
+        .onFailure(err -> {
+          log.warn("control API: health report failed", err);
+          ApiErrors.send(ctx, 500, "health report failed (see the proxy's log)");
+        })));
     router.get("/api/v1/upstreams").handler(ctx -> withConfig(ctx, (c, v) -> refreshHealth()
         .onComplete(x -> ok(ctx, upstreams(c.config())))));
     router.get("/api/v1/routes").handler(ctx -> withConfig(ctx, (c, v) -> ok(ctx, routes(c.config()))));
@@ -133,8 +160,9 @@ public final class ControlApiVerticle extends VerticleBase {
     router.errorHandler(413, ctx -> ApiErrors.send(ctx, 413, "request body over " + MAX_BODY + " bytes"));
     router.errorHandler(400, ctx -> ApiErrors.send(ctx, 400, "bad request"));
     router.errorHandler(500, ctx -> {
+      // The exception stays in the log: its message may name files, addresses or values of the config.
       log.warn("control API {} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
-      ApiErrors.send(ctx, 500, "internal error: " + (ctx.failure() == null ? "?" : ctx.failure().getMessage()));
+      ApiErrors.send(ctx, 500, "internal error (see the proxy's log)");
     });
     return router;
   }
@@ -155,7 +183,8 @@ public final class ControlApiVerticle extends VerticleBase {
   private void metrics(RoutingContext ctx) {
     vertx.executeBlocking(metrics::get, false).onComplete(ar -> {
       if (ar.failed()) {
-        ApiErrors.send(ctx, 500, "metrics scrape failed: " + ar.cause().getMessage());
+        log.warn("control API: metrics scrape failed", ar.cause());
+        ApiErrors.send(ctx, 500, "metrics scrape failed (see the proxy's log)");
         return;
       }
       ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(ar.result());
@@ -310,6 +339,7 @@ public final class ControlApiVerticle extends VerticleBase {
     if (c.version() > version) {
       version = c.version();
       auth.key(c.config().controlApi().apiKey());
+      origin.config(c.config().controlApi());
       health.sync(c.config());
     }
     return c;

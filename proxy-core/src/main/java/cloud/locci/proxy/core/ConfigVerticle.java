@@ -12,6 +12,7 @@ import cloud.locci.proxy.core.config.ConfigException;
 import cloud.locci.proxy.core.config.ConfigLoader;
 import cloud.locci.proxy.core.config.ConfigOverrides;
 import cloud.locci.proxy.core.config.ConfigValidator;
+import cloud.locci.proxy.core.config.ConfigWarnings;
 import cloud.locci.proxy.core.config.Locations;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.ServerConfig;
@@ -51,6 +52,7 @@ public final class ConfigVerticle extends VerticleBase {
   private VersionedConfig current;
   private CurrentConfig shared;
   private int apiChangesSinceFile;
+  private Future<Void> updates = Future.succeededFuture();
 
   /**
    * @param initial the configuration the launcher already loaded and validated (version 1)
@@ -84,17 +86,14 @@ public final class ConfigVerticle extends VerticleBase {
   }
 
   /**
-   * Validates {@code candidate} as a whole and, when valid, makes it the next version and publishes it.
-   * Runs on this verticle's context; fails with a {@link ConfigException} listing every error otherwise.
+   * Validates {@code candidate} as a whole (on a worker thread) and, when valid, makes it the next version
+   * and publishes it. Runs on this verticle's context, after any change or reload in progress; fails with a {@link ConfigException} listing every error otherwise.
    */
   public Future<VersionedConfig> apply(ProxyConfig candidate, String source) {
-    return onOwnContext(() -> {
-      List<ConfigError> errors = ConfigValidator.validate(candidate, Locations.none(source));
-      if (!errors.isEmpty()) {
-        return Future.failedFuture(new ConfigException(errors));
-      }
-      return Future.succeededFuture(swap(candidate, source));
-    });
+    return onOwnContext(() -> serially(() -> vertx.executeBlocking(
+            () -> ConfigValidator.validate(candidate, Locations.none(source)), false)
+        .compose(errors -> errors.isEmpty() ? Future.succeededFuture(swap(candidate, source))
+            : Future.failedFuture(new ConfigException(errors)))));
   }
 
   /**
@@ -103,37 +102,68 @@ public final class ConfigVerticle extends VerticleBase {
    * {@link Addresses#CONFIG_RELOADED}. An invalid file is logged with every error and changes nothing.
    */
   public Future<ReloadOutcome> reload() {
-    return onOwnContext(() -> {
+    return onOwnContext(() -> serially(() -> {
       if (file.isEmpty()) {
         return Future.succeededFuture(refuse("(none)", List.of(new ConfigError(API_SOURCE, 0, "",
             "this process was not started from a config file: nothing to reload"))));
       }
       Path path = file.get();
-      return vertx.executeBlocking(() -> ConfigLoader.load(path, overrides))
+      return vertx.executeBlocking(() -> {
+            ProxyConfig loaded = ConfigLoader.load(path, overrides);
+            ConfigWarnings.of(loaded).forEach(w -> log.warn("reload of {}: {}", path, w));
+            return loaded;
+          })
           .transform(ar -> Future.succeededFuture(ar.succeeded()
               ? accept(path, ar.result())
               : refuse(path.toString(), errorsOf(ar.cause()))));
-    }).onSuccess(outcome -> vertx.eventBus().publish(Addresses.CONFIG_RELOADED, outcome));
+    })).onSuccess(outcome -> vertx.eventBus().publish(Addresses.CONFIG_RELOADED, outcome));
   }
 
+  /**
+   * A change from the control API. Validation runs on a worker thread (it compiles route patterns and
+   * reads key files, neither of which belongs on an event loop); changes are handled one after the
+   * other, each against the version the previous one left, so two concurrent changes cannot lose one.
+   */
   private void onUpdate(Message<ConfigChange> msg) {
+    serially(() -> update(msg));
+  }
+
+  /**
+   * Runs {@code step} once every step queued before it is over. Call on this verticle's context. Each
+   * change, reload and apply is built from the version the previous one left, so none is lost.
+   */
+  private <T> Future<T> serially(Supplier<Future<T>> step) {
+    Future<T> result = updates.transform(x -> step.get());
+    updates = result.mapEmpty();
+    return result;
+  }
+
+  private Future<Void> update(Message<ConfigChange> msg) {
     ConfigChange change = msg.body();
     ProxyConfig candidate;
     try {
       candidate = ConfigMutations.apply(current.config(), change);
     } catch (ConfigMutations.Refused refused) {
       msg.fail(refused.status(), refused.getMessage());
-      return;
+      return Future.succeededFuture();
     }
-    List<ConfigError> errors = ConfigValidator.validate(candidate, Locations.none(API_SOURCE));
-    if (!errors.isEmpty()) {
-      log.info("control API change refused ({}), config version {} stays: {}", ConfigMutations.describe(change),
-          current.version(), errors.stream().map(ConfigError::toString).collect(Collectors.joining("; ")));
-      msg.fail(400, errors.stream().map(ConfigError::toString).collect(Collectors.joining("\n")));
-      return;
-    }
-    apiChangesSinceFile++;
-    msg.reply(swap(candidate, "control API: " + ConfigMutations.describe(change)));
+    return vertx.executeBlocking(() -> ConfigValidator.validate(candidate, Locations.none(API_SOURCE)), false)
+        .transform(ar -> {
+          List<ConfigError> errors = ar.succeeded() ? ar.result()
+              : List.of(new ConfigError(API_SOURCE, 0, "", "validation failed"));
+          if (ar.failed()) {
+            log.error("control API change {}: validation failed", ConfigMutations.describe(change), ar.cause());
+          }
+          if (!errors.isEmpty()) {
+            log.info("control API change refused ({}), config version {} stays: {}", ConfigMutations.describe(change),
+                current.version(), errors.stream().map(ConfigError::toString).collect(Collectors.joining("; ")));
+            msg.fail(400, errors.stream().map(ConfigError::toString).collect(Collectors.joining("\n")));
+            return Future.succeededFuture();
+          }
+          apiChangesSinceFile++;
+          msg.reply(swap(candidate, "control API: " + ConfigMutations.describe(change)));
+          return Future.succeededFuture();
+        });
   }
 
   private ReloadOutcome accept(Path path, ProxyConfig next) {

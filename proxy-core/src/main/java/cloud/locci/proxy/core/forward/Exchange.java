@@ -25,6 +25,7 @@ public final class Exchange {
   private MultiMap responseHeaders;
   private MultiMap upstreamSet;
   private List<String> upstreamRemoved;
+  private String authSubject;
 
   public Exchange(HttpServerRequest request, long startNanos) {
     this.request = request;
@@ -103,6 +104,16 @@ public final class Exchange {
 
   boolean hasResponseHeaders() {
     return responseHeaders != null && !responseHeaders.isEmpty();
+  }
+
+  /** The {@code sub} an authentication middleware verified for this request, or null. */
+  public String authSubject() {
+    return authSubject;
+  }
+
+  /** Records the verified subject (authentication middleware), for middlewares after it. */
+  public void authSubject(String subject) {
+    this.authSubject = subject;
   }
 
   /** Sends {@code name: value} to the upstream, replacing whatever the client sent under that name. */
