@@ -115,7 +115,9 @@ public final class ControlApiVerticle extends VerticleBase {
     HttpServerOptions options = new HttpServerOptions()
         .setIdleTimeout(s.idleTimeoutSecs())
         .setMaxHeaderSize(s.maxHeaderSize())
-        .setMaxInitialLineLength(s.maxRequestLine());
+        .setMaxInitialLineLength(s.maxRequestLine())
+        // Without h2c the HTTP/1 pipeline exists when the connection handler runs, so the guard can sit in it.
+        .setHttp2ClearTextEnabled(false);
     return vertx.createHttpServer(options)
         .connectionHandler(connection -> ConnectionGuard.install(connection, s,
             (reason, client) -> log.debug("control API: connection from {} refused: {}", client, reason)))
