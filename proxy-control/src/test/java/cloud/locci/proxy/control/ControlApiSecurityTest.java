@@ -183,6 +183,17 @@ class ControlApiSecurityTest {
   }
 
   @Test
+  void aRoutePatternTooComplexToCompileIsAQuick400(Vertx vertx) {
+    start(vertx, "bind_address: \"127.0.0.1:0\"");
+    HttpResult r = send(HttpMethod.POST, "/api/v1/routes", route("evil").put("path_pattern", "((a{1000}){1000}){1000}"),
+        "Content-Type", "application/json");
+    assertThat(r.status()).as(r.toString()).isEqualTo(400);
+    assertThat(r.json().getJsonArray("errors").encode()).contains("evil.path_pattern: pattern too complex");
+    assertThat(version()).isEqualTo(1);
+    assertThat(send(HttpMethod.GET, "/api/v1/status", null).status()).as("the API still answers").isEqualTo(200);
+  }
+
+  @Test
   void a500NeverShowsTheExceptionMessage(Vertx vertx) {
     start(vertx, "bind_address: \"127.0.0.1:0\"", () -> {
       throw new IllegalStateException("cannot read /etc/locci/secret-file with key hunter2");
