@@ -57,6 +57,7 @@ public final class ControlApiVerticle extends VerticleBase {
   private final Supplier<String> metrics;
   private final ApiKeyAuth auth = new ApiKeyAuth();
   private RequestOrigin origin;
+  private ServerConfig limits;
   private UpstreamHealth health;
   private UpstreamRegistry registry;
   private long version;
@@ -119,7 +120,8 @@ public final class ControlApiVerticle extends VerticleBase {
         // Without h2c the HTTP/1 pipeline exists when the connection handler runs, so the guard can sit in it.
         .setHttp2ClearTextEnabled(false);
     return vertx.createHttpServer(options)
-        .connectionHandler(connection -> ConnectionGuard.install(connection, s,
+        // The head timeout and size follow reloads, as on the proxy listener; the idle timeout is fixed at start.
+        .connectionHandler(connection -> ConnectionGuard.install(connection, limits,
             (reason, client) -> log.debug("control API: connection from {} refused: {}", client, reason)))
         .requestHandler(router());
   }
@@ -342,6 +344,7 @@ public final class ControlApiVerticle extends VerticleBase {
       version = c.version();
       auth.key(c.config().controlApi().apiKey());
       origin.config(c.config().controlApi());
+      limits = c.config().server();
       health.sync(c.config());
     }
     return c;
