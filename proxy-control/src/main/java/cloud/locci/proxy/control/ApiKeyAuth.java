@@ -1,5 +1,6 @@
 package cloud.locci.proxy.control;
 
+import cloud.locci.proxy.core.forward.ClientAddresses;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.net.SocketAddress;
@@ -40,7 +41,7 @@ final class ApiKeyAuth implements Handler<RoutingContext> {
       return;
     }
     SocketAddress remote = ctx.request().remoteAddress();
-    String address = remote == null ? "" : remote.hostAddress();
+    String address = ClientAddresses.perClientKey(remote == null ? null : remote.hostAddress());
     long wait = throttle.reserve(address, System.nanoTime());
     if (wait == 0) {
       check(ctx, address);

@@ -2,10 +2,10 @@ package cloud.locci.proxy.core.middleware;
 
 import cloud.locci.proxy.core.config.MiddlewareConfig;
 import cloud.locci.proxy.core.config.MiddlewareConfig.RateKey;
+import cloud.locci.proxy.core.forward.ClientAddresses;
 import cloud.locci.proxy.core.forward.Exchange;
 import cloud.locci.proxy.core.forward.Reason;
 import io.netty.util.AsciiString;
-import io.netty.util.NetUtil;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
@@ -94,38 +94,7 @@ final class RateLimitMiddleware implements Middleware {
       }
     }
     SocketAddress remote = request.remoteAddress();
-    return "ip:" + (remote == null ? "" : clientKey(remote.hostAddress()));
-  }
-
-  /**
-   * The address as a bucket key: IPv4 as is, IPv6 as its /64 prefix. One IPv6 host usually holds a
-   * whole /64 (SLAAC, privacy addresses), so keying by full address would hand it 2^64 buckets.
-   */
-  static String clientKey(String address) {
-    if (address == null || address.indexOf(':') < 0) {
-      return address == null ? "" : address;
-    }
-    byte[] bytes = NetUtil.createByteArrayFromIpAddressString(address);
-    if (bytes == null || bytes.length != 16) {
-      return address;
-    }
-    if (isV4Mapped(bytes)) {
-      return (bytes[12] & 0xff) + "." + (bytes[13] & 0xff) + "." + (bytes[14] & 0xff) + "." + (bytes[15] & 0xff);
-    }
-    StringBuilder sb = new StringBuilder(24);
-    for (int i = 0; i < 8; i += 2) {
-      sb.append(Integer.toHexString((bytes[i] & 0xff) << 8 | bytes[i + 1] & 0xff)).append(':');
-    }
-    return sb.append(":/64").toString();
-  }
-
-  private static boolean isV4Mapped(byte[] b) {
-    for (int i = 0; i < 10; i++) {
-      if (b[i] != 0) {
-        return false;
-      }
-    }
-    return (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
+    return "ip:" + (remote == null ? "" : ClientAddresses.perClientKey(remote.hostAddress()));
   }
 
   private static String sha256(String value) {
