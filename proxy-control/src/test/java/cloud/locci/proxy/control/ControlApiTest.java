@@ -189,6 +189,12 @@ class ControlApiTest {
     assertThat(app.getJsonArray("servers").getJsonObject(1).getInteger("weight")).isEqualTo(3);
     assertThat(config.getJsonObject("api_gateway").getJsonObject("routes").getJsonObject("users")
         .getString("path_pattern")).isEqualTo("^/api/users");
+    // The SPEC §15 keys, with their defaults.
+    JsonObject auth = config.getJsonObject("api_gateway").getJsonObject("middlewares").getJsonObject("authentication");
+    assertThat(auth.getBoolean("require_exp")).isTrue();
+    assertThat(auth.containsKey("audience")).isFalse();
+    assertThat(config.getJsonObject("control_api").getJsonArray("allowed_origins")).isEmpty();
+    assertThat(config.getJsonObject("control_api").getJsonArray("allowed_hosts")).isEmpty();
   }
 
   @Test
