@@ -71,20 +71,7 @@ class TlsTest {
 
   @Test
   void terminatesTlsForHttp11AndHttp2ClientsAndTellsTheUpstream() {
-    SelfSignedCertificate cert = SelfSignedCertificate.create("localhost");
-    EchoUpstream echo = EchoUpstream.start(vertx, "plain").await();
-    int port = deploy("""
-        mode: load_balancer
-        server:
-          bind_address: "127.0.0.1:0"
-          tls:
-            cert_path: "%s"
-            key_path: "%s"
-        upstreams:
-          app: { servers: ["%s"] }
-        load_balancer: { upstream: app }
-        control_api: { enabled: false }
-        """.formatted(cert.certificatePath(), cert.privateKeyPath(), echo.address()));
+    int port = deployTls(SelfSignedCertificate.create("localhost"), "");
 
     client = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false));
     HttpResult h1 = HttpResult.get(client, port, "/one");
@@ -109,6 +96,7 @@ class TlsTest {
     h2client.close().await();
   }
 
+  /** A load balancer with TLS on its listener ({@code tlsExtra}: more keys of server.tls) in front of an echo. */
   private int deployTls(SelfSignedCertificate cert, String tlsExtra) {
     EchoUpstream echo = EchoUpstream.start(vertx, "plain").await();
     return deploy("""
