@@ -13,11 +13,11 @@ import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.RouteOrder;
 import cloud.locci.proxy.core.config.ServerAddress;
 import cloud.locci.proxy.core.config.ServerConfig;
-import cloud.locci.proxy.core.forward.ConnectionGuard;
 import cloud.locci.proxy.core.config.UpstreamConfig;
 import cloud.locci.proxy.core.explain.ExplainQuery;
 import cloud.locci.proxy.core.explain.Explanation;
 import cloud.locci.proxy.core.explain.ExplanationJson;
+import cloud.locci.proxy.core.forward.ConnectionGuard;
 import cloud.locci.proxy.core.health.HealthChanged;
 import cloud.locci.proxy.core.health.HealthReport;
 import cloud.locci.proxy.core.upstream.UpstreamRegistry;
@@ -44,6 +44,10 @@ import org.slf4j.LoggerFactory;
  * Reads come from the config verticle ({@link Addresses#CONFIG_GET}) on each request; changes and
  * reloads are requests to it, so they are validated exactly as the file is. One instance per process,
  * deployed last.
+ *
+ * <p>SPEC §15: before anything else, {@link RequestOrigin} answers 421 to a foreign Host, 403 to a
+ * foreign Origin and 415 to a change that is not JSON; {@link ApiKeyAuth} throttles failed key checks;
+ * the listener has the proxy listener's head and idle timeouts; a 500 never carries exception text.
  */
 public final class ControlApiVerticle extends VerticleBase {
 
@@ -93,12 +97,12 @@ public final class ControlApiVerticle extends VerticleBase {
         .compose(addresses -> {
           origin = new RequestOrigin(addresses);
           return Future.all(
-            vertx.eventBus().<VersionedConfig>consumer(Addresses.CONFIG_CHANGED, m -> seen(m.body())).completion(),
-            vertx.eventBus().<ReloadOutcome>consumer(Addresses.CONFIG_RELOADED, m -> history.reloaded(m.body()))
-                .completion(),
-            vertx.eventBus().<HealthChanged>consumer(Addresses.HEALTH_CHANGED, m -> health.changed(m.body()))
-                .completion(),
-            vertx.executeBlocking(DashboardAssets::load).onSuccess(d -> dashboard = d));
+              vertx.eventBus().<VersionedConfig>consumer(Addresses.CONFIG_CHANGED, m -> seen(m.body())).completion(),
+              vertx.eventBus().<ReloadOutcome>consumer(Addresses.CONFIG_RELOADED, m -> history.reloaded(m.body()))
+                  .completion(),
+              vertx.eventBus().<HealthChanged>consumer(Addresses.HEALTH_CHANGED, m -> health.changed(m.body()))
+                  .completion(),
+              vertx.executeBlocking(DashboardAssets::load).onSuccess(d -> dashboard = d));
         })
         .compose(v -> current())
         .compose(current -> refreshHealth().map(current))
