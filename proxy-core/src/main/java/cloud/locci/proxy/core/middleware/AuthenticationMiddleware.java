@@ -8,8 +8,8 @@ import io.netty.util.AsciiString;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * optional, but a token that never expires cannot be taken back). With {@code issuer} set, {@code iss}
  * must equal it; with {@code audience} set, {@code aud} (a string or an array) must contain it; a token
  * without the claim is refused. A token whose header has {@code crit} is refused (no extension is
- * implemented). A missing token
- * (or another scheme such as Basic) is 401 with {@code WWW-Authenticate: Bearer}; a token that fails is
+ * implemented). A missing token (or another scheme such as Basic) is 401 with
+ * {@code WWW-Authenticate: Bearer}; a token that fails is
  * 401 with {@code WWW-Authenticate: Bearer error="invalid_token", error_description="..."} (RFC 6750
  * §3.1). The verified {@code sub} goes to the upstream as {@code X-Auth-Subject}; whatever the client
  * sent under that name is always removed, on excluded paths too, so an upstream can trust it.
