@@ -17,8 +17,10 @@ import cloud.locci.proxy.core.forward.Exchange;
 import cloud.locci.proxy.core.forward.ExchangeListener;
 import cloud.locci.proxy.core.forward.Reason;
 import cloud.locci.proxy.core.metrics.MetricNames;
+import cloud.locci.proxy.core.tracing.TracingSwitch;
 import cloud.locci.proxy.core.upstream.Backend;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.config.MeterFilter;
@@ -140,6 +142,14 @@ public final class ProxyMetrics implements ExchangeListener {
   public void trackConnections(TrafficCounters counters) {
     Gauge.builder(MetricNames.ACTIVE_CONNECTIONS, counters, c -> c.connections().get())
         .description("Client connections open now, all proxy instances together")
+        .strongReference(true)
+        .register(registry);
+  }
+
+  /** Exposes the spans the tracer dropped ({@code locci_tracing_spans_dropped_total}), read at each scrape. */
+  public void trackTracing(TracingSwitch tracing) {
+    FunctionCounter.builder(MetricNames.TRACING_SPANS_DROPPED, tracing, TracingSwitch::droppedSpans)
+        .description("Spans dropped because the tracing export queue was full (collector slow or down)")
         .strongReference(true)
         .register(registry);
   }

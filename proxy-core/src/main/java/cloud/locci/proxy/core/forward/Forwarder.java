@@ -1,6 +1,7 @@
 package cloud.locci.proxy.core.forward;
 
 import cloud.locci.proxy.core.config.UpstreamConfig;
+import cloud.locci.proxy.core.tracing.AttemptSpan;
 import cloud.locci.proxy.core.upstream.Backend;
 import cloud.locci.proxy.core.upstream.SelectionContext;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -107,6 +108,7 @@ public final class Forwarder {
     private boolean bodySent;
     private long sentNanos;
     private boolean backendReleased;
+    private AttemptSpan span = AttemptSpan.NONE;
 
     Attempt(Exchange exchange, Target target, List<Backend> tried) {
       this.exchange = exchange;
@@ -124,6 +126,7 @@ public final class Forwarder {
       }
       backend = selected.get();
       exchange.backend(backend);
+      span = exchange.trace().attempt(backend, exchange.attempts());
       backend.stats().begin();
       UpstreamConfig upstream = target.group().config();
       pool = clients.pool(upstream, backend);
@@ -171,6 +174,7 @@ public final class Forwarder {
       HeaderRules.setForwarded(request.headers(), out, remote == null ? null : remote.hostAddress(),
           request.isSSL() ? "https" : "http", authority == null ? null : authority.toString());
       exchange.applyUpstreamHeaders(out);
+      span.inject(out);
       sentNanos = System.nanoTime();
       clients.silence().watch(this, target.timeoutMs());
       if (webSocket) {
@@ -215,6 +219,7 @@ public final class Forwarder {
         return;
       }
       HttpClientResponse upstream = ar.result();
+      span.answered(upstream.statusCode());
       touch();
       target.group().reportSuccess(backend);
       exchange.upstreamNanos(System.nanoTime() - sentNanos);
@@ -269,6 +274,7 @@ public final class Forwarder {
         return;
       }
       HttpClientResponse upstream = ar.result();
+      span.answered(101);
       clients.silence().unwatch(this); // a tunnel may be quiet for as long as its two ends like
       exchange.upstreamNanos(System.nanoTime() - sentNanos);
       HttpServerResponse response = request.response();
@@ -322,11 +328,12 @@ public final class Forwarder {
 
     /** Before the response head: retry elsewhere when safe, else answer with the matching error. */
     private void failed(Throwable cause) {
+      Reason reason = classify(cause);
+      span.failed(reason);
       releaseBackend();
       if (connection != null) {
         pool.discard(connection);
       }
-      Reason reason = classify(cause);
       if (reason == Reason.UPSTREAM_TLS) {
         TlsFailureLog.report(target.group().name(), backend, cause);
       } else {
@@ -355,6 +362,7 @@ public final class Forwarder {
     }
 
     private void releaseBackend() {
+      span.end();
       clients.silence().unwatch(this);
       if (!backendReleased) {
         backendReleased = true;

@@ -26,6 +26,7 @@ import org.slf4j.spi.LoggingEventBuilder;
  * The same values travel as key-value pairs on the log event ({@code client}, {@code method},
  * {@code path}, {@code status}, {@code bytes}, {@code route}, {@code upstream}, {@code server},
  * {@code upstream_ms}, {@code duration_ms}, {@code reason}), which the JSON log format turns into fields.
+ * With tracing on, both end with {@code trace_id} (32 hex digits, also when the trace is not sampled).
  * Runs on the request's event loop: it only builds the line; writing is the logging backend's job
  * (an asynchronous appender, so the event loop never waits for the console or a disk).
  */
@@ -68,6 +69,10 @@ public final class AccessLog implements ExchangeListener {
         .append(" upstream_time=").append(upstreamTime < 0 ? "-" : seconds(upstreamTime))
         .append(" request_time=").append(seconds(total))
         .append(" reason=").append(reason);
+    String traceId = exchange.trace().traceId();
+    if (traceId != null) {
+      line.append(" trace_id=").append(traceId);
+    }
 
     LoggingEventBuilder event = log.atInfo()
         .addKeyValue("client", client)
@@ -81,6 +86,9 @@ public final class AccessLog implements ExchangeListener {
         .addKeyValue("upstream_ms", upstreamTime < 0 ? null : Math.round(upstreamTime * 1e6) / 1e3)
         .addKeyValue("duration_ms", Math.round(total * 1e6) / 1e3)
         .addKeyValue("reason", exchange.reason() == null ? "" : reason);
+    if (traceId != null) {
+      event = event.addKeyValue("trace_id", traceId);
+    }
     event.log(line.toString());
   }
 
