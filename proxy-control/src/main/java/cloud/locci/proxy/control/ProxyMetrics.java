@@ -148,9 +148,9 @@ public final class ProxyMetrics implements ExchangeListener {
 
   /** Exposes the spans the tracer dropped ({@code locci_tracing_spans_dropped_total}), read at each scrape. */
   public void trackTracing(TracingSwitch tracing) {
+    // Held weakly by Micrometer; the switch lives as long as its Vert.x (in its shared local map).
     FunctionCounter.builder(MetricNames.TRACING_SPANS_DROPPED, tracing, TracingSwitch::droppedSpans)
         .description("Spans dropped because the tracing export queue was full (collector slow or down)")
-        .strongReference(true)
         .register(registry);
   }
 
