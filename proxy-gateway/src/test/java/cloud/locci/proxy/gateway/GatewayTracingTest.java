@@ -312,17 +312,20 @@ class GatewayTracingTest {
 
   /**
    * The collector is down (a closed port): requests are served as usual, no event loop is ever blocked
-   * (Vert.x's checker, armed at 300 ms on the proxy's Vert.x, stays silent), and the spans that do not fit the bounded queue
+   * (Vert.x's checker, armed at 1 s on the proxy's Vert.x, stays silent), and the spans that do not fit the bounded queue
    * are dropped and counted instead of piling up in memory.
    */
   @Test
   void aCollectorThatIsDownCostsDroppedSpansNeverABlockedEventLoop() throws Exception {
     Vertx strict = Vertx.vertx(new VertxOptions()
         .setEventLoopPoolSize(2)
-        // 300 ms, not less: this machine is shared, and a descheduled thread must not look blocked.
-        .setMaxEventLoopExecuteTime(300).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+        // An export or flush on an event loop would hold it for seconds (connect, retries with back-off
+        // of 1 s and more). A lower limit only catches this shared 2-core machine descheduling a thread
+        // (seen at 304 and 508 ms in Netty and Vert.x code, load average 12), so warnings are also
+        // judged by where the thread was: each carries its stack (warning exception time = limit).
+        .setMaxEventLoopExecuteTime(1000).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
         .setBlockedThreadCheckInterval(20).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
-        .setWarningExceptionTime(300).setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS));
+        .setWarningExceptionTime(1000).setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS));
     ListAppender<ILoggingEvent> blocked = new ListAppender<>();
     Logger checker = (Logger) LoggerFactory.getLogger("io.vertx.core.impl.BlockedThreadChecker");
     blocked.start();
@@ -332,29 +335,34 @@ class GatewayTracingTest {
       int port = deploy(strict, yaml(List.of(echo.address()),
           tracing("http://" + closedPort(vertx) + "/v1/traces", 1))).port();
       HttpClient load = vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(32));
-      int requests = 1500;
-      List<Future<Integer>> all = new ArrayList<>();
-      for (int i = 0; i < requests; i++) {
-        all.add(load.request(HttpMethod.GET, port, "127.0.0.1", "/api/" + i)
-            .compose(req -> req.send())
-            .compose(resp -> resp.body().map(b -> resp.statusCode())));
+      // Warm-up: the first connections and requests load and compile the proxy's own code (Netty
+      // pipeline set-up took 304 ms once on this busy machine); the checker is judged after it.
+      int warmUp = 100;
+      assertThat(send(load, port, warmUp)).allSatisfy(status -> assertThat(status).isEqualTo(200));
+      synchronized (blocked) { // the lock AppenderBase.doAppend holds while it adds
+        blocked.list.clear();
       }
-      Future.all(all).await(60, TimeUnit.SECONDS);
-      assertThat(all).allSatisfy(f -> assertThat(f.result()).isEqualTo(200));
+      int requests = 1500;
+      assertThat(send(load, port, requests)).allSatisfy(status -> assertThat(status).isEqualTo(200));
 
       // Two spans per request; the queue (2048) plus the batch being exported (512) hold at most 2560.
-      long spans = 2L * requests;
+      long spans = 2L * (warmUp + requests);
       TracingSwitch tracing = TracingSwitch.of(strict);
       Eventually.untilTrue(strict, Duration.ofSeconds(15), "dropped spans counted",
           () -> tracing.droppedSpans() >= spans - 2560).await();
       assertThat(tracing.droppedSpans()).isLessThanOrEqualTo(spans);
-      assertThat(blocked.list.stream().map(e -> e.getFormattedMessage() + (e.getThrowableProxy() == null ? ""
-          : "\n" + ch.qos.logback.classic.spi.ThrowableProxyUtil.asString(e.getThrowableProxy()))).toList())
-          .as("blocked-thread warnings").isEmpty();
+      List<String> warnings;
+      synchronized (blocked) {
+        warnings = blocked.list.stream().map(e -> e.getFormattedMessage() + (e.getThrowableProxy() == null ? ""
+            : "\n" + ch.qos.logback.classic.spi.ThrowableProxyUtil.asString(e.getThrowableProxy()))).toList();
+      }
+      assertThat(warnings).as("blocked-thread warnings with the tracer on the stack")
+          .noneMatch(w -> w.contains("io.opentelemetry.") || w.contains("cloud.locci.proxy.core.tracing."));
+      assertThat(warnings).as("blocked-thread warnings").isEmpty();
 
       // The checker is armed: a deliberately blocked event loop is reported.
       strict.runOnContext(v -> {
-        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(800);
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2500);
         while (System.nanoTime() < until) {
           Thread.onSpinWait();
         }
@@ -366,5 +374,17 @@ class GatewayTracingTest {
       checker.detachAppender(blocked);
       strict.close().await(20, TimeUnit.SECONDS);
     }
+  }
+
+  /** Sends {@code count} GETs at once (32 connections) and returns their statuses. */
+  private static List<Integer> send(HttpClient load, int port, int count) throws Exception {
+    List<Future<Integer>> all = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      all.add(load.request(HttpMethod.GET, port, "127.0.0.1", "/api/" + i)
+          .compose(req -> req.send())
+          .compose(resp -> resp.body().map(b -> resp.statusCode())));
+    }
+    Future.all(all).await(60, TimeUnit.SECONDS);
+    return all.stream().map(Future::result).toList();
   }
 }
