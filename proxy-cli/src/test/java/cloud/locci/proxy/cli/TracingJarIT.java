@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import cloud.locci.proxy.core.testing.EchoUpstream;
 import cloud.locci.proxy.core.testing.Eventually;
 import cloud.locci.proxy.core.testing.HttpResult;
+import cloud.locci.proxy.core.testing.JarProcess;
 import cloud.locci.proxy.core.testing.OtlpReceiver;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
