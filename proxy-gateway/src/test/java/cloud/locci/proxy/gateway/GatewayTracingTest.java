@@ -267,7 +267,7 @@ class GatewayTracingTest {
     get(port, "/api/logged", Map.of("traceparent", TRACEPARENT));
     Eventually.untilTrue(vertx, Duration.ofSeconds(5), "an access line", () -> !access.list.isEmpty()).await();
     ILoggingEvent line = access.list.get(0);
-    assertThat(line.getFormattedMessage()).endsWith(" reason=- trace_id=" + TRACE);
+    assertThat(line.getFormattedMessage()).endsWith(" reason=- attempts=1 trace_id=" + TRACE);
     assertThat(line.getKeyValuePairs()).anySatisfy(kv -> {
       assertThat(kv.key).isEqualTo("trace_id");
       assertThat(kv.value).isEqualTo(TRACE);

@@ -29,6 +29,7 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
 final class ConfigBinder {
 
   private static final int MAX_SECS = 24 * 3600;
+  private static final long MAX_BODY_SIZE = ServerConfig.MAX_BODY_SIZE;
 
   private final YamlContext ctx;
   private boolean modeGuessed;
@@ -103,7 +104,9 @@ final class ConfigBinder {
         m.integer("max_request_line", 256, 1024 * 1024).orElse(ServerConfig.DEFAULT_MAX_REQUEST_LINE),
         m.integer("idle_timeout_secs", 1, MAX_SECS).orElse(ServerConfig.DEFAULT_IDLE_TIMEOUT_SECS),
         m.integer("header_timeout_secs", 1, MAX_SECS).orElse(ServerConfig.DEFAULT_HEADER_TIMEOUT_SECS),
-        m.integer("shutdown_grace_secs", 0, MAX_SECS).orElse(ServerConfig.DEFAULT_SHUTDOWN_GRACE_SECS));
+        m.integer("shutdown_grace_secs", 0, MAX_SECS).orElse(ServerConfig.DEFAULT_SHUTDOWN_GRACE_SECS),
+        m.integer("body_timeout_secs", 1, MAX_SECS).orElse(ServerConfig.DEFAULT_BODY_TIMEOUT_SECS),
+        m.longInteger("max_body_size", 0, MAX_BODY_SIZE));
     m.finish();
     return s;
   }
@@ -241,12 +244,13 @@ final class ConfigBinder {
     Optional<String> host = m.string("host").filter(h -> !h.isBlank());
     int retries = m.integer("retries", 0, 10).orElse(0);
     List<String> middlewares = m.strings("middlewares");
+    Optional<Long> maxBody = m.longInteger("max_body_size", 0, MAX_BODY_SIZE);
     m.finish();
     if (pattern.isEmpty() || upstream.isEmpty()) {
       return Optional.empty();
     }
     return Optional.of(new RouteConfig(name, pattern.get(), methods, upstream.get(), strip, timeout, host, retries,
-        middlewares));
+        middlewares, maxBody));
   }
 
   private Optional<String> method(Node n, String path, String s) {
