@@ -1,6 +1,7 @@
 package cloud.locci.proxy.core.tracing;
 
 import cloud.locci.proxy.core.bus.Addresses;
+import cloud.locci.proxy.core.bus.CurrentConfig;
 import cloud.locci.proxy.core.bus.LocalCodec;
 import cloud.locci.proxy.core.bus.VersionedConfig;
 import cloud.locci.proxy.core.config.TracingConfig;
@@ -38,10 +39,14 @@ public final class TracingVerticle extends VerticleBase {
   public Future<?> start() {
     LocalCodec.register(vertx, VersionedConfig.class);
     tracing = TracingSwitch.of(vertx);
+    // The current version is read from the process-wide holder, not asked for on the event bus: a
+    // request there would take a turn of the config verticles' round robin (tests deploy several).
     return vertx.eventBus().<VersionedConfig>consumer(Addresses.CONFIG_CHANGED, m -> changed(m.body()))
         .completion()
-        .compose(v -> vertx.eventBus().<VersionedConfig>request(Addresses.CONFIG_GET, null))
-        .compose(reply -> changed(reply.body()));
+        .compose(v -> {
+          VersionedConfig current = CurrentConfig.of(vertx).get();
+          return current == null ? Future.<Void>succeededFuture() : changed(current);
+        });
   }
 
   @Override
