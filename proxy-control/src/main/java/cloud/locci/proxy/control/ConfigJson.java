@@ -61,6 +61,11 @@ final class ConfigJson {
     control.put("allowed_origins", new JsonArray(c.controlApi().allowedOrigins()))
         .put("allowed_hosts", new JsonArray(c.controlApi().allowedHosts()));
     json.put("control_api", control);
+    json.put("tracing", new JsonObject()
+        .put("enabled", c.tracing().enabled())
+        .put("otlp_endpoint", c.tracing().otlpEndpoint())
+        .put("sample_ratio", c.tracing().sampleRatio())
+        .put("service_name", c.tracing().serviceName()));
     return json;
   }
 

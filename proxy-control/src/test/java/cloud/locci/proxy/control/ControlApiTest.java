@@ -195,6 +195,9 @@ class ControlApiTest {
     assertThat(auth.containsKey("audience")).isFalse();
     assertThat(config.getJsonObject("control_api").getJsonArray("allowed_origins")).isEmpty();
     assertThat(config.getJsonObject("control_api").getJsonArray("allowed_hosts")).isEmpty();
+    assertThat(config.getJsonObject("tracing")).isEqualTo(new JsonObject().put("enabled", false)
+        .put("otlp_endpoint", "http://localhost:4318/v1/traces").put("sample_ratio", 1.0)
+        .put("service_name", "locci-proxy"));
   }
 
   @Test

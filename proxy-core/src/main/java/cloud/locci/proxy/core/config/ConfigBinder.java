@@ -69,12 +69,14 @@ final class ConfigBinder {
     Optional<GatewayConfig> gateway = m.map("api_gateway").map(this::gateway);
     Map<String, MiddlewareConfig> middlewares = m.map("middlewares").map(this::middlewares).orElse(Map.of());
     ControlApiConfig control = m.map("control_api").map(this::controlApi).orElse(ControlApiConfig.defaults());
+    TracingConfig tracing = m.map("tracing").map(this::tracing).orElse(TracingConfig.defaults());
     m.finish();
     Optional<Mode> mode = modeOverride.or(() -> fileMode);
     // Without a valid mode (already reported) the rest is still checked, under the mode its sections suggest.
     modeGuessed = mode.isEmpty();
     Mode effective = mode.orElse(gateway.isPresent() && lb.isEmpty() ? Mode.API_GATEWAY : Mode.LOAD_BALANCER);
-    return Optional.of(new ProxyConfig(effective, server, logging, upstreams, lb, gateway, middlewares, control));
+    return Optional.of(new ProxyConfig(effective, server, logging, upstreams, lb, gateway, middlewares, control,
+        tracing));
   }
 
   /** Whether the last {@link #bind} had no valid mode and used a stand-in (so the result must not be used). */
@@ -358,5 +360,18 @@ final class ConfigBinder {
     List<String> hosts = m.strings("allowed_hosts");
     m.finish();
     return new ControlApiConfig(enabled, bind, key, origins, hosts);
+  }
+
+  private TracingConfig tracing(YamlMap m) {
+    boolean enabled = m.bool("enabled").orElse(false);
+    String endpoint = m.string("otlp_endpoint").orElse(TracingConfig.DEFAULT_ENDPOINT);
+    TracingConfig.endpointProblem(endpoint).ifPresent(p ->
+        ctx.errorAt(m.child("otlp_endpoint"), m.child("otlp_endpoint"), p));
+    double ratio = m.decimal("sample_ratio", 0, 1).orElse(TracingConfig.DEFAULT_SAMPLE_RATIO);
+    String service = m.string("service_name").orElse(TracingConfig.DEFAULT_SERVICE);
+    TracingConfig.serviceNameProblem(service).ifPresent(p ->
+        ctx.errorAt(m.child("service_name"), m.child("service_name"), p));
+    m.finish();
+    return new TracingConfig(enabled, endpoint, ratio, service);
   }
 }

@@ -305,6 +305,16 @@ public final class ConfigReference {
         "browser origins allowed besides the listener's own; another `Origin` gets 403"));
     k.add(new Key("control_api.allowed_hosts", "list of host names", "`[]`",
         "`Host` values allowed besides the bind address and `localhost`, `127.0.0.1`, `[::1]`; another gets 421"));
+
+    k.add(new Key("tracing", SECTION, "optional", "OpenTelemetry traces exported by OTLP over HTTP (see Tracing)"));
+    k.add(new Key("tracing.enabled", "boolean", code(TracingConfig.defaults().enabled()),
+        "a server span per request and a client span per upstream attempt; W3C `traceparent` continued"));
+    k.add(new Key("tracing.otlp_endpoint", "http(s) URL with port and path", code(TracingConfig.DEFAULT_ENDPOINT),
+        "the collector's OTLP/HTTP traces URL, used as written (protobuf, batched)"));
+    k.add(new Key("tracing.sample_ratio", "number 0-1", code(TracingConfig.DEFAULT_SAMPLE_RATIO),
+        "share of new traces recorded; a request with `traceparent` follows its sampled flag"));
+    k.add(new Key("tracing.service_name", "string", code(TracingConfig.DEFAULT_SERVICE),
+        "the spans' `service.name`"));
     return List.copyOf(k);
   }
 }

@@ -255,7 +255,11 @@ class ConfigReferenceTest {
       entry("middlewares.<name>.expose_headers", c -> cors(c).exposeHeaders()),
       entry("control_api.enabled", c -> c.controlApi().enabled()),
       entry("control_api.bind_address", c -> c.controlApi().bindAddress()),
-      entry("control_api.api_key", c -> c.controlApi().apiKey()));
+      entry("control_api.api_key", c -> c.controlApi().apiKey()),
+      entry("tracing.enabled", c -> c.tracing().enabled()),
+      entry("tracing.otlp_endpoint", c -> c.tracing().otlpEndpoint()),
+      entry("tracing.sample_ratio", c -> c.tracing().sampleRatio()),
+      entry("tracing.service_name", c -> c.tracing().serviceName()));
 
   /** Optional keys whose default is not a value of a record field: the type defaults to the name. */
   private static final Set<String> NOT_A_FIELD = Set.of("middlewares.<name>.type");
