@@ -199,6 +199,36 @@ class AcmeTest {
   }
 
   @Test
+  void acmeCertificatesAreServedWithTheConfiguredProtocolsAndCiphersOnly() throws Exception {
+    try (Pebble ca = Pebble.start(dir.resolve("pebble"), 0);
+        RunningProxy proxy = RunningProxy.start(dir.resolve("config.yaml"),
+            config(ca.directoryUrl(), ca.caPath(), "http-01", Pebble.freePort(), ca.httpPort(), false)
+                .replace("  tls:\n", "  tls:\n    protocols: [TLSv1.2]\n"
+                    + "    ciphers: [TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384]\n"))) {
+      awaitStatus(proxy, Duration.ofSeconds(60), AcmeTest::valid);
+      X509Certificate intermediate = ca.intermediate();
+      X509Certificate leaf = awaitServed(proxy.port(), A, issuedBy(intermediate));
+
+      // The CA's certificate came in by a swap (updateSSLOptions): the listener's versions and suites stay.
+      try (TlsProbe listed = TlsProbe.connect(proxy.port(), A, "TLSv1.2", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384")) {
+        assertThat(listed.chain()[0]).isEqualTo(leaf);
+      }
+      assertThat(handshakes(proxy.port(), "TLSv1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"))
+          .as("a suite not listed").isFalse();
+      assertThat(handshakes(proxy.port(), "TLSv1.3", "TLS_AES_256_GCM_SHA384")).as("a version not listed").isFalse();
+    }
+  }
+
+  private static boolean handshakes(int port, String protocol, String... suites) {
+    try {
+      TlsProbe.connect(port, A, protocol, suites).close();
+      return true;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  @Test
   void aRestartReusesTheStoredCertificatesWithoutAskingTheCa() throws Exception {
     String yaml;
     X509Certificate before;

@@ -29,12 +29,21 @@ final class TlsProbe implements AutoCloseable {
   }
 
   static TlsProbe connect(int port, String sni) throws Exception {
+    return connect(port, sni, null);
+  }
+
+  /** The same, offering only {@code protocol} and {@code suites} (JSSE's defaults when null). */
+  static TlsProbe connect(int port, String sni, String protocol, String... suites) throws Exception {
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(null, new TrustManager[] {new TrustAll()}, null);
     SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port);
     s.setSoTimeout(10_000);
     SSLParameters p = s.getSSLParameters();
     p.setServerNames(List.of(new SNIHostName(sni)));
+    if (protocol != null) {
+      p.setProtocols(new String[] {protocol});
+      p.setCipherSuites(suites);
+    }
     s.setSSLParameters(p);
     s.startHandshake();
     return new TlsProbe(s);

@@ -58,7 +58,14 @@ final class ConfigJson {
         .put("enabled", c.controlApi().enabled())
         .put("bind_address", c.controlApi().bindAddress().toString());
     c.controlApi().apiKey().ifPresent(k -> control.put("api_key", MASK));
+    control.put("allowed_origins", new JsonArray(c.controlApi().allowedOrigins()))
+        .put("allowed_hosts", new JsonArray(c.controlApi().allowedHosts()));
     json.put("control_api", control);
+    json.put("tracing", new JsonObject()
+        .put("enabled", c.tracing().enabled())
+        .put("otlp_endpoint", c.tracing().otlpEndpoint())
+        .put("sample_ratio", c.tracing().sampleRatio())
+        .put("service_name", c.tracing().serviceName()));
     return json;
   }
 
@@ -83,6 +90,7 @@ final class ConfigJson {
     JsonObject json = new JsonObject();
     t.certPath().ifPresent(p -> json.put("cert_path", p));
     t.keyPath().ifPresent(p -> json.put("key_path", p));
+    json.put("protocols", new JsonArray(t.protocols())).put("ciphers", new JsonArray(t.ciphers()));
     t.acme().ifPresent(a -> {
       JsonObject acme = new JsonObject();
       a.email().ifPresent(e -> acme.put("email", e));
@@ -151,11 +159,14 @@ final class ConfigJson {
     JsonObject json = new JsonObject().put("type", m.type());
     if (m instanceof RateLimiting r) {
       json.put("requests_per_minute", r.requestsPerMinute()).put("burst_size", r.burstSize());
-      r.keyHeader().ifPresent(h -> json.put("key_header", h));
+      json.put("key", r.key().toString());
     } else if (m instanceof Authentication a) {
       a.jwtSecret().ifPresent(s -> json.put("jwt_secret", MASK));
       a.publicKeyPath().ifPresent(p -> json.put("public_key_path", p));
       json.put("excluded_paths", new JsonArray(a.excludedPaths()));
+      a.audience().ifPresent(v -> json.put("audience", v));
+      a.issuer().ifPresent(v -> json.put("issuer", v));
+      json.put("require_exp", a.requireExp());
     } else if (m instanceof Cors c) {
       json.put("allowed_origins", new JsonArray(c.allowedOrigins()))
           .put("allowed_methods", new JsonArray(c.allowedMethods()))

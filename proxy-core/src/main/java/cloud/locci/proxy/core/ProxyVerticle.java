@@ -27,6 +27,7 @@ import cloud.locci.proxy.core.health.HealthReport;
 import cloud.locci.proxy.core.middleware.Middleware;
 import cloud.locci.proxy.core.middleware.Middlewares;
 import cloud.locci.proxy.core.middleware.Verdict;
+import cloud.locci.proxy.core.tracing.TracingSwitch;
 import cloud.locci.proxy.core.upstream.HealthView;
 import cloud.locci.proxy.core.upstream.UpstreamRegistry;
 import cloud.locci.proxy.core.upstream.Upstreams;
@@ -79,6 +80,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   private TrafficCounters counters;
   private CurrentConfig newest;
   private CurrentHealth newestHealth;
+  private TracingSwitch tracing;
   private HealthView seenShared;
   private long installing;
   private Forwarder.ClientLimits limits;
@@ -128,6 +130,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     newestHealth = CurrentHealth.of(vertx);
     certificates = new ListenerCertificates(vertx);
     challenges = AcmeChallenges.of(vertx);
+    tracing = TracingSwitch.of(vertx);
     MessageConsumer<VersionedConfig> changes =
         vertx.eventBus().consumer(Addresses.CONFIG_CHANGED, this::onConfigChanged);
     MessageConsumer<HealthChanged> flips =
@@ -148,6 +151,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
           ExchangeListener outer = listener;
           forwarder = new Forwarder(clients, exchange -> {
             counters.inFlight().decrementAndGet();
+            exchange.trace().end(exchange);
             outer.onComplete(exchange);
           });
           return listen(config.config().server()).onSuccess(s -> server = s);
@@ -335,6 +339,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
       }
     }
     Exchange exchange = new Exchange(request, System.nanoTime());
+    exchange.trace(tracing.current().begin(request));
     ClientIdle clock = idle.get(request.connection());
     if (clock != null) {
       exchange.idle(clock);
@@ -395,6 +400,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     log.debug("invalid request from {}: {}", request.remoteAddress(), cause == null ? "?" : cause.toString());
     counters.inFlight().incrementAndGet();
     Exchange exchange = new Exchange(request, System.nanoTime());
+    exchange.trace(tracing.current().begin(request));
     forwarder.reject(exchange, reason, reason.message(), null)
         .onComplete(ar -> request.connection().close());
   }

@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
+import java.util.LinkedHashSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,11 +42,17 @@ public final class ListenerCertificates {
     return c.completion();
   }
 
-  /** Turns TLS on in {@code options} for {@code tls}. */
+  /**
+   * Turns TLS on in {@code options} for {@code tls}: its protocols and ciphers, whichever certificates.
+   * They live in the listener's SSL options, which {@link #swap} copies, so they outlive every swap.
+   */
   public void configure(HttpServerOptions options, ListenerTls tls) {
     options.setSsl(true)
         // ALPN offers HTTP/2 and HTTP/1.1 to TLS clients; upstreams are always spoken to in HTTP/1.1.
-        .setUseAlpn(true);
+        .setUseAlpn(true)
+        .setEnabledSecureTransportProtocols(new LinkedHashSet<>(tls.protocols()));
+    // Only these suites (default: forward-secret AEAD ones); JSSE's own list has static-RSA and CBC ones.
+    tls.ciphers().forEach(options::addEnabledCipherSuite);
     fromStore = tls.acme().isPresent();
     if (!fromStore) {
       options.setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certPath().orElseThrow())

@@ -142,7 +142,14 @@ public final class ConfigReference {
         "TLS termination on the listener, with HTTP/2 (ALPN) and HTTP/1.1"));
     k.add(new Key("server.tls.cert_path", "file", "required in `server.tls` unless `acme` is set",
         "PEM certificate chain (with `acme`: served to names ACME has no certificate for yet)"));
-    k.add(new Key("server.tls.key_path", "file", "required with `cert_path`", "PEM private key"));
+    k.add(new Key("server.tls.key_path", "file", "required with `cert_path`",
+        "PEM private key (a warning when group or others may read it)"));
+    k.add(new Key("server.tls.protocols", "list of `TLSv1.3` | `TLSv1.2`",
+        code(ServerConfig.ListenerTls.DEFAULT_PROTOCOLS.stream().collect(Collectors.joining(", ", "[", "]"))),
+        "TLS versions offered; older ones never are"));
+    k.add(new Key("server.tls.ciphers", "list of cipher suites", "forward-secret AEAD suites only: `"
+        + ServerConfig.ListenerTls.DEFAULT_CIPHERS.stream().collect(Collectors.joining(", ", "[", "]")) + "`",
+        "suites offered, JSSE names; TLS 1.3 ones apply to TLSv1.3, the others to TLSv1.2"));
     k.add(new Key("server.tls.acme", SECTION, "none: certificates from files only",
         "automatic certificates from an ACME CA (Let's Encrypt), one per domain, renewed in the background"));
     k.add(new Key("server.tls.acme.email", "string", "none: no contact", "contact address given to the CA"));
@@ -277,16 +284,25 @@ public final class ConfigReference {
         "rate_limiting: refill rate of each client's token bucket; 429 with `Retry-After` when empty"));
     k.add(new Key("middlewares.<name>.burst_size", integer(1, 100_000_000), "none: `requests_per_minute`",
         "rate_limiting: bucket capacity (buckets start full)"));
+    k.add(new Key("middlewares.<name>.key", "`client_ip` | `header:NAME` | `jwt_sub`", "`client_ip`",
+        "rate_limiting: what identifies a client: its address (IPv6 by /64), a header's value (chosen by the"
+            + " client), or the `sub` verified by an authentication middleware listed before it"));
     k.add(new Key("middlewares.<name>.key_header", "header name", "none: the client address",
-        "rate_limiting: the header whose value identifies a client"));
+        "rate_limiting: the seed's spelling of `key: header:NAME` (a value the client chooses)"));
     k.add(new Key("middlewares.<name>.jwt_secret", "string", "required unless `public_key_path`",
-        "authentication: HS256 secret of the Bearer JWTs"));
+        "authentication: HS256 secret of the Bearer JWTs; 32 bytes or more"));
     k.add(new Key("middlewares.<name>.public_key_path", "file", "required unless `jwt_secret`",
         "authentication: PEM public key, RSA for RS256 or EC for ES256/384/512"));
     k.add(new Key("middlewares.<name>.excluded_paths", "list of paths", "`[]`",
         "authentication: paths that need no token; exact, or a prefix when ending in `/*`"));
+    k.add(new Key("middlewares.<name>.audience", "string", "none: `aud` not checked",
+        "authentication: the token's `aud` (a string or an array) must contain it; a token without `aud` gets 401"));
+    k.add(new Key("middlewares.<name>.issuer", "string", "none: `iss` not checked",
+        "authentication: the token's `iss` must equal it; a token without `iss` gets 401"));
+    k.add(new Key("middlewares.<name>.require_exp", "boolean", "`true`",
+        "authentication: a token without `exp` gets 401"));
     k.add(new Key("middlewares.<name>.allowed_origins", "list of origins", "`[\"*\"]`",
-        "cors: `*` or exact origins such as `https://app.example.com`"));
+        "cors: `*` or exact origins such as `https://app.example.com`; with credentials, neither `*` nor `null`"));
     k.add(new Key("middlewares.<name>.allowed_methods", "list of methods", "`[GET, HEAD, POST, PUT, PATCH, DELETE]`",
         "cors: methods a preflight may ask for"));
     k.add(new Key("middlewares.<name>.allowed_headers", "list of header names", "`[\"*\"]`",
@@ -303,8 +319,23 @@ public final class ConfigReference {
         "whether the control API listens at all"));
     k.add(new Key("control_api.bind_address", "host:port", code(ControlApiConfig.DEFAULT_BIND),
         "its listener; loopback by default, so other hosts cannot reach it unless you say so"));
-    k.add(new Key("control_api.api_key", "string", "none: no key required",
-        "every endpoint then requires `Authorization: Bearer KEY` or `X-API-Key: KEY`"));
+    k.add(new Key("control_api.api_key", "string", "none: no key required (then loopback only)",
+        "every endpoint then requires `Authorization: Bearer KEY` or `X-API-Key: KEY`; 32 bytes or more;"
+            + " without it `bind_address` must be a loopback address"));
+    k.add(new Key("control_api.allowed_origins", "list of origins", "`[]`",
+        "browser origins allowed besides the listener's own; another `Origin` gets 403"));
+    k.add(new Key("control_api.allowed_hosts", "list of host names", "`[]`",
+        "`Host` values allowed besides the bind address and `localhost`, `127.0.0.1`, `[::1]`; another gets 421"));
+
+    k.add(new Key("tracing", SECTION, "optional", "OpenTelemetry traces exported by OTLP over HTTP (see Tracing)"));
+    k.add(new Key("tracing.enabled", "boolean", code(TracingConfig.defaults().enabled()),
+        "a server span per request and a client span per upstream attempt; W3C `traceparent` continued"));
+    k.add(new Key("tracing.otlp_endpoint", "http(s) URL with port and path", code(TracingConfig.DEFAULT_ENDPOINT),
+        "the collector's OTLP/HTTP traces URL, used as written (protobuf, batched)"));
+    k.add(new Key("tracing.sample_ratio", "number 0-1", code(TracingConfig.DEFAULT_SAMPLE_RATIO),
+        "share of new traces recorded; a request with `traceparent` follows its sampled flag"));
+    k.add(new Key("tracing.service_name", "string", code(TracingConfig.DEFAULT_SERVICE),
+        "the spans' `service.name`"));
     return List.copyOf(k);
   }
 }

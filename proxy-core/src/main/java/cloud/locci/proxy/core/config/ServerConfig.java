@@ -1,5 +1,6 @@
 package cloud.locci.proxy.core.config;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -66,18 +67,60 @@ public record ServerConfig(
 
   /**
    * {@code server.tls}: TLS termination, with a PEM certificate chain and private key, certificates from
-   * an ACME CA, or both (the files' certificate then answers names ACME has no certificate for yet).
+   * an ACME CA, or both (the files' certificate then answers names ACME has no certificate for yet), and
+   * the protocol versions and cipher suites offered (for every certificate, files' or ACME's).
+   *
+   * @param protocols enabled versions ({@link #DEFAULT_PROTOCOLS} by default)
+   * @param ciphers enabled suites, JSSE names ({@link #DEFAULT_CIPHERS} by default)
    */
-  public record ListenerTls(Optional<String> certPath, Optional<String> keyPath, Optional<AcmeConfig> acme) {
+  public record ListenerTls(
+      Optional<String> certPath,
+      Optional<String> keyPath,
+      List<String> protocols,
+      List<String> ciphers,
+      Optional<AcmeConfig> acme) {
 
-    /** TLS with certificate files only. */
-    public static ListenerTls files(String certPath, String keyPath) {
-      return new ListenerTls(Optional.of(certPath), Optional.of(keyPath), Optional.empty());
+    /** TLS 1.3 and 1.2; older versions are not accepted at all. */
+    public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+
+    /** The versions {@code server.tls.protocols} may name. */
+    public static final List<String> KNOWN_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+
+    /**
+     * Forward-secret AEAD suites only (Mozilla's "intermediate" list without DHE): the three TLS 1.3
+     * suites, then ECDHE with AES-GCM or ChaCha20-Poly1305 for TLS 1.2. No static-RSA key exchange, no
+     * CBC.
+     */
+    public static final List<String> DEFAULT_CIPHERS = List.of(
+        "TLS_AES_128_GCM_SHA256",
+        "TLS_AES_256_GCM_SHA384",
+        "TLS_CHACHA20_POLY1305_SHA256",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
+    public ListenerTls {
+      protocols = List.copyOf(protocols);
+      ciphers = List.copyOf(ciphers);
     }
 
-    /** The same files, without the ACME part: what only a restart can change. */
+    /** TLS with certificate files only, the default protocols and ciphers. */
+    public static ListenerTls files(String certPath, String keyPath) {
+      return new ListenerTls(Optional.of(certPath), Optional.of(keyPath), DEFAULT_PROTOCOLS, DEFAULT_CIPHERS,
+          Optional.empty());
+    }
+
+    /** The same files, protocols and ciphers without the ACME part: what only a restart can change. */
     public ListenerTls withoutAcme() {
-      return new ListenerTls(certPath, keyPath, Optional.empty());
+      return new ListenerTls(certPath, keyPath, protocols, ciphers, Optional.empty());
+    }
+
+    /** Whether {@code suite} is a TLS 1.3 suite (those name no key exchange). */
+    public static boolean isTls13Suite(String suite) {
+      return suite.startsWith("TLS_AES_") || suite.startsWith("TLS_CHACHA20_");
     }
   }
 }

@@ -1,5 +1,6 @@
 package cloud.locci.proxy.core.forward;
 
+import cloud.locci.proxy.core.tracing.RequestSpan;
 import cloud.locci.proxy.core.upstream.Backend;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
@@ -25,6 +26,8 @@ public final class Exchange {
   private MultiMap responseHeaders;
   private MultiMap upstreamSet;
   private List<String> upstreamRemoved;
+  private String authSubject;
+  private RequestSpan trace = RequestSpan.NONE;
   private List<FailedAttempt> failedAttempts;
   private ClientIdle idle;
   private boolean tunnel;
@@ -150,6 +153,16 @@ public final class Exchange {
     return responseHeaders != null && !responseHeaders.isEmpty();
   }
 
+  /** The {@code sub} an authentication middleware verified for this request, or null. */
+  public String authSubject() {
+    return authSubject;
+  }
+
+  /** Records the verified subject (authentication middleware), for middlewares after it. */
+  public void authSubject(String subject) {
+    this.authSubject = subject;
+  }
+
   /** Sends {@code name: value} to the upstream, replacing whatever the client sent under that name. */
   public void setUpstreamHeader(String name, String value) {
     if (upstreamSet == null) {
@@ -177,6 +190,16 @@ public final class Exchange {
     if (upstreamSet != null) {
       HeaderRules.overlay(out, upstreamSet);
     }
+  }
+
+  /** The request's server span; {@link RequestSpan#NONE} when tracing is off. */
+  public RequestSpan trace() {
+    return trace;
+  }
+
+  /** Set once, by the proxy verticle, when the request arrives. */
+  public void trace(RequestSpan span) {
+    this.trace = span;
   }
 
   /** Marks the exchange over; true only the first time, so listeners hear of it once. */

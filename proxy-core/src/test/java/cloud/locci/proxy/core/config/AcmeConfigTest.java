@@ -128,6 +128,19 @@ class AcmeConfigTest {
   }
 
   @Test
+  void tlsAlpn01NeedsTls13OnTheListener() {
+    String yaml = withServer("""
+        tls:
+          protocols: [TLSv1.2]
+          acme:
+            domains: [a.example.com]
+            challenge: tls-alpn-01
+        """);
+
+    assertHasError(failure(yaml), lineOf(yaml, "challenge"), "server.tls.acme.challenge", "needs TLSv1.3");
+  }
+
+  @Test
   void theRedirectNeedsTlsAndThePlainListenerItsOwnPort() {
     String yaml = withServer("""
         bind_address: "0.0.0.0:8080"

@@ -10,6 +10,7 @@ import cloud.locci.proxy.core.config.ConfigOverrides;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.ServerConfig.ListenerTls;
 import cloud.locci.proxy.core.health.HealthCheckVerticle;
+import cloud.locci.proxy.core.tracing.TracingVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -19,7 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
 /**
- * Deploys a config verticle, the health-check verticle and {@code instances} proxy verticles in one
+ * Deploys a config verticle, the health-check and tracing verticles and {@code instances} proxy verticles in one
  * Vert.x, as the launcher does, for tests. The proxy listens on the config's bind address (use port 0
  * in tests).
  */
@@ -56,6 +57,7 @@ public final class ProxyDeployment {
     List<ProxyVerticle<?>> created = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(cv)
         .compose(id -> vertx.deployVerticle(new HealthCheckVerticle()))
+        .compose(id -> vertx.deployVerticle(new TracingVerticle()))
         // Only with ACME: several deployments may share one Vert.x in a test, and every extra
         // CONFIG_GET requester would shift which config verticle answers the proxies (round robin).
         .compose(id -> config.server().tls().flatMap(ListenerTls::acme).isPresent()
