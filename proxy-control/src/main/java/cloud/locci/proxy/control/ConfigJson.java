@@ -59,6 +59,12 @@ final class ConfigJson {
         .put("bind_address", c.controlApi().bindAddress().toString());
     c.controlApi().apiKey().ifPresent(k -> control.put("api_key", MASK));
     json.put("control_api", control);
+    json.put("cluster", new JsonObject()
+        .put("enabled", c.cluster().enabled())
+        .put("name", c.cluster().name())
+        .put("host", c.cluster().host())
+        .put("port", c.cluster().port())
+        .put("members", new JsonArray(c.cluster().members().stream().map(Object::toString).toList())));
     return json;
   }
 
@@ -129,6 +135,7 @@ final class ConfigJson {
     if (m instanceof RateLimiting r) {
       json.put("requests_per_minute", r.requestsPerMinute()).put("burst_size", r.burstSize());
       r.keyHeader().ifPresent(h -> json.put("key_header", h));
+      json.put("scope", r.scope().yamlName());
     } else if (m instanceof Authentication a) {
       a.jwtSecret().ifPresent(s -> json.put("jwt_secret", MASK));
       a.publicKeyPath().ifPresent(p -> json.put("public_key_path", p));

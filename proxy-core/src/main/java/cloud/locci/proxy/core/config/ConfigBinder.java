@@ -29,6 +29,10 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
 final class ConfigBinder {
 
   private static final int MAX_SECS = 24 * 3600;
+  private static final java.util.regex.Pattern CLUSTER_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  // A host name or IPv4 address, or an IPv6 address without brackets; nothing with a port or a scheme.
+  private static final java.util.regex.Pattern HOST =
+      java.util.regex.Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*");
 
   private final YamlContext ctx;
   private boolean modeGuessed;
@@ -67,12 +71,14 @@ final class ConfigBinder {
     Optional<GatewayConfig> gateway = m.map("api_gateway").map(this::gateway);
     Map<String, MiddlewareConfig> middlewares = m.map("middlewares").map(this::middlewares).orElse(Map.of());
     ControlApiConfig control = m.map("control_api").map(this::controlApi).orElse(ControlApiConfig.defaults());
+    ClusterConfig cluster = m.map("cluster").map(this::cluster).orElse(ClusterConfig.defaults());
     m.finish();
     Optional<Mode> mode = modeOverride.or(() -> fileMode);
     // Without a valid mode (already reported) the rest is still checked, under the mode its sections suggest.
     modeGuessed = mode.isEmpty();
     Mode effective = mode.orElse(gateway.isPresent() && lb.isEmpty() ? Mode.API_GATEWAY : Mode.LOAD_BALANCER);
-    return Optional.of(new ProxyConfig(effective, server, logging, upstreams, lb, gateway, middlewares, control));
+    return Optional.of(new ProxyConfig(effective, server, logging, upstreams, lb, gateway, middlewares, control,
+        cluster));
   }
 
   /** Whether the last {@link #bind} had no valid mode and used a stand-in (so the result must not be used). */
@@ -293,7 +299,14 @@ final class ConfigBinder {
     Optional<Integer> rpm = m.integer("requests_per_minute", 1, 100_000_000);
     Optional<Integer> burst = m.integer("burst_size", 1, 100_000_000);
     Optional<String> keyHeader = m.string("key_header").filter(s -> !s.isBlank());
-    return rpm.map(r -> new RateLimiting(name, r, burst.orElse(r), keyHeader));
+    RateLimitScope scope = m.string("scope").flatMap(s -> {
+      Optional<RateLimitScope> parsed = RateLimitScope.parse(s);
+      if (parsed.isEmpty()) {
+        ctx.errorAt(m.child("scope"), m.child("scope"), "unknown scope \"" + s + "\"; expected local or cluster");
+      }
+      return parsed;
+    }).orElse(RateLimitScope.LOCAL);
+    return rpm.map(r -> new RateLimiting(name, r, burst.orElse(r), keyHeader, scope));
   }
 
   private Optional<MiddlewareConfig> authentication(String name, YamlMap m) {
@@ -324,5 +337,29 @@ final class ConfigBinder {
     Optional<String> key = m.string("api_key").filter(s -> !s.isEmpty());
     m.finish();
     return new ControlApiConfig(enabled, bind, key);
+  }
+
+  private ClusterConfig cluster(YamlMap m) {
+    boolean enabled = m.bool("enabled").orElse(false);
+    String name = m.string("name").filter(n -> {
+      if (CLUSTER_NAME.matcher(n).matches()) {
+        return true;
+      }
+      ctx.errorAt(m.child("name"), m.child("name"), "\"" + n + "\" is not a cluster name: 1-64 letters, digits,"
+          + " '.', '_' or '-'");
+      return false;
+    }).orElse(ClusterConfig.DEFAULT_NAME);
+    String host = m.string("host").filter(h -> {
+      if (HOST.matcher(h).matches()) {
+        return true;
+      }
+      ctx.errorAt(m.child("host"), m.child("host"), "\"" + h + "\" is not a host: an IP address or a host name,"
+          + " without port or scheme (the port is cluster.port)");
+      return false;
+    }).orElse(ClusterConfig.DEFAULT_HOST);
+    int port = m.integer("port", 1, 65535).orElse(ClusterConfig.DEFAULT_PORT);
+    List<ServerAddress> members = m.list("members", this::address);
+    m.finish();
+    return new ClusterConfig(enabled, name, host, port, members);
   }
 }

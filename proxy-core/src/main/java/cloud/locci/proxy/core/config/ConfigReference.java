@@ -248,6 +248,9 @@ public final class ConfigReference {
         "rate_limiting: bucket capacity (buckets start full)"));
     k.add(new Key("middlewares.<name>.key_header", "header name", "none: the client address",
         "rate_limiting: the header whose value identifies a client"));
+    k.add(new Key("middlewares.<name>.scope", words(Arrays.stream(RateLimitScope.values())
+        .map(RateLimitScope::yamlName).toList()), "`local`",
+        "rate_limiting: `cluster` shares the budget among the live cluster nodes, each enforcing its part"));
     k.add(new Key("middlewares.<name>.jwt_secret", "string", "required unless `public_key_path`",
         "authentication: HS256 secret of the Bearer JWTs"));
     k.add(new Key("middlewares.<name>.public_key_path", "file", "required unless `jwt_secret`",
@@ -274,6 +277,19 @@ public final class ConfigReference {
         "its listener; loopback by default, so other hosts cannot reach it unless you say so"));
     k.add(new Key("control_api.api_key", "string", "none: no key required",
         "every endpoint then requires `Authorization: Bearer KEY` or `X-API-Key: KEY`"));
+
+    k.add(new Key("cluster", SECTION, "optional", "cluster mode: nodes that share control-API changes and"
+        + " cluster-scoped rate limits; every key here is the node's own"));
+    k.add(new Key("cluster.enabled", "boolean", code(ClusterConfig.defaults().enabled()),
+        "join the cluster (`start --cluster` does the same)"));
+    k.add(new Key("cluster.name", "1-64 of `A-Za-z0-9._-`", code(ClusterConfig.DEFAULT_NAME),
+        "nodes with different names never join each other, even on one host"));
+    k.add(new Key("cluster.host", "IP address or host name", code(ClusterConfig.DEFAULT_HOST),
+        "the interface cluster traffic binds to and other nodes reach this one at"));
+    k.add(new Key("cluster.port", integer(1, 65535), code(ClusterConfig.DEFAULT_PORT),
+        "the Hazelcast member port on `cluster.host`"));
+    k.add(new Key("cluster.members", "list of host:port", "`[]`: wait to be contacted",
+        "other nodes' `cluster.host:cluster.port` to join through (TCP/IP, no multicast)"));
     return List.copyOf(k);
   }
 }

@@ -26,11 +26,19 @@ public sealed interface MiddlewareConfig
    * @param requestsPerMinute refill rate
    * @param burstSize bucket capacity (default: requestsPerMinute)
    * @param keyHeader header whose value is the key; the client address when absent
+   * @param scope {@code local}: each node has the whole budget; {@code cluster}: the budget is shared by the
+   *     live nodes of the cluster, each enforcing its part (SPEC §9)
    */
-  record RateLimiting(String name, int requestsPerMinute, int burstSize, Optional<String> keyHeader)
-      implements MiddlewareConfig {
+  record RateLimiting(String name, int requestsPerMinute, int burstSize, Optional<String> keyHeader,
+      RateLimitScope scope) implements MiddlewareConfig {
     public RateLimiting {
       Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(scope, "scope");
+    }
+
+    /** A node-local limit. */
+    public RateLimiting(String name, int requestsPerMinute, int burstSize, Optional<String> keyHeader) {
+      this(name, requestsPerMinute, burstSize, keyHeader, RateLimitScope.LOCAL);
     }
 
     @Override

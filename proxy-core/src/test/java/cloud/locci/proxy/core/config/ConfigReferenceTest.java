@@ -167,6 +167,7 @@ class ConfigReferenceTest {
           authentication: {jwt_secret: s}
           cors: {}
       control_api: {}
+      cluster: {}
       """;
 
   private static UpstreamConfig plain(ProxyConfig c) {
@@ -234,6 +235,7 @@ class ConfigReferenceTest {
       entry("middlewares.<name>.burst_size",
           c -> rate(c).burstSize() == rate(c).requestsPerMinute() ? Optional.empty() : rate(c).burstSize()),
       entry("middlewares.<name>.key_header", c -> rate(c).keyHeader()),
+      entry("middlewares.<name>.scope", c -> rate(c).scope()),
       entry("middlewares.<name>.excluded_paths", c -> auth(c).excludedPaths()),
       entry("middlewares.<name>.allowed_origins", c -> cors(c).allowedOrigins()),
       entry("middlewares.<name>.allowed_methods", c -> cors(c).allowedMethods()),
@@ -243,7 +245,12 @@ class ConfigReferenceTest {
       entry("middlewares.<name>.expose_headers", c -> cors(c).exposeHeaders()),
       entry("control_api.enabled", c -> c.controlApi().enabled()),
       entry("control_api.bind_address", c -> c.controlApi().bindAddress()),
-      entry("control_api.api_key", c -> c.controlApi().apiKey()));
+      entry("control_api.api_key", c -> c.controlApi().apiKey()),
+      entry("cluster.enabled", c -> c.cluster().enabled()),
+      entry("cluster.name", c -> c.cluster().name()),
+      entry("cluster.host", c -> c.cluster().host()),
+      entry("cluster.port", c -> c.cluster().port()),
+      entry("cluster.members", c -> c.cluster().members()));
 
   /** Optional keys whose default is not a value of a record field: the type defaults to the name. */
   private static final Set<String> NOT_A_FIELD = Set.of("middlewares.<name>.type");
@@ -289,6 +296,9 @@ class ConfigReferenceTest {
     }
     if (v instanceof Strategy s) {
       return s.yamlName();
+    }
+    if (v instanceof RateLimitScope scope) {
+      return scope.yamlName();
     }
     if (v instanceof LogFormat f) {
       return f.name().toLowerCase(Locale.ROOT);

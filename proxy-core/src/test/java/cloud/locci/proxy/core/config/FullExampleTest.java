@@ -68,7 +68,7 @@ class FullExampleTest {
     assertThat(c.allMiddlewares().get("rate_limiting"))
         .isEqualTo(new RateLimiting("rate_limiting", 1000, 100, Optional.of("X-API-Key")));
     assertThat(c.allMiddlewares().get("per_client_limit"))
-        .isEqualTo(new RateLimiting("per_client_limit", 600, 600, Optional.empty()));
+        .isEqualTo(new RateLimiting("per_client_limit", 600, 600, Optional.empty(), RateLimitScope.CLUSTER));
     assertThat(c.allMiddlewares().get("authentication")).isInstanceOfSatisfying(Authentication.class, a -> {
       assertThat(a.jwtSecret()).contains("change-me");
       assertThat(a.excludedPaths()).containsExactly("/health", "/public/*");
@@ -81,6 +81,12 @@ class FullExampleTest {
       assertThat(cors.exposeHeaders()).containsExactly("X-Request-Id");
     });
     assertThat(c.loadBalancer().get().middlewares()).containsExactly("per_client_limit");
+  }
+
+  @Test
+  void clusterSection() throws Exception {
+    assertThat(load().cluster()).isEqualTo(new ClusterConfig(false, "locci", "127.0.0.1", 5701,
+        java.util.List.of(new ServerAddress("127.0.0.1", 5702))));
   }
 
   @Test
