@@ -242,6 +242,36 @@ class ClusterIT {
 
   @Test
   @Order(6)
+  void aNodeCutOffKeepsItsConfigAndCatchesUpWhenItReturns() throws Exception {
+    Node away = nodes.get(2);
+    List<Node> others = nodes.subList(0, 2);
+    // SIGSTOP: the node neither answers nor sends heartbeats, so the others drop it, as after a network cut.
+    away.process().signal("STOP");
+    try {
+      for (Node n : others) {
+        Eventually.until(vertx, Duration.ofSeconds(15), "the stopped node leaves the list of " + n.controlPort(),
+            () -> members(n).map(m -> m.size() == 2)).await();
+      }
+      HttpResult added = call(others.get(0).controlPort(), HttpMethod.POST, "/api/v1/routes",
+          route("while-away", "^/while-away")).await();
+      assertThat(added.status()).isEqualTo(201);
+    } finally {
+      away.process().signal("CONT");
+    }
+    // Back, it serves with the config it had until it has caught up, then with the newest.
+    assertThat(call(away.proxyPort(), HttpMethod.GET, "/home", null).await().status()).isEqualTo(200);
+    Eventually.until(vertx, Duration.ofSeconds(30), "the returning node serves the route added while it was away",
+        () -> call(away.proxyPort(), HttpMethod.GET, "/while-away", null).map(r -> r.status() == 200)).await();
+    Eventually.until(vertx, Duration.ofSeconds(10), "one config_version on every node", () -> versions()
+        .map(v -> v.size() == NODES && v.stream().distinct().count() == 1)).await();
+    for (Node n : nodes) {
+      Eventually.until(vertx, Duration.ofSeconds(15), "node on " + n.controlPort() + " sees 3 healthy members again",
+          () -> members(n).map(m -> m.size() == NODES && m.stream().allMatch(x -> x.getBoolean("healthy")))).await();
+    }
+  }
+
+  @Test
+  @Order(7)
   void sigkillOfOneNodeLeavesTheOthersServingAndRebalancesTheBudget() {
     Node dead = nodes.get(2);
     List<Node> alive = nodes.subList(0, 2);
