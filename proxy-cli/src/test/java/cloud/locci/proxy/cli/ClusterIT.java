@@ -172,6 +172,25 @@ class ClusterIT {
 
   @Test
   @Order(2)
+  void theDashboardListsTheMembers() throws Exception {
+    java.util.Optional<String> missing = HeadlessChromium.missing();
+    org.junit.jupiter.api.Assumptions.assumeTrue(missing.isEmpty(), () -> "skipped: " + missing.orElseThrow());
+    try (HeadlessChromium chromium = HeadlessChromium.start()) {
+      org.openqa.selenium.chrome.ChromeDriver driver = chromium.driver();
+      driver.get("http://127.0.0.1:" + nodes.get(0).controlPort() + "/dashboard/");
+      new org.openqa.selenium.support.ui.WebDriverWait(driver, Duration.ofSeconds(15), Duration.ofMillis(100))
+          .until(d -> d.findElement(org.openqa.selenium.By.id("cluster")).isDisplayed()
+              && d.findElements(org.openqa.selenium.By.cssSelector("#members tr[data-member]")).size() == NODES);
+      String table = driver.findElement(org.openqa.selenium.By.id("members")).getText();
+      for (JsonObject m : members(nodes.get(0)).await()) {
+        assertThat(table).contains(m.getString("address"), m.getString("id"));
+      }
+      assertThat(table).contains("● live").doesNotContain("silent");
+    }
+  }
+
+  @Test
+  @Order(3)
   void aRouteAddedOnNodeOneAnswersOnNodesTwoAndThreeWithinTwoSeconds() {
     HttpResult added = call(nodes.get(0).controlPort(), HttpMethod.POST, "/api/v1/routes",
         route("docs", "^/docs")).await();
@@ -187,7 +206,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void anInvalidChangeIsRefusedOnAnyNodeAsLocally() {
     HttpResult r = call(nodes.get(2).controlPort(), HttpMethod.POST, "/api/v1/routes",
         new JsonObject().put("name", "broken").put("path_pattern", "^/b").put("upstream", "nowhere")).await();
@@ -199,7 +218,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void concurrentMutationsOnTwoNodesEndWithTheSameConfigEverywhere() {
     List<Future<HttpResult>> calls = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
@@ -232,7 +251,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void aClusterScopedLimitOf600AdmitsAbout600AcrossThreeNodes() {
     assertThat(limitHeader(nodes.get(0), "probe")).isEqualTo("200");
     int admitted = hammer(nodes, "phase-1", 300);
@@ -241,7 +260,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void aNodeCutOffKeepsItsConfigAndCatchesUpWhenItReturns() throws Exception {
     Node away = nodes.get(2);
     List<Node> others = nodes.subList(0, 2);
@@ -271,7 +290,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void sigkillOfOneNodeLeavesTheOthersServingAndRebalancesTheBudget() {
     Node dead = nodes.get(2);
     List<Node> alive = nodes.subList(0, 2);
