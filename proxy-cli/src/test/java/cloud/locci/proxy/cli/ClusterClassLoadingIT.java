@@ -2,6 +2,7 @@ package cloud.locci.proxy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cloud.locci.proxy.core.testing.JarProcess;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,6 +3,7 @@ package cloud.locci.proxy.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.locci.proxy.core.testing.EchoUpstream;
+import cloud.locci.proxy.core.testing.JarProcess;
 import cloud.locci.proxy.core.testing.Eventually;
 import cloud.locci.proxy.core.testing.HttpResult;
 import io.vertx.core.Future;
