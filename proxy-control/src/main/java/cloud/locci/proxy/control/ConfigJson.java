@@ -78,7 +78,9 @@ final class ConfigJson {
         .put("max_request_line", s.maxRequestLine())
         .put("idle_timeout_secs", s.idleTimeoutSecs())
         .put("header_timeout_secs", s.headerTimeoutSecs())
-        .put("shutdown_grace_secs", s.shutdownGraceSecs());
+        .put("shutdown_grace_secs", s.shutdownGraceSecs())
+        .put("body_timeout_secs", s.bodyTimeoutSecs())
+        .put("max_body_size", s.maxBodySize().orElse(0L));
   }
 
   /** One upstream group as configured (servers with their weights). */
@@ -112,7 +114,7 @@ final class ConfigJson {
 
   /** One route with its name, as {@code GET /api/v1/routes} lists it ({@code host} null when none). */
   static JsonObject route(RouteConfig r) {
-    return new JsonObject()
+    JsonObject json = new JsonObject()
         .put("name", r.name())
         .put("path_pattern", r.pathPattern())
         .put("methods", new JsonArray(r.methods()))
@@ -122,6 +124,8 @@ final class ConfigJson {
         .put("host", r.host().orElse(null))
         .put("retries", r.retries())
         .put("middlewares", new JsonArray(r.middlewares()));
+    r.maxBodySize().ifPresent(v -> json.put("max_body_size", v));
+    return json;
   }
 
   private static JsonObject middlewares(Map<String, MiddlewareConfig> all) {

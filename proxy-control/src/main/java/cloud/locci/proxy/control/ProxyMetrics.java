@@ -214,8 +214,14 @@ public final class ProxyMetrics implements ExchangeListener {
     }
     // An error for the dashboard: a 5xx answer, or a response cut off by an upstream failure after its head.
     traffic.record(route, status >= 500 || reason != null && reason.status() >= 500, now);
+    // One count per attempt: each failed attempt under its reason (a connect failover shows as the
+    // refused server's upstream_refused plus the next server's ok), then the last attempt if it got a head
+    // or was aborted.
+    for (Exchange.FailedAttempt f : exchange.failedAttempts()) {
+      upstreamCounter(upstream, f.backend().address(), reasonOutcome(f.reason())).increment();
+    }
     Backend backend = exchange.backend();
-    if (backend != null) {
+    if (backend != null && !exchange.lastAttemptFailed()) {
       upstreamCounter(upstream, backend.address(), outcome(exchange, status)).increment();
     }
   }
@@ -245,7 +251,10 @@ public final class ProxyMetrics implements ExchangeListener {
     if (exchange.upstreamNanos() >= 0) {
       return status >= 500 ? 1 : 0;
     }
-    Reason r = exchange.reason();
+    return 6;
+  }
+
+  private static int reasonOutcome(Reason r) {
     if (r == Reason.UPSTREAM_REFUSED) {
       return 2;
     } else if (r == Reason.UPSTREAM_RESET) {

@@ -9,6 +9,7 @@ import cloud.locci.proxy.core.config.ServerAddress;
 import cloud.locci.proxy.core.config.ServerConfig;
 import cloud.locci.proxy.core.explain.ExplainQuery;
 import cloud.locci.proxy.core.explain.Explanation;
+import cloud.locci.proxy.core.forward.ClientIdle;
 import cloud.locci.proxy.core.forward.ConnectionGuard;
 import cloud.locci.proxy.core.forward.Decision;
 import cloud.locci.proxy.core.forward.DotSegments;
@@ -33,11 +34,14 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.PemKeyCertOptions;
 import java.time.Duration;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +75,9 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   private CurrentHealth newestHealth;
   private HealthView seenShared;
   private long installing;
+  private Forwarder.ClientLimits limits;
+  /** The idle clock of each open client connection of this instance (all on its event loop). */
+  private final Map<HttpConnection, ClientIdle> idle = new IdentityHashMap<>();
 
   /**
    * Compiles one config version with the current health into the immutable structure requests read.
@@ -197,6 +204,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
       if (config == null || next.version() > config.version()) {
         ServerAddress before = config == null ? null : config.config().server().bindAddress();
         config = next;
+        limits = Forwarder.ClientLimits.of(next.config().server());
         middlewares = built;
         rebuild();
         if (server != null && before != null && !before.equals(next.config().server().bindAddress())) {
@@ -236,8 +244,11 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
         .setTcpNoDelay(true)
         .setMaxHeaderSize(s.maxHeaderSize())
         .setMaxInitialLineLength(s.maxRequestLine())
-        .setIdleTimeout(s.idleTimeoutSecs())
-        .setHandle100ContinueAutomatically(true)
+        // No Vert.x idle timeout: it closed connections with a request in flight. ClientIdle counts
+        // idle_timeout_secs only between requests; a request in flight has the exchange's own clocks.
+        .setIdleTimeout(0)
+        // 100 Continue only once the middlewares accepted the request (ExchangeDriver sends it).
+        .setHandle100ContinueAutomatically(false)
         // Request bodies too: one upstream write per decoded chunk (UpstreamClients.MAX_CHUNK_SIZE).
         .setMaxChunkSize(UpstreamClients.MAX_CHUNK_SIZE)
         // No h2c upgrade (nginx has none either); it would also make Vert.x set up the HTTP/1 pipeline
@@ -258,7 +269,14 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     HttpServer created = vertx.createHttpServer(options)
         .connectionHandler(connection -> {
           counters.connections().incrementAndGet();
-          connection.closeHandler(v -> counters.connections().decrementAndGet());
+          // The current version's idle timeout: a reload applies it to new connections.
+          ClientIdle clock = ClientIdle.start(vertx, connection, config.config().server().idleTimeoutSecs());
+          idle.put(connection, clock);
+          connection.closeHandler(v -> {
+            counters.connections().decrementAndGet();
+            idle.remove(connection);
+            clock.closed();
+          });
           ConnectionGuard.install(connection, config.config().server(), listener);
         })
         .requestHandler(this::handle)
@@ -286,6 +304,10 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
       }
     }
     Exchange exchange = new Exchange(request, System.nanoTime());
+    ClientIdle clock = idle.get(request.connection());
+    if (clock != null) {
+      exchange.idle(clock);
+    }
     if (DotSegments.in(request.path())) {
       forwarder.reject(exchange, Reason.BAD_REQUEST,
           "path contains \".\" or \"..\" segments; send the resolved path", null);
@@ -295,7 +317,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     if (decision instanceof Decision.Forward forward) {
       exchange.route(forward.target().route());
       if (forward.middlewares().isEmpty()) {
-        forwarder.forward(exchange, forward.target());
+        forwarder.forward(exchange, forward.target(), limits);
       } else {
         runMiddlewares(exchange, forward, 0);
       }
@@ -308,7 +330,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   /** Runs the middlewares from {@code index} on, in order; the first that does not continue answers. */
   private void runMiddlewares(Exchange exchange, Decision.Forward forward, int index) {
     if (index == forward.middlewares().size()) {
-      forwarder.forward(exchange, forward.target());
+      forwarder.forward(exchange, forward.target(), limits);
       return;
     }
     Middleware m = forward.middlewares().get(index);

@@ -129,6 +129,34 @@ class TlsTest {
   }
 
   @Test
+  void aFailedTlsHandshakeFailsOverToTheNextServer() {
+    SelfSignedCertificate trusted = SelfSignedCertificate.create("backend.internal");
+    SelfSignedCertificate stranger = SelfSignedCertificate.create("backend.internal");
+    HttpServer bad = tlsUpstream(stranger);
+    HttpServer good = tlsUpstream(trusted);
+    // Round robin starts at the first server, whose certificate the CA file does not vouch for.
+    int port = deploy("""
+        mode: load_balancer
+        server: { bind_address: "127.0.0.1:0" }
+        upstreams:
+          secure:
+            servers: ["127.0.0.1:%d", "127.0.0.1:%d"]
+            tls: true
+            sni: backend.internal
+            ca_path: "%s"
+        load_balancer: { upstream: secure }
+        control_api: { enabled: false }
+        """.formatted(bad.actualPort(), good.actualPort(), trusted.certificatePath()));
+    client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
+    for (int i = 0; i < 2; i++) {
+      HttpResult r = HttpResult.send(client, new RequestOptions().setMethod(HttpMethod.POST).setPort(port)
+          .setHost("127.0.0.1").setURI("/"), Buffer.buffer("abc"));
+      assertThat(r.status()).as(r.toString()).isEqualTo(200);
+      assertThat(r.json().getInteger("bodyLength")).isEqualTo(3);
+    }
+  }
+
+  @Test
   void unknownCaIsRefusedWith502AndOneClearLogLine() {
     SelfSignedCertificate cert = SelfSignedCertificate.create("backend.internal");
     HttpServer upstream = tlsUpstream(cert);

@@ -33,6 +33,7 @@ final class ConfigBinder {
   // A host name or IPv4 address, or an IPv6 address without brackets; nothing with a port or a scheme.
   private static final java.util.regex.Pattern HOST =
       java.util.regex.Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*");
+  private static final long MAX_BODY_SIZE = ServerConfig.MAX_BODY_SIZE;
 
   private final YamlContext ctx;
   private boolean modeGuessed;
@@ -107,7 +108,9 @@ final class ConfigBinder {
         m.integer("max_request_line", 256, 1024 * 1024).orElse(ServerConfig.DEFAULT_MAX_REQUEST_LINE),
         m.integer("idle_timeout_secs", 1, MAX_SECS).orElse(ServerConfig.DEFAULT_IDLE_TIMEOUT_SECS),
         m.integer("header_timeout_secs", 1, MAX_SECS).orElse(ServerConfig.DEFAULT_HEADER_TIMEOUT_SECS),
-        m.integer("shutdown_grace_secs", 0, MAX_SECS).orElse(ServerConfig.DEFAULT_SHUTDOWN_GRACE_SECS));
+        m.integer("shutdown_grace_secs", 0, MAX_SECS).orElse(ServerConfig.DEFAULT_SHUTDOWN_GRACE_SECS),
+        m.integer("body_timeout_secs", 1, MAX_SECS).orElse(ServerConfig.DEFAULT_BODY_TIMEOUT_SECS),
+        m.longInteger("max_body_size", 0, MAX_BODY_SIZE));
     m.finish();
     return s;
   }
@@ -245,12 +248,13 @@ final class ConfigBinder {
     Optional<String> host = m.string("host").filter(h -> !h.isBlank());
     int retries = m.integer("retries", 0, 10).orElse(0);
     List<String> middlewares = m.strings("middlewares");
+    Optional<Long> maxBody = m.longInteger("max_body_size", 0, MAX_BODY_SIZE);
     m.finish();
     if (pattern.isEmpty() || upstream.isEmpty()) {
       return Optional.empty();
     }
     return Optional.of(new RouteConfig(name, pattern.get(), methods, upstream.get(), strip, timeout, host, retries,
-        middlewares));
+        middlewares, maxBody));
   }
 
   private Optional<String> method(Node n, String path, String s) {

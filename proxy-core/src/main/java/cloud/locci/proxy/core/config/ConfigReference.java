@@ -54,12 +54,12 @@ public final class ConfigReference {
     }
 
     /** The inclusive bounds when the type is {@code integer MIN-MAX}. */
-    public Optional<int[]> integerRange() {
+    public Optional<long[]> integerRange() {
       if (!type.startsWith("integer ")) {
         return Optional.empty();
       }
       String[] bounds = type.substring("integer ".length()).split("-");
-      return Optional.of(new int[] {Integer.parseInt(bounds[0]), Integer.parseInt(bounds[1])});
+      return Optional.of(new long[] {Long.parseLong(bounds[0]), Long.parseLong(bounds[1])});
     }
   }
 
@@ -115,7 +115,7 @@ public final class ConfigReference {
     return text.replace("|", "\\|");
   }
 
-  private static String integer(int min, int max) {
+  private static String integer(long min, long max) {
     return "integer " + min + "-" + max;
   }
 
@@ -147,9 +147,15 @@ public final class ConfigReference {
     k.add(new Key("server.max_request_line", integer(256, 1024 * 1024), code(ServerConfig.DEFAULT_MAX_REQUEST_LINE),
         "bytes of the request line; a longer one gets 414"));
     k.add(new Key("server.idle_timeout_secs", integer(1, MAX_SECS), code(ServerConfig.DEFAULT_IDLE_TIMEOUT_SECS),
-        "a keep-alive client connection with no traffic is closed after this"));
+        "a client connection with no request in flight is closed after this (nginx's keepalive_timeout); also"
+            + " the limit for a client that accepts no response byte, and for a silent WebSocket tunnel"));
     k.add(new Key("server.header_timeout_secs", integer(1, MAX_SECS), code(ServerConfig.DEFAULT_HEADER_TIMEOUT_SECS),
         "a client that started a request head and has not finished it by then gets 408 (slowloris defence)"));
+    k.add(new Key("server.body_timeout_secs", integer(1, MAX_SECS), code(ServerConfig.DEFAULT_BODY_TIMEOUT_SECS),
+        "a client that sends no request body byte for this long gets 408 `client_timeout` (never counted"
+            + " against a server)"));
+    k.add(new Key("server.max_body_size", integer(0, ServerConfig.MAX_BODY_SIZE), "none: unlimited",
+        "request body bytes; more gets 413 `body_too_large` (at once when Content-Length says so); `0`: unlimited"));
     k.add(new Key("server.shutdown_grace_secs", integer(0, MAX_SECS), code(ServerConfig.DEFAULT_SHUTDOWN_GRACE_SECS),
         "in-flight requests may finish for this long after SIGTERM/SIGINT"));
 
@@ -232,7 +238,11 @@ public final class ConfigReference {
     k.add(new Key("api_gateway.routes.<name>.host", "host name", "none: every host",
         "exact host, or `*.example.com` for any name under it; compared without the port, ignoring case"));
     k.add(new Key("api_gateway.routes.<name>.retries", integer(0, 10), "`0`",
-        "extra attempts on another server after a connection failure, idempotent methods only"));
+        "extra attempts on another server when the upstream failed after the request was sent; idempotent"
+            + " methods whose body was not read yet only (a failed connect always fails over, whatever this says)"));
+    k.add(new Key("api_gateway.routes.<name>.max_body_size", integer(0, ServerConfig.MAX_BODY_SIZE),
+        "none: `server.max_body_size`",
+        "request body bytes on this route; more gets 413 `body_too_large`; `0`: unlimited"));
     k.add(new Key("api_gateway.routes.<name>.middlewares", "list of middleware names", "`[]`",
         "middleware instances run on this route's requests, in order"));
     k.add(new Key(GATEWAY_MIDDLEWARES, NAMES, "`{}`",

@@ -73,6 +73,10 @@ final class YamlContext {
   }
 
   Optional<Integer> integer(Node n, String path, int min, int max) {
+    return longInteger(n, path, min, max).map(Long::intValue);
+  }
+
+  Optional<Long> longInteger(Node n, String path, long min, long max) {
     if (n instanceof ScalarNode s && Tag.INT.equals(s.getTag())) {
       // YAML 1.2 core schema: decimal (leading zeros are still decimal), 0o octal, 0x hex.
       // Long.decode would read 010 as octal 8 and refuse 09 and 0o17.
@@ -90,7 +94,7 @@ final class YamlContext {
         error(n, path, "must be between " + min + " and " + max + ", got " + v);
         return Optional.empty();
       }
-      return Optional.of(v.intValueExact());
+      return Optional.of(v.longValueExact());
     }
     error(n, path, "expected an integer, got " + YamlMap.describe(n));
     return Optional.empty();

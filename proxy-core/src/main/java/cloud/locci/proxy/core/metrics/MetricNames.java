@@ -17,7 +17,8 @@ public final class MetricNames {
   public static final String REQUEST_DURATION = "locci.request.duration";
 
   /**
-   * Counter {@code locci_upstream_requests_total{upstream,server,outcome}}: exchanges with one server;
+   * Counter {@code locci_upstream_requests_total{upstream,server,outcome}}: attempts on one server (a
+   * request that failed over counts once per server tried);
    * outcome is {@code ok}, {@code status_5xx}, a reason word ({@code upstream_refused},
    * {@code upstream_reset}, {@code upstream_timeout}, {@code upstream_tls}) or {@code aborted}.
    */

@@ -95,14 +95,14 @@ class ConfigReferenceTest {
     List<String> written = FullExample.keyPaths(FullExample.tree(text));
     int probed = 0;
     for (Key key : ConfigReference.keys()) {
-      Optional<int[]> range = key.integerRange();
+      Optional<long[]> range = key.integerRange();
       if (range.isEmpty()) {
         continue;
       }
       String path = written.stream().filter(p -> ConfigReference.lookup(p).equals(Optional.of(key))).findFirst()
           .orElseThrow(() -> new AssertionError(key.path() + " is not in examples/config-full.yaml"));
-      int min = range.get()[0];
-      int max = range.get()[1];
+      long min = range.get()[0];
+      long max = range.get()[1];
       assertThat(errorsWith(text, path, min)).as("%s = %d (its minimum)", path, min).isEmpty();
       assertThat(errorsWith(text, path, max)).as("%s = %d (its maximum)", path, max).isEmpty();
       // Other errors may follow from the refused value (a route naming a middleware that was dropped).
@@ -203,6 +203,8 @@ class ConfigReferenceTest {
       entry("server.idle_timeout_secs", c -> c.server().idleTimeoutSecs()),
       entry("server.header_timeout_secs", c -> c.server().headerTimeoutSecs()),
       entry("server.shutdown_grace_secs", c -> c.server().shutdownGraceSecs()),
+      entry("server.body_timeout_secs", c -> c.server().bodyTimeoutSecs()),
+      entry("server.max_body_size", c -> c.server().maxBodySize()),
       entry("logging.level", c -> c.logging().level()),
       entry("logging.format", c -> c.logging().format()),
       entry("logging.access_log", c -> c.logging().accessLog()),
@@ -230,6 +232,7 @@ class ConfigReferenceTest {
       entry("api_gateway.routes.<name>.timeout_secs", c -> route(c).timeoutSecs()),
       entry("api_gateway.routes.<name>.host", c -> route(c).host()),
       entry("api_gateway.routes.<name>.retries", c -> route(c).retries()),
+      entry("api_gateway.routes.<name>.max_body_size", c -> route(c).maxBodySize()),
       entry("api_gateway.routes.<name>.middlewares", c -> route(c).middlewares()),
       // "none: requests_per_minute": absent means the same number as requests_per_minute.
       entry("middlewares.<name>.burst_size",

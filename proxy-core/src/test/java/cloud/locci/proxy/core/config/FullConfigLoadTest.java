@@ -135,6 +135,8 @@ class FullConfigLoadTest {
     assertThat(s.idleTimeoutSecs()).isEqualTo(60);
     assertThat(s.headerTimeoutSecs()).isEqualTo(10);
     assertThat(s.shutdownGraceSecs()).isEqualTo(10);
+    assertThat(s.bodyTimeoutSecs()).isEqualTo(60);
+    assertThat(s.maxBodySize()).as("unlimited by default").isEmpty();
   }
 
   @Test
@@ -185,7 +187,8 @@ class FullConfigLoadTest {
 
     RouteConfig users = c.apiGateway().get().routes().get("users_api");
     assertThat(users).isEqualTo(new RouteConfig("users_api", "^/api/users", List.of("GET", "POST", "PUT", "DELETE"),
-        "users_service", false, 30, Optional.empty(), 0, List.of("rate_limiting", "authentication", "cors")));
+        "users_service", false, 30, Optional.empty(), 0, List.of("rate_limiting", "authentication", "cors"),
+        Optional.empty()));
 
     RouteConfig web = c.apiGateway().get().routes().get("web_app");
     assertThat(web).isEqualTo(RouteConfig.of("web_app", "^/", "web_service"));
@@ -288,6 +291,8 @@ class FullConfigLoadTest {
           idle_timeout_secs: 30
           header_timeout_secs: 5
           shutdown_grace_secs: 0
+          body_timeout_secs: 7
+          max_body_size: 5000000000
         logging:
           level: "warn,cloud.locci=debug"
           format: json
@@ -317,7 +322,7 @@ class FullConfigLoadTest {
         """.replace("CA", ca.toString()));
 
     assertThat(c.server()).isEqualTo(new ServerConfig(new ServerAddress("127.0.0.1", 9000), Optional.empty(),
-        Optional.empty(), 16384, 4096, 30, 5, 0));
+        Optional.empty(), 16384, 4096, 30, 5, 0, 7, Optional.of(5_000_000_000L)));
     assertThat(c.logging()).isEqualTo(new LoggingConfig("warn,cloud.locci=debug", LogFormat.JSON, false));
     UpstreamConfig u = c.upstreams().get("hashed");
     assertThat(u).isEqualTo(new UpstreamConfig("hashed",
