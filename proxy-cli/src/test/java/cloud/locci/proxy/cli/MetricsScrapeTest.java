@@ -82,7 +82,8 @@ class MetricsScrapeTest {
           "locci_errors_total{reason=\"upstream_refused\",route=\"broken\"} 2.0",
           "locci_upstream_health{server=\"" + up.address() + "\",upstream=\"app\"} 1.0",
           "locci_config_reloads_total{result=\"success\"} 1.0",
-          "locci_config_reloads_total{result=\"failure\"} 0.0");
+          "locci_config_reloads_total{result=\"failure\"} 0.0",
+          "locci_tracing_spans_dropped_total 0.0");
       // Exchanges are counted when their response has ended, which the client may see first: poll, bounded.
       String text = "";
       for (int i = 0; i < 100; i++) {

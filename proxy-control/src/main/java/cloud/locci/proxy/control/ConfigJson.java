@@ -59,6 +59,11 @@ final class ConfigJson {
         .put("bind_address", c.controlApi().bindAddress().toString());
     c.controlApi().apiKey().ifPresent(k -> control.put("api_key", MASK));
     json.put("control_api", control);
+    json.put("tracing", new JsonObject()
+        .put("enabled", c.tracing().enabled())
+        .put("otlp_endpoint", c.tracing().otlpEndpoint())
+        .put("sample_ratio", c.tracing().sampleRatio())
+        .put("service_name", c.tracing().serviceName()));
     json.put("cluster", new JsonObject()
         .put("enabled", c.cluster().enabled())
         .put("name", c.cluster().name())

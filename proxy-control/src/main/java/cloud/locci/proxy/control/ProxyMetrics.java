@@ -17,8 +17,10 @@ import cloud.locci.proxy.core.forward.Exchange;
 import cloud.locci.proxy.core.forward.ExchangeListener;
 import cloud.locci.proxy.core.forward.Reason;
 import cloud.locci.proxy.core.metrics.MetricNames;
+import cloud.locci.proxy.core.tracing.TracingSwitch;
 import cloud.locci.proxy.core.upstream.Backend;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.config.MeterFilter;
@@ -147,6 +149,14 @@ public final class ProxyMetrics implements ExchangeListener {
     Gauge.builder(MetricNames.ACTIVE_CONNECTIONS, counters, c -> c.connections().get())
         .description("Client connections open now, all proxy instances together")
         .strongReference(true)
+        .register(registry);
+  }
+
+  /** Exposes the spans the tracer dropped ({@code locci_tracing_spans_dropped_total}), read at each scrape. */
+  public void trackTracing(TracingSwitch tracing) {
+    // Held weakly by Micrometer; the switch lives as long as its Vert.x (in its shared local map).
+    FunctionCounter.builder(MetricNames.TRACING_SPANS_DROPPED, tracing, TracingSwitch::droppedSpans)
+        .description("Spans dropped because the tracing export queue was full (collector slow or down)")
         .register(registry);
   }
 

@@ -186,6 +186,9 @@ class ControlApiTest {
     assertThat(app.getJsonArray("servers").getJsonObject(1).getInteger("weight")).isEqualTo(3);
     assertThat(config.getJsonObject("api_gateway").getJsonObject("routes").getJsonObject("users")
         .getString("path_pattern")).isEqualTo("^/api/users");
+    assertThat(config.getJsonObject("tracing")).isEqualTo(new JsonObject().put("enabled", false)
+        .put("otlp_endpoint", "http://localhost:4318/v1/traces").put("sample_ratio", 1.0)
+        .put("service_name", "locci-proxy"));
   }
 
   @Test

@@ -24,6 +24,7 @@ import cloud.locci.proxy.core.health.HealthReport;
 import cloud.locci.proxy.core.middleware.Middleware;
 import cloud.locci.proxy.core.middleware.Middlewares;
 import cloud.locci.proxy.core.middleware.Verdict;
+import cloud.locci.proxy.core.tracing.TracingSwitch;
 import cloud.locci.proxy.core.upstream.HealthView;
 import cloud.locci.proxy.core.upstream.UpstreamRegistry;
 import cloud.locci.proxy.core.upstream.Upstreams;
@@ -73,6 +74,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   private TrafficCounters counters;
   private CurrentConfig newest;
   private CurrentHealth newestHealth;
+  private TracingSwitch tracing;
   private HealthView seenShared;
   private long installing;
   private Forwarder.ClientLimits limits;
@@ -120,6 +122,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     counters = TrafficCounters.of(vertx);
     newest = CurrentConfig.of(vertx);
     newestHealth = CurrentHealth.of(vertx);
+    tracing = TracingSwitch.of(vertx);
     MessageConsumer<VersionedConfig> changes =
         vertx.eventBus().consumer(Addresses.CONFIG_CHANGED, this::onConfigChanged);
     MessageConsumer<HealthChanged> flips =
@@ -140,6 +143,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
           ExchangeListener outer = listener;
           forwarder = new Forwarder(clients, exchange -> {
             counters.inFlight().decrementAndGet();
+            exchange.trace().end(exchange);
             outer.onComplete(exchange);
           });
           return listen(config.config().server()).onSuccess(s -> server = s);
@@ -304,6 +308,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
       }
     }
     Exchange exchange = new Exchange(request, System.nanoTime());
+    exchange.trace(tracing.current().begin(request));
     ClientIdle clock = idle.get(request.connection());
     if (clock != null) {
       exchange.idle(clock);
@@ -364,6 +369,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     log.debug("invalid request from {}: {}", request.remoteAddress(), cause == null ? "?" : cause.toString());
     counters.inFlight().incrementAndGet();
     Exchange exchange = new Exchange(request, System.nanoTime());
+    exchange.trace(tracing.current().begin(request));
     forwarder.reject(exchange, reason, reason.message(), null)
         .onComplete(ar -> request.connection().close());
   }

@@ -72,6 +72,7 @@ final class ConfigBinder {
     Optional<GatewayConfig> gateway = m.map("api_gateway").map(this::gateway);
     Map<String, MiddlewareConfig> middlewares = m.map("middlewares").map(this::middlewares).orElse(Map.of());
     ControlApiConfig control = m.map("control_api").map(this::controlApi).orElse(ControlApiConfig.defaults());
+    TracingConfig tracing = m.map("tracing").map(this::tracing).orElse(TracingConfig.defaults());
     ClusterConfig cluster = m.map("cluster").map(this::cluster).orElse(ClusterConfig.defaults());
     m.finish();
     Optional<Mode> mode = modeOverride.or(() -> fileMode);
@@ -79,6 +80,7 @@ final class ConfigBinder {
     modeGuessed = mode.isEmpty();
     Mode effective = mode.orElse(gateway.isPresent() && lb.isEmpty() ? Mode.API_GATEWAY : Mode.LOAD_BALANCER);
     return Optional.of(new ProxyConfig(effective, server, logging, upstreams, lb, gateway, middlewares, control,
+        tracing,
         cluster));
   }
 
@@ -341,6 +343,19 @@ final class ConfigBinder {
     Optional<String> key = m.string("api_key").filter(s -> !s.isEmpty());
     m.finish();
     return new ControlApiConfig(enabled, bind, key);
+  }
+
+  private TracingConfig tracing(YamlMap m) {
+    boolean enabled = m.bool("enabled").orElse(false);
+    String endpoint = m.string("otlp_endpoint").orElse(TracingConfig.DEFAULT_ENDPOINT);
+    TracingConfig.endpointProblem(endpoint).ifPresent(p ->
+        ctx.errorAt(m.child("otlp_endpoint"), m.child("otlp_endpoint"), p));
+    double ratio = m.decimal("sample_ratio", 0, 1).orElse(TracingConfig.DEFAULT_SAMPLE_RATIO);
+    String service = m.string("service_name").orElse(TracingConfig.DEFAULT_SERVICE);
+    TracingConfig.serviceNameProblem(service).ifPresent(p ->
+        ctx.errorAt(m.child("service_name"), m.child("service_name"), p));
+    m.finish();
+    return new TracingConfig(enabled, endpoint, ratio, service);
   }
 
   private ClusterConfig cluster(YamlMap m) {

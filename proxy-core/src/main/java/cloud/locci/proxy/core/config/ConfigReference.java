@@ -288,6 +288,16 @@ public final class ConfigReference {
     k.add(new Key("control_api.api_key", "string", "none: no key required",
         "every endpoint then requires `Authorization: Bearer KEY` or `X-API-Key: KEY`"));
 
+    k.add(new Key("tracing", SECTION, "optional", "OpenTelemetry traces exported by OTLP over HTTP (see Tracing)"));
+    k.add(new Key("tracing.enabled", "boolean", code(TracingConfig.defaults().enabled()),
+        "a server span per request and a client span per upstream attempt; W3C `traceparent` continued"));
+    k.add(new Key("tracing.otlp_endpoint", "http(s) URL with port and path", code(TracingConfig.DEFAULT_ENDPOINT),
+        "the collector's OTLP/HTTP traces URL, used as written (protobuf, batched)"));
+    k.add(new Key("tracing.sample_ratio", "number 0-1", code(TracingConfig.DEFAULT_SAMPLE_RATIO),
+        "share of new traces recorded; a request with `traceparent` follows its sampled flag"));
+    k.add(new Key("tracing.service_name", "string", code(TracingConfig.DEFAULT_SERVICE),
+        "the spans' `service.name`"));
+
     k.add(new Key("cluster", SECTION, "optional", "cluster mode: nodes that share control-API changes and"
         + " cluster-scoped rate limits; every key here is the node's own"));
     k.add(new Key("cluster.enabled", "boolean", code(ClusterConfig.defaults().enabled()),

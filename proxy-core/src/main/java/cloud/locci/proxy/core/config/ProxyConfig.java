@@ -16,7 +16,7 @@ import java.util.Optional;
  * @param loadBalancer present when the file has a {@code load_balancer} section
  * @param apiGateway present when the file has an {@code api_gateway} section
  * @param middlewares the top-level {@code middlewares} map (usable by both modes)
- * @param controlApi the {@code control_api} section
+ * @param tracing the {@code tracing} section (off by default)
  * @param cluster the {@code cluster} section (SPEC §9); disabled by default
  */
 public record ProxyConfig(
@@ -28,6 +28,7 @@ public record ProxyConfig(
     Optional<GatewayConfig> apiGateway,
     Map<String, MiddlewareConfig> middlewares,
     ControlApiConfig controlApi,
+    TracingConfig tracing,
     ClusterConfig cluster) {
 
   public ProxyConfig {
@@ -37,6 +38,7 @@ public record ProxyConfig(
     upstreams = ordered(upstreams);
     middlewares = ordered(middlewares);
     Objects.requireNonNull(controlApi, "controlApi");
+    Objects.requireNonNull(tracing, "tracing");
     Objects.requireNonNull(cluster, "cluster");
   }
 
@@ -63,37 +65,42 @@ public record ProxyConfig(
 
   public ProxyConfig withMode(Mode newMode) {
     return new ProxyConfig(newMode, server, logging, upstreams, loadBalancer, apiGateway, middlewares, controlApi,
-        cluster);
+        tracing, cluster);
   }
 
   public ProxyConfig withServer(ServerConfig newServer) {
     return new ProxyConfig(mode, newServer, logging, upstreams, loadBalancer, apiGateway, middlewares, controlApi,
-        cluster);
+        tracing, cluster);
   }
 
   public ProxyConfig withLogging(LoggingConfig newLogging) {
     return new ProxyConfig(mode, server, newLogging, upstreams, loadBalancer, apiGateway, middlewares, controlApi,
-        cluster);
-  }
-
-  public ProxyConfig withUpstreams(Map<String, UpstreamConfig> newUpstreams) {
-    return new ProxyConfig(mode, server, logging, newUpstreams, loadBalancer, apiGateway, middlewares, controlApi,
-        cluster);
-  }
-
-  public ProxyConfig withApiGateway(GatewayConfig newGateway) {
-    return new ProxyConfig(mode, server, logging, upstreams, loadBalancer, Optional.of(newGateway), middlewares,
-        controlApi, cluster);
+        tracing, cluster);
   }
 
   public ProxyConfig withControlApi(ControlApiConfig newControlApi) {
     return new ProxyConfig(mode, server, logging, upstreams, loadBalancer, apiGateway, middlewares, newControlApi,
-        cluster);
+        tracing, cluster);
   }
 
   public ProxyConfig withCluster(ClusterConfig newCluster) {
     return new ProxyConfig(mode, server, logging, upstreams, loadBalancer, apiGateway, middlewares, controlApi,
-        newCluster);
+        tracing, newCluster);
+  }
+
+  public ProxyConfig withTracing(TracingConfig newTracing) {
+    return new ProxyConfig(mode, server, logging, upstreams, loadBalancer, apiGateway, middlewares, controlApi,
+        newTracing, cluster);
+  }
+
+  public ProxyConfig withUpstreams(Map<String, UpstreamConfig> newUpstreams) {
+    return new ProxyConfig(mode, server, logging, newUpstreams, loadBalancer, apiGateway, middlewares, controlApi,
+        tracing, cluster);
+  }
+
+  public ProxyConfig withApiGateway(GatewayConfig newGateway) {
+    return new ProxyConfig(mode, server, logging, upstreams, loadBalancer, Optional.of(newGateway), middlewares,
+        controlApi, tracing, cluster);
   }
 
   /**

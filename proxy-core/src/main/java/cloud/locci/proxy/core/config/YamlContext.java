@@ -99,4 +99,28 @@ final class YamlContext {
     error(n, path, "expected an integer, got " + YamlMap.describe(n));
     return Optional.empty();
   }
+
+  /**
+   * A number in {@code [min, max]}: an integer or a decimal such as {@code 0.25} (YAML's {@code .inf} and
+   * {@code .nan} are refused).
+   */
+  Optional<Double> decimal(Node n, String path, double min, double max) {
+    if (n instanceof ScalarNode s && (Tag.INT.equals(s.getTag()) || Tag.FLOAT.equals(s.getTag()))) {
+      String text = s.getValue();
+      double v;
+      try {
+        v = new java.math.BigDecimal(text).doubleValue();
+      } catch (NumberFormatException e) {
+        error(n, path, "expected a number such as 0.25, got \"" + text + "\"");
+        return Optional.empty();
+      }
+      if (!(v >= min && v <= max)) {
+        error(n, path, "must be between " + min + " and " + max + ", got " + text);
+        return Optional.empty();
+      }
+      return Optional.of(v);
+    }
+    error(n, path, "expected a number, got " + YamlMap.describe(n));
+    return Optional.empty();
+  }
 }

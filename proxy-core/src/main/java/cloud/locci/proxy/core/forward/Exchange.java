@@ -1,5 +1,6 @@
 package cloud.locci.proxy.core.forward;
 
+import cloud.locci.proxy.core.tracing.RequestSpan;
 import cloud.locci.proxy.core.upstream.Backend;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
@@ -25,6 +26,7 @@ public final class Exchange {
   private MultiMap responseHeaders;
   private MultiMap upstreamSet;
   private List<String> upstreamRemoved;
+  private RequestSpan trace = RequestSpan.NONE;
   private List<FailedAttempt> failedAttempts;
   private ClientIdle idle;
   private boolean tunnel;
@@ -177,6 +179,16 @@ public final class Exchange {
     if (upstreamSet != null) {
       HeaderRules.overlay(out, upstreamSet);
     }
+  }
+
+  /** The request's server span; {@link RequestSpan#NONE} when tracing is off. */
+  public RequestSpan trace() {
+    return trace;
+  }
+
+  /** Set once, by the proxy verticle, when the request arrives. */
+  public void trace(RequestSpan span) {
+    this.trace = span;
   }
 
   /** Marks the exchange over; true only the first time, so listeners hear of it once. */

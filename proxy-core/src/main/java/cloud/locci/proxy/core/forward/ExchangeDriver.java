@@ -1,6 +1,7 @@
 package cloud.locci.proxy.core.forward;
 
 import cloud.locci.proxy.core.config.UpstreamConfig;
+import cloud.locci.proxy.core.tracing.AttemptSpan;
 import cloud.locci.proxy.core.upstream.Backend;
 import cloud.locci.proxy.core.upstream.SelectionContext;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -77,6 +78,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
   private long sentNanos;
   private NetSocket clientSocket;
   private NetSocket upstreamSocket;
+  private AttemptSpan span = AttemptSpan.NONE;
 
   ExchangeDriver(Forwarder forwarder, UpstreamClients clients, Exchange exchange, Target target,
       Forwarder.ClientLimits limits, long maxBody) {
@@ -134,6 +136,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     phase = Phase.CONNECT;
     backend = b;
     exchange.backend(b);
+    span = exchange.trace().attempt(b, my);
     b.stats().begin();
     backendHeld = true;
     lease = null;
@@ -190,6 +193,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     HeaderRules.setForwarded(request.headers(), out, remote == null ? null : remote.hostAddress(),
         request.isSSL() ? "https" : "http", authority == null ? null : authority.toString());
     exchange.applyUpstreamHeaders(out);
+    span.inject(out);
     sentNanos = System.nanoTime();
     clients.silence().watch(this, target.timeoutMs());
     upstreamRequest.exceptionHandler(err -> run(my, () -> abort(Side.UPSTREAM, Forwarder.classify(err), err)));
@@ -285,6 +289,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       return;
     }
     HttpClientResponse upstream = ar.result();
+    span.answered(upstream.statusCode());
     touch();
     target.group().reportSuccess(backend);
     exchange.upstreamNanos(System.nanoTime() - sentNanos);
@@ -340,6 +345,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       return;
     }
     HttpClientResponse upstream = ar.result();
+    span.answered(101);
     exchange.upstreamNanos(System.nanoTime() - sentNanos);
     HttpServerResponse response = request.response();
     response.setStatusCode(101);
@@ -425,6 +431,9 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     }
     Phase at = phase;
     phase = Phase.DONE;
+    if (side == Side.UPSTREAM && reason != null) {
+      span.failed(reason);
+    }
     boolean reused = lease != null && lease.reused();
     try {
       releaseAttempt(at);
@@ -506,6 +515,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
   }
 
   private void releaseBackend() {
+    span.end();
     if (backendHeld) {
       backendHeld = false;
       backend.stats().end();

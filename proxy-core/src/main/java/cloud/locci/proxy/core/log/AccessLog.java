@@ -27,6 +27,7 @@ import org.slf4j.spi.LoggingEventBuilder;
  * {@code path}, {@code status}, {@code bytes}, {@code route}, {@code upstream}, {@code server},
  * {@code upstream_ms}, {@code duration_ms}, {@code reason}, {@code attempts}: upstream attempts made,
  * more than one after a connect failover or a retry), which the JSON log format turns into fields.
+ * With tracing on, both end with {@code trace_id} (32 hex digits, also when the trace is not sampled).
  * Runs on the request's event loop: it only builds the line; writing is the logging backend's job
  * (an asynchronous appender, so the event loop never waits for the console or a disk).
  */
@@ -70,6 +71,10 @@ public final class AccessLog implements ExchangeListener {
         .append(" request_time=").append(seconds(total))
         .append(" reason=").append(reason)
         .append(" attempts=").append(exchange.attempts());
+    String traceId = exchange.trace().traceId();
+    if (traceId != null) {
+      line.append(" trace_id=").append(traceId);
+    }
 
     LoggingEventBuilder event = log.atInfo()
         .addKeyValue("client", client)
@@ -84,6 +89,9 @@ public final class AccessLog implements ExchangeListener {
         .addKeyValue("duration_ms", Math.round(total * 1e6) / 1e3)
         .addKeyValue("reason", exchange.reason() == null ? "" : reason)
         .addKeyValue("attempts", exchange.attempts());
+    if (traceId != null) {
+      event = event.addKeyValue("trace_id", traceId);
+    }
     event.log(line.toString());
   }
 

@@ -36,6 +36,12 @@ public final class MetricNames {
   /** Counter {@code locci_errors_total{route,reason}}: answers the proxy made itself; route "" when none. */
   public static final String ERRORS = "locci.errors";
 
+  /**
+   * Counter {@code locci_tracing_spans_dropped_total}: spans never exported because the tracing export
+   * queue was full (collector slow or down); 0 while tracing is off.
+   */
+  public static final String TRACING_SPANS_DROPPED = "locci.tracing.spans.dropped";
+
   public static final String ROUTE = "route";
   public static final String UPSTREAM = "upstream";
   public static final String METHOD = "method";
