@@ -58,6 +58,8 @@ final class ConfigJson {
         .put("enabled", c.controlApi().enabled())
         .put("bind_address", c.controlApi().bindAddress().toString());
     c.controlApi().apiKey().ifPresent(k -> control.put("api_key", MASK));
+    control.put("allowed_origins", new JsonArray(c.controlApi().allowedOrigins()))
+        .put("allowed_hosts", new JsonArray(c.controlApi().allowedHosts()));
     json.put("control_api", control);
     json.put("tracing", new JsonObject()
         .put("enabled", c.tracing().enabled())
@@ -77,7 +79,11 @@ final class ConfigJson {
     JsonObject json = new JsonObject()
         .put("bind_address", s.bindAddress().toString())
         .put("workers", instances);
-    s.tls().ifPresent(t -> json.put("tls", new JsonObject().put("cert_path", t.certPath()).put("key_path", t.keyPath())));
+    s.tls().ifPresent(t -> json.put("tls", new JsonObject()
+        .put("cert_path", t.certPath())
+        .put("key_path", t.keyPath())
+        .put("protocols", new JsonArray(t.protocols()))
+        .put("ciphers", new JsonArray(t.ciphers()))));
     return json
         .put("max_header_size", s.maxHeaderSize())
         .put("max_request_line", s.maxRequestLine())
@@ -143,12 +149,15 @@ final class ConfigJson {
     JsonObject json = new JsonObject().put("type", m.type());
     if (m instanceof RateLimiting r) {
       json.put("requests_per_minute", r.requestsPerMinute()).put("burst_size", r.burstSize());
-      r.keyHeader().ifPresent(h -> json.put("key_header", h));
+      json.put("key", r.key().toString());
       json.put("scope", r.scope().yamlName());
     } else if (m instanceof Authentication a) {
       a.jwtSecret().ifPresent(s -> json.put("jwt_secret", MASK));
       a.publicKeyPath().ifPresent(p -> json.put("public_key_path", p));
       json.put("excluded_paths", new JsonArray(a.excludedPaths()));
+      a.audience().ifPresent(v -> json.put("audience", v));
+      a.issuer().ifPresent(v -> json.put("issuer", v));
+      json.put("require_exp", a.requireExp());
     } else if (m instanceof Cors c) {
       json.put("allowed_origins", new JsonArray(c.allowedOrigins()))
           .put("allowed_methods", new JsonArray(c.allowedMethods()))

@@ -12,6 +12,7 @@ import cloud.locci.proxy.core.config.ConfigException;
 import cloud.locci.proxy.core.config.ConfigLoader;
 import cloud.locci.proxy.core.config.ConfigOverrides;
 import cloud.locci.proxy.core.config.ConfigValidator;
+import cloud.locci.proxy.core.config.ConfigWarnings;
 import cloud.locci.proxy.core.config.Locations;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.ServerConfig;
@@ -150,7 +151,11 @@ public final class ConfigVerticle extends VerticleBase {
             "this process was not started from a config file: nothing to reload"))));
       }
       Path path = file.get();
-      return vertx.executeBlocking(() -> ConfigLoader.load(path, overrides))
+      return vertx.executeBlocking(() -> {
+            ProxyConfig loaded = ConfigLoader.load(path, overrides);
+            ConfigWarnings.of(loaded).forEach(w -> log.warn("reload of {}: {}", path, w));
+            return loaded;
+          })
           .transform(ar -> Future.succeededFuture(ar.succeeded()
               ? accept(path, ar.result())
               : refuse(path.toString(), errorsOf(ar.cause()))));

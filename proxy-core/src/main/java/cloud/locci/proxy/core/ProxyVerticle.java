@@ -264,11 +264,16 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
         // by Vert.x: its extension handler would only inspect every message.
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false);
-    s.tls().ifPresent(tls -> options
-        .setSsl(true)
-        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certPath()).setKeyPath(tls.keyPath()))
-        // ALPN offers HTTP/2 and HTTP/1.1 to TLS clients; upstreams are always spoken to in HTTP/1.1.
-        .setUseAlpn(true));
+    s.tls().ifPresent(tls -> {
+      options
+          .setSsl(true)
+          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certPath()).setKeyPath(tls.keyPath()))
+          // ALPN offers HTTP/2 and HTTP/1.1 to TLS clients; upstreams are always spoken to in HTTP/1.1.
+          .setUseAlpn(true)
+          .setEnabledSecureTransportProtocols(new java.util.LinkedHashSet<>(tls.protocols()));
+      // Only these suites (default: forward-secret AEAD ones); JSSE's own list has static-RSA and CBC ones.
+      tls.ciphers().forEach(options::addEnabledCipherSuite);
+    });
     ServerAddress bind = s.bindAddress();
     HttpServer created = vertx.createHttpServer(options)
         .connectionHandler(connection -> {

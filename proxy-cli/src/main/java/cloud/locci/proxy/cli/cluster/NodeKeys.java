@@ -21,7 +21,8 @@ record NodeKeys(ServerAddress serverBind, ServerAddress controlBind, ClusterConf
     ControlApiConfig control = shared.controlApi();
     return shared
         .withServer(shared.server().withBindAddress(serverBind))
-        .withControlApi(new ControlApiConfig(control.enabled(), controlBind, control.apiKey()))
+        .withControlApi(new ControlApiConfig(control.enabled(), controlBind, control.apiKey(),
+            control.allowedOrigins(), control.allowedHosts()))
         .withCluster(cluster);
   }
 }

@@ -3,6 +3,7 @@ package cloud.locci.proxy.core.config;
 import cloud.locci.proxy.core.config.LoggingConfig.LogFormat;
 import cloud.locci.proxy.core.config.MiddlewareConfig.Authentication;
 import cloud.locci.proxy.core.config.MiddlewareConfig.Cors;
+import cloud.locci.proxy.core.config.MiddlewareConfig.RateKey;
 import cloud.locci.proxy.core.config.MiddlewareConfig.RateLimiting;
 import cloud.locci.proxy.core.config.ProxyConfig.GatewayConfig;
 import cloud.locci.proxy.core.config.ProxyConfig.LoadBalancerConfig;
@@ -102,8 +103,11 @@ final class ConfigBinder {
       if (!t.has("key_path")) {
         t.missing("key_path", "PEM private key");
       }
+      List<String> protocols = t.has("protocols") ? t.strings("protocols") : ListenerTls.DEFAULT_PROTOCOLS;
+      List<String> ciphers = t.has("ciphers") ? t.strings("ciphers") : ListenerTls.DEFAULT_CIPHERS;
       t.finish();
-      return cert.isPresent() && key.isPresent() ? Optional.of(new ListenerTls(cert.get(), key.get())) : Optional.empty();
+      return cert.isPresent() && key.isPresent()
+          ? Optional.of(new ListenerTls(cert.get(), key.get(), protocols, ciphers)) : Optional.empty();
     });
     ServerConfig s = new ServerConfig(bind, workers, tls,
         m.integer("max_header_size", 1024, 1024 * 1024).orElse(ServerConfig.DEFAULT_MAX_HEADER_SIZE),
@@ -304,7 +308,28 @@ final class ConfigBinder {
     }
     Optional<Integer> rpm = m.integer("requests_per_minute", 1, 100_000_000);
     Optional<Integer> burst = m.integer("burst_size", 1, 100_000_000);
-    Optional<String> keyHeader = m.string("key_header").filter(s -> !s.isBlank());
+    Optional<RateKey> key = m.string("key").flatMap(s -> {
+      Optional<RateKey> k = RateKey.parse(s);
+      if (k.isEmpty()) {
+        ctx.errorAt(m.child("key"), m.child("key"), "unknown key \"" + s + "\"; expected client_ip, jwt_sub or"
+            + " header:NAME");
+      }
+      return k;
+    });
+    // key_header is the seed's spelling of key: header:NAME.
+    Optional<RateKey> keyHeader = m.string("key_header").filter(s -> !s.isBlank()).flatMap(s -> {
+      if (!RateKey.isHeaderName(s)) {
+        ctx.errorAt(m.child("key_header"), m.child("key_header"), "\"" + s + "\" is not a header name");
+        return Optional.empty();
+      }
+      if (m.has("key")) {
+        ctx.errorAt(m.child("key_header"), m.child("key_header"), "set either key or key_header (the older"
+            + " spelling of key: header:NAME), not both");
+        return Optional.empty();
+      }
+      return Optional.of(new RateKey.Header(s));
+    });
+    RateKey chosen = key.or(() -> keyHeader).orElse(new RateKey.ClientIp());
     RateLimitScope scope = m.string("scope").flatMap(s -> {
       Optional<RateLimitScope> parsed = RateLimitScope.parse(s);
       if (parsed.isEmpty()) {
@@ -312,17 +337,20 @@ final class ConfigBinder {
       }
       return parsed;
     }).orElse(RateLimitScope.LOCAL);
-    return rpm.map(r -> new RateLimiting(name, r, burst.orElse(r), keyHeader, scope));
+    return rpm.map(r -> new RateLimiting(name, r, burst.orElse(r), chosen, scope));
   }
 
   private Optional<MiddlewareConfig> authentication(String name, YamlMap m) {
     Optional<String> secret = m.string("jwt_secret").filter(s -> !s.isEmpty());
     Optional<String> key = m.string("public_key_path").filter(s -> !s.isEmpty());
     List<String> excluded = m.strings("excluded_paths");
+    Optional<String> audience = m.string("audience").filter(s -> !s.isEmpty());
+    Optional<String> issuer = m.string("issuer").filter(s -> !s.isEmpty());
+    boolean requireExp = m.bool("require_exp").orElse(true);
     if (secret.isEmpty() && key.isEmpty()) {
       m.missing("jwt_secret", "or public_key_path");
     }
-    return Optional.of(new Authentication(name, secret, key, excluded));
+    return Optional.of(new Authentication(name, secret, key, excluded, audience, issuer, requireExp));
   }
 
   private Cors cors(String name, YamlMap m) {
@@ -341,8 +369,10 @@ final class ConfigBinder {
     ServerAddress bind = m.node("bind_address").flatMap(n -> address(n, m.child("bind_address")))
         .orElse(ControlApiConfig.DEFAULT_BIND);
     Optional<String> key = m.string("api_key").filter(s -> !s.isEmpty());
+    List<String> origins = m.strings("allowed_origins");
+    List<String> hosts = m.strings("allowed_hosts");
     m.finish();
-    return new ControlApiConfig(enabled, bind, key);
+    return new ControlApiConfig(enabled, bind, key, origins, hosts);
   }
 
   private TracingConfig tracing(YamlMap m) {

@@ -1,5 +1,6 @@
 package cloud.locci.proxy.core.config;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -57,6 +58,50 @@ public record ServerConfig(
         idleTimeoutSecs, headerTimeoutSecs, shutdownGraceSecs, bodyTimeoutSecs, maxBodySize);
   }
 
-  /** {@code server.tls}: PEM certificate chain and private key for TLS termination. */
-  public record ListenerTls(String certPath, String keyPath) {}
+  /**
+   * {@code server.tls}: PEM certificate chain and private key for TLS termination, with the protocol
+   * versions and cipher suites offered.
+   *
+   * @param protocols enabled versions ({@link #DEFAULT_PROTOCOLS} by default)
+   * @param ciphers enabled suites, JSSE names ({@link #DEFAULT_CIPHERS} by default)
+   */
+  public record ListenerTls(String certPath, String keyPath, List<String> protocols, List<String> ciphers) {
+
+    /** TLS 1.3 and 1.2; older versions are not accepted at all. */
+    public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+
+    /** The versions {@code server.tls.protocols} may name. */
+    public static final List<String> KNOWN_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+
+    /**
+     * Forward-secret AEAD suites only (Mozilla's "intermediate" list without DHE): the three TLS 1.3
+     * suites, then ECDHE with AES-GCM or ChaCha20-Poly1305 for TLS 1.2. No static-RSA key exchange, no
+     * CBC.
+     */
+    public static final List<String> DEFAULT_CIPHERS = List.of(
+        "TLS_AES_128_GCM_SHA256",
+        "TLS_AES_256_GCM_SHA384",
+        "TLS_CHACHA20_POLY1305_SHA256",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
+    public ListenerTls {
+      protocols = List.copyOf(protocols);
+      ciphers = List.copyOf(ciphers);
+    }
+
+    /** The certificate and key with the default protocols and ciphers. */
+    public ListenerTls(String certPath, String keyPath) {
+      this(certPath, keyPath, DEFAULT_PROTOCOLS, DEFAULT_CIPHERS);
+    }
+
+    /** Whether {@code suite} is a TLS 1.3 suite (those name no key exchange). */
+    public static boolean isTls13Suite(String suite) {
+      return suite.startsWith("TLS_AES_") || suite.startsWith("TLS_CHACHA20_");
+    }
+  }
 }

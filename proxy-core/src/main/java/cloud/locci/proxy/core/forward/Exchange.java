@@ -26,6 +26,7 @@ public final class Exchange {
   private MultiMap responseHeaders;
   private MultiMap upstreamSet;
   private List<String> upstreamRemoved;
+  private String authSubject;
   private RequestSpan trace = RequestSpan.NONE;
   private List<FailedAttempt> failedAttempts;
   private ClientIdle idle;
@@ -150,6 +151,16 @@ public final class Exchange {
 
   boolean hasResponseHeaders() {
     return responseHeaders != null && !responseHeaders.isEmpty();
+  }
+
+  /** The {@code sub} an authentication middleware verified for this request, or null. */
+  public String authSubject() {
+    return authSubject;
+  }
+
+  /** Records the verified subject (authentication middleware), for middlewares after it. */
+  public void authSubject(String subject) {
+    this.authSubject = subject;
   }
 
   /** Sends {@code name: value} to the upstream, replacing whatever the client sent under that name. */

@@ -164,7 +164,7 @@ class ConfigReferenceTest {
           r: {path_pattern: "^/", upstream: plain}
         middlewares:
           rate_limiting: {requests_per_minute: 60}
-          authentication: {jwt_secret: s}
+          authentication: {jwt_secret: 0123456789abcdef0123456789abcdef-test}
           cors: {}
       control_api: {}
       cluster: {}
@@ -198,6 +198,8 @@ class ConfigReferenceTest {
   private static final Map<String, Function<ProxyConfig, Object>> VALUES = Map.ofEntries(
       entry("server.bind_address", c -> c.server().bindAddress()),
       entry("server.workers", c -> c.server().workers()),
+      entry("server.tls.protocols", c -> c.server().tls().orElseThrow().protocols()),
+      entry("server.tls.ciphers", c -> c.server().tls().orElseThrow().ciphers()),
       entry("server.max_header_size", c -> c.server().maxHeaderSize()),
       entry("server.max_request_line", c -> c.server().maxRequestLine()),
       entry("server.idle_timeout_secs", c -> c.server().idleTimeoutSecs()),
@@ -237,7 +239,14 @@ class ConfigReferenceTest {
       // "none: requests_per_minute": absent means the same number as requests_per_minute.
       entry("middlewares.<name>.burst_size",
           c -> rate(c).burstSize() == rate(c).requestsPerMinute() ? Optional.empty() : rate(c).burstSize()),
-      entry("middlewares.<name>.key_header", c -> rate(c).keyHeader()),
+      entry("middlewares.<name>.key", c -> rate(c).key()),
+      entry("middlewares.<name>.key_header", c -> rate(c).key() instanceof MiddlewareConfig.RateKey.Header h
+          ? Optional.of(h.name()) : Optional.empty()),
+      entry("middlewares.<name>.audience", c -> auth(c).audience()),
+      entry("middlewares.<name>.issuer", c -> auth(c).issuer()),
+      entry("middlewares.<name>.require_exp", c -> auth(c).requireExp()),
+      entry("control_api.allowed_origins", c -> c.controlApi().allowedOrigins()),
+      entry("control_api.allowed_hosts", c -> c.controlApi().allowedHosts()),
       entry("middlewares.<name>.scope", c -> rate(c).scope()),
       entry("middlewares.<name>.excluded_paths", c -> auth(c).excludedPaths()),
       entry("middlewares.<name>.allowed_origins", c -> cors(c).allowedOrigins()),
@@ -264,7 +273,10 @@ class ConfigReferenceTest {
 
   @Test
   void defaultsAreTheBindersDefaults() throws Exception {
-    ProxyConfig c = ConfigLoader.parse(DEFAULTS, "defaults.yaml", ConfigOverrides.none());
+    FullExample.withFilesIn(certs); // server.tls needs real files; its optional keys are then left out
+    String tls = "server: {tls: {cert_path: \"" + certs.resolve("server.pem") + "\", key_path: \""
+        + certs.resolve("server-key.pem") + "\"}}";
+    ProxyConfig c = ConfigLoader.parse(DEFAULTS.replace("server: {}", tls), "defaults.yaml", ConfigOverrides.none());
     List<String> unchecked = new ArrayList<>();
     for (Key key : ConfigReference.keys()) {
       if (key.isSection() || key.defaultValue().startsWith("required") || NOT_A_FIELD.contains(key.path())) {

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import cloud.locci.proxy.core.config.LoggingConfig.LogFormat;
 import cloud.locci.proxy.core.config.MiddlewareConfig.Authentication;
 import cloud.locci.proxy.core.config.MiddlewareConfig.Cors;
+import cloud.locci.proxy.core.config.MiddlewareConfig.RateKey;
 import cloud.locci.proxy.core.config.MiddlewareConfig.RateLimiting;
 import cloud.locci.proxy.core.config.ProxyConfig.LoadBalancerConfig;
 import cloud.locci.proxy.core.config.ServerConfig.ListenerTls;
@@ -86,7 +87,7 @@ class FullConfigLoadTest {
             key_header: X-API-Key
 
           authentication:
-            jwt_secret: "your-secret"
+            jwt_secret: "0123456789abcdef0123456789abcdef-test"
             excluded_paths: [/health, /metrics]
 
           cors:
@@ -97,7 +98,7 @@ class FullConfigLoadTest {
       control_api:
         enabled: true
         bind_address: "0.0.0.0:8485"
-        api_key: "secret"
+        api_key: "0123456789abcdef0123456789abcdef-test-key"
       """;
 
   @TempDir
@@ -205,10 +206,10 @@ class FullConfigLoadTest {
     assertThat(c.allMiddlewares().keySet()).containsExactly("rate_limiting", "authentication", "cors");
 
     assertThat(c.allMiddlewares().get("rate_limiting"))
-        .isEqualTo(new RateLimiting("rate_limiting", 1000, 100, Optional.of("X-API-Key")));
+        .isEqualTo(new RateLimiting("rate_limiting", 1000, 100, new RateKey.Header("X-API-Key")));
     assertThat(c.allMiddlewares().get("authentication"))
-        .isEqualTo(new Authentication("authentication", Optional.of("your-secret"), Optional.empty(),
-            List.of("/health", "/metrics")));
+        .isEqualTo(new Authentication("authentication", Optional.of("0123456789abcdef0123456789abcdef-test"), Optional.empty(),
+            List.of("/health", "/metrics"), Optional.empty(), Optional.empty(), true));
     Cors cors = (Cors) c.allMiddlewares().get("cors");
     assertThat(cors).isEqualTo(new Cors("cors", List.of("*"), List.of("GET", "POST", "PUT", "DELETE"), List.of("*"),
         false, Optional.empty(), List.of()));
@@ -219,7 +220,8 @@ class FullConfigLoadTest {
   @Test
   void controlApiSection() throws Exception {
     assertThat(parse(yaml).controlApi())
-        .isEqualTo(new ControlApiConfig(true, new ServerAddress("0.0.0.0", 8485), Optional.of("secret")));
+        .isEqualTo(new ControlApiConfig(true, new ServerAddress("0.0.0.0", 8485), Optional.of("0123456789abcdef0123456789abcdef-test-key"),
+            List.of(), List.of()));
   }
 
   @Test
