@@ -141,6 +141,9 @@ class ClusterIT {
 
   private static Future<HttpResult> call(int port, HttpMethod method, String uri, JsonObject body) {
     RequestOptions options = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port).setURI(uri);
+    if (body != null) {
+      options.putHeader("Content-Type", "application/json");
+    }
     return HttpResult.fetch(client, options, body == null ? null : Buffer.buffer(body.encode()));
   }
 
