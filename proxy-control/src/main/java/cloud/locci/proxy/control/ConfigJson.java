@@ -72,7 +72,10 @@ final class ConfigJson {
         .put("max_request_line", s.maxRequestLine())
         .put("idle_timeout_secs", s.idleTimeoutSecs())
         .put("header_timeout_secs", s.headerTimeoutSecs())
-        .put("shutdown_grace_secs", s.shutdownGraceSecs());
+        .put("shutdown_grace_secs", s.shutdownGraceSecs())
+        .put("allow_encoded_slashes", s.allowEncodedSlashes())
+        .put("underscores_in_headers", s.underscoresInHeaders())
+        .put("trusted_proxies", new JsonArray(s.trustedProxies().stream().map(Object::toString).toList()));
   }
 
   /** One upstream group as configured (servers with their weights). */

@@ -152,6 +152,13 @@ public final class ConfigReference {
         "a client that started a request head and has not finished it by then gets 408 (slowloris defence)"));
     k.add(new Key("server.shutdown_grace_secs", integer(0, MAX_SECS), code(ServerConfig.DEFAULT_SHUTDOWN_GRACE_SECS),
         "in-flight requests may finish for this long after SIGTERM/SIGINT"));
+    k.add(new Key("server.allow_encoded_slashes", "boolean", "`false`",
+        "forward a path containing `%2F`, `%5C` or `%00` unchanged (not canonicalised) instead of answering 400"));
+    k.add(new Key("server.underscores_in_headers", "boolean", "`false`",
+        "keep client header names containing `_` (dropped by default, as nginx does)"));
+    k.add(new Key("server.trusted_proxies", "list of CIDR", "`[]`",
+        "peers whose `X-Forwarded-*`, `Forwarded` and `X-Real-IP` are kept (`X-Forwarded-For` appended to);"
+            + " from any other peer they are replaced by the proxy's own"));
 
     k.add(new Key("logging", SECTION, "optional", "log level and format"));
     k.add(new Key("logging.level", "level spec", code(LoggingConfig.DEFAULT_LEVEL),

@@ -167,9 +167,7 @@ public final class Forwarder {
       HostAndPort authority = request.authority();
       upstreamRequest.authority(authority != null ? authority
           : HostAndPort.create(backend.address().host(), backend.address().port()));
-      SocketAddress remote = request.remoteAddress();
-      HeaderRules.setForwarded(request.headers(), out, remote == null ? null : remote.hostAddress(),
-          request.isSSL() ? "https" : "http", authority == null ? null : authority.toString());
+      HeaderRules.setForwarded(request, out);
       exchange.applyUpstreamHeaders(out);
       sentNanos = System.nanoTime();
       clients.silence().watch(this, target.timeoutMs());
@@ -269,6 +267,14 @@ public final class Forwarder {
         return;
       }
       HttpClientResponse upstream = ar.result();
+      String invalid = WebSocketHandshake.problem(request.headers(), upstream.headers());
+      if (invalid != null) {
+        log.debug("WebSocket upgrade of {} refused: {} ({})", request.uri(), invalid, backend);
+        pool.discard(connection);
+        releaseBackend();
+        reject(exchange, Reason.UPSTREAM_PROTOCOL, invalid + " (" + backend + ")", null);
+        return;
+      }
       clients.silence().unwatch(this); // a tunnel may be quiet for as long as its two ends like
       exchange.upstreamNanos(System.nanoTime() - sentNanos);
       HttpServerResponse response = request.response();

@@ -317,7 +317,7 @@ class FullConfigLoadTest {
         """.replace("CA", ca.toString()));
 
     assertThat(c.server()).isEqualTo(new ServerConfig(new ServerAddress("127.0.0.1", 9000), Optional.empty(),
-        Optional.empty(), 16384, 4096, 30, 5, 0));
+        Optional.empty(), 16384, 4096, 30, 5, 0, false, false, List.of()));
     assertThat(c.logging()).isEqualTo(new LoggingConfig("warn,cloud.locci=debug", LogFormat.JSON, false));
     UpstreamConfig u = c.upstreams().get("hashed");
     assertThat(u).isEqualTo(new UpstreamConfig("hashed",
