@@ -270,6 +270,7 @@ public final class Forwarder {
       String invalid = WebSocketHandshake.problem(request.headers(), upstream.headers());
       if (invalid != null) {
         log.debug("WebSocket upgrade of {} refused: {} ({})", request.uri(), invalid, backend);
+        upstream.exceptionHandler(t -> { }); // closing the connection below is what ends this response
         pool.discard(connection);
         releaseBackend();
         reject(exchange, Reason.UPSTREAM_PROTOCOL, invalid + " (" + backend + ")", null);
