@@ -153,7 +153,8 @@ public final class ConfigReference {
     k.add(new Key("server.shutdown_grace_secs", integer(0, MAX_SECS), code(ServerConfig.DEFAULT_SHUTDOWN_GRACE_SECS),
         "in-flight requests may finish for this long after SIGTERM/SIGINT"));
     k.add(new Key("server.allow_encoded_slashes", "boolean", "`false`",
-        "forward a path containing `%2F`, `%5C` or `%00` unchanged (not canonicalised) instead of answering 400"));
+        "accept `%2F`, `%5C`, `%00` and `\\` in a path and forward them as they are (still encoded) instead of"
+            + " answering 400"));
     k.add(new Key("server.underscores_in_headers", "boolean", "`false`",
         "keep client header names containing `_` (dropped by default, as nginx does)"));
     k.add(new Key("server.trusted_proxies", "list of CIDR", "`[]`",

@@ -14,8 +14,8 @@ import java.util.Optional;
  * @param idleTimeoutSecs a keep-alive connection with no traffic is closed after this (default 60)
  * @param headerTimeoutSecs a client that has not sent its whole head by then gets 408 (default 10)
  * @param shutdownGraceSecs how long in-flight requests may run after SIGTERM (default 10)
- * @param allowEncodedSlashes forward paths with {@code %2F}, {@code %5C} or {@code %00} unchanged instead of
- *     answering 400 (default false)
+ * @param allowEncodedSlashes accept {@code %2F}, {@code %5C}, {@code %00} and {@code \} in paths and forward
+ *     them as they are (still encoded) instead of answering 400 (default false)
  * @param underscoresInHeaders keep client header names containing {@code _} (default false: dropped, as
  *     nginx does, because CGI-style upstreams read {@code X_Auth_Subject} as {@code X-Auth-Subject})
  * @param trustedProxies peers whose {@code X-Forwarded-*}, {@code Forwarded} and {@code X-Real-IP} are
