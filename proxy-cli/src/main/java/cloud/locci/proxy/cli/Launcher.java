@@ -125,7 +125,7 @@ final class Launcher {
           if (!config.controlApi().enabled()) {
             return Future.succeededFuture();
           }
-          control = new ControlApiVerticle(instances, metrics::scrape);
+          control = new ControlApiVerticle(instances, metrics);
           return vertx.deployVerticle(control);
         });
   }

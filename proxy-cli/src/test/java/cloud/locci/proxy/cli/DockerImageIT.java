@@ -3,6 +3,7 @@ package cloud.locci.proxy.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.locci.proxy.cli.Dockerfile.Instruction;
+import cloud.locci.proxy.core.testing.JarProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

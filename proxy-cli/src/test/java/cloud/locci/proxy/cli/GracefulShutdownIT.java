@@ -2,20 +2,18 @@ package cloud.locci.proxy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cloud.locci.proxy.core.testing.HoldingUpstream;
 import cloud.locci.proxy.core.testing.HttpResult;
+import cloud.locci.proxy.core.testing.JarProcess;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,28 +24,6 @@ class GracefulShutdownIT {
 
   @TempDir
   Path dir;
-
-  /** An upstream that holds every request until the test releases it, and says when one arrives. */
-  private static final class HoldingUpstream {
-    final ConcurrentLinkedQueue<HttpServerRequest> held = new ConcurrentLinkedQueue<>();
-    final Promise<Void> arrived = Promise.promise();
-    HttpServer server;
-
-    HoldingUpstream start(Vertx vertx) {
-      server = vertx.createHttpServer().requestHandler(req -> {
-        held.add(req);
-        arrived.tryComplete();
-      }).listen(0, "127.0.0.1").await();
-      return this;
-    }
-
-    void releaseAll() {
-      HttpServerRequest r;
-      while ((r = held.poll()) != null) {
-        r.response().end("done");
-      }
-    }
-  }
 
   private Path config(int upstreamPort, int graceSecs) throws Exception {
     Path p = dir.resolve("config.yaml");
@@ -70,14 +46,14 @@ class GracefulShutdownIT {
 
   @Test
   void inFlightRequestFinishesDuringTheGracePeriod(Vertx vertx) throws Exception {
-    HoldingUpstream upstream = new HoldingUpstream().start(vertx);
-    try (JarProcess proxy = JarProcess.start(dir, "-c", config(upstream.server.actualPort(), 20).toString(),
+    HoldingUpstream upstream = HoldingUpstream.start(vertx, "held").await();
+    try (JarProcess proxy = JarProcess.start(dir, "-c", config(upstream.port(), 20).toString(),
         "--instances", "1")) {
       int port = port(proxy);
       HttpClient client = vertx.createHttpClient();
       Future<HttpResult> pending = HttpResult.fetch(client,
           new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port).setURI("/slow"), null);
-      upstream.arrived.future().await();
+      upstream.arrived(1).await();
 
       proxy.terminate();
       proxy.awaitLine("stopping: no new connections; 1 request\\(s\\) in flight", Duration.ofSeconds(10));
@@ -85,7 +61,7 @@ class GracefulShutdownIT {
 
       HttpResult r = pending.await();
       assertThat(r.status()).isEqualTo(200);
-      assertThat(r.body().toString()).isEqualTo("done");
+      assertThat(r.header("X-Upstream-Id")).isEqualTo("held");
       assertThat(proxy.awaitExit(Duration.ofSeconds(20))).as(proxy.output()).isZero();
       assertThat(proxy.output()).doesNotContain("cut short");
       client.close().await();
@@ -94,14 +70,14 @@ class GracefulShutdownIT {
 
   @Test
   void requestsStillRunningWhenTheGraceEndsAreCutWithAWarningAndExitIsZero(Vertx vertx) throws Exception {
-    HoldingUpstream upstream = new HoldingUpstream().start(vertx);
-    try (JarProcess proxy = JarProcess.start(dir, "-c", config(upstream.server.actualPort(), 1).toString(),
+    HoldingUpstream upstream = HoldingUpstream.start(vertx, "held").await();
+    try (JarProcess proxy = JarProcess.start(dir, "-c", config(upstream.port(), 1).toString(),
         "--instances", "1")) {
       int port = port(proxy);
       HttpClient client = vertx.createHttpClient();
       Future<HttpResult> pending = HttpResult.fetch(client,
           new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port).setURI("/stuck"), null);
-      upstream.arrived.future().await();
+      upstream.arrived(1).await();
 
       proxy.terminate();
       assertThat(proxy.awaitExit(Duration.ofSeconds(30))).as(proxy.output()).isZero();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.locci.proxy.core.testing.EchoUpstream;
 import cloud.locci.proxy.core.testing.HttpResult;
+import cloud.locci.proxy.core.testing.JarProcess;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.json.JsonObject;
@@ -89,6 +90,24 @@ class JarEndToEndIT {
       proxy.terminate();
       assertThat(proxy.awaitExit(Duration.ofSeconds(20))).as(proxy.output()).isZero();
       proxy.awaitLine("stopped", Duration.ofSeconds(5));
+    }
+  }
+
+  @Test
+  void theJarServesTheDashboardFilesAndNamesItsVersion() throws Exception {
+    Path cfg = config(bothModes("127.0.0.1:0").replace("enabled: false", "bind_address: \"127.0.0.1:0\""));
+    try (JarProcess proxy = JarProcess.start(dir, "-c", cfg.toString(), "--instances", "1")) {
+      listeningPort(proxy);
+      int control = Integer.parseInt(proxy.awaitLine("control API listening on 127\\.0\\.0\\.1:(\\d+)", STARTUP)
+          .group(1));
+      for (String file : new String[] {"/dashboard/", "/dashboard/dashboard.js", "/dashboard/dashboard.css"}) {
+        assertThat(get(control, file).status()).as(file).isEqualTo(200);
+      }
+      assertThat(get(control, "/dashboard/").body().toString()).contains("<title>Locci Proxy dashboard</title>");
+      // The shaded jar's manifest carries the project's version.
+      assertThat(get(control, "/api/v1/version").json().getString("version")).matches("[0-9]+\\.[0-9]+\\.[0-9]+.*");
+      proxy.terminate();
+      assertThat(proxy.awaitExit(Duration.ofSeconds(20))).as(proxy.output()).isZero();
     }
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.locci.proxy.core.testing.EchoUpstream;
 import cloud.locci.proxy.core.testing.HttpResult;
+import cloud.locci.proxy.core.testing.JarProcess;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

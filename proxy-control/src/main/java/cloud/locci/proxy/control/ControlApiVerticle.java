@@ -30,8 +30,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.lang.management.ManagementFactory;
+import java.time.Clock;
 import java.util.Locale;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,18 +51,22 @@ public final class ControlApiVerticle extends VerticleBase {
   private static final long RELOAD_TIMEOUT_MS = 60_000;
 
   private final int instances;
-  private final Supplier<String> metrics;
+  private final ProxyMetrics metrics;
   private final ApiKeyAuth auth = new ApiKeyAuth();
+  private final ChangeHistory history = new ChangeHistory(Clock.systemUTC());
   private UpstreamHealth health;
   private UpstreamRegistry registry;
+  private DashboardAssets dashboard;
+  private VersionedConfig last;
   private long version;
   private HttpServer server;
 
   /**
    * @param instances the number of proxy instances running (reported by status and config)
-   * @param metrics the Prometheus text exposition, read on each scrape (off the event loop)
+   * @param metrics the process's meters: the Prometheus exposition (read on each scrape, off the event
+   *     loop) and the per-route traffic of the last minute
    */
-  public ControlApiVerticle(int instances, Supplier<String> metrics) {
+  public ControlApiVerticle(int instances, ProxyMetrics metrics) {
     this.instances = instances;
     this.metrics = metrics;
   }
@@ -82,8 +86,11 @@ public final class ControlApiVerticle extends VerticleBase {
     registry = UpstreamRegistry.of(vertx);
     return Future.all(
             vertx.eventBus().<VersionedConfig>consumer(Addresses.CONFIG_CHANGED, m -> seen(m.body())).completion(),
+            vertx.eventBus().<ReloadOutcome>consumer(Addresses.CONFIG_RELOADED, m -> history.reloaded(m.body()))
+                .completion(),
             vertx.eventBus().<HealthChanged>consumer(Addresses.HEALTH_CHANGED, m -> health.changed(m.body()))
-                .completion())
+                .completion(),
+            vertx.executeBlocking(DashboardAssets::load).onSuccess(d -> dashboard = d))
         .compose(v -> current())
         .compose(current -> refreshHealth().map(current))
         .compose(current -> {
@@ -106,6 +113,8 @@ public final class ControlApiVerticle extends VerticleBase {
 
   private Router router() {
     Router router = Router.router(vertx);
+    // Before the key check: the page and its files hold no data; the page sends the key itself.
+    router.route("/dashboard/*").handler(dashboard);
     router.route().handler(auth);
     router.get("/api/v1/status").handler(ctx -> withConfig(ctx, this::status));
     router.get("/api/v1/config").handler(ctx -> withConfig(ctx, (c, v) -> ok(ctx, ConfigJson.config(c.config(), instances))));
@@ -126,6 +135,11 @@ public final class ControlApiVerticle extends VerticleBase {
     router.delete("/api/v1/upstreams/:name/servers/:server").handler(this::removeServer);
     router.post("/api/v1/reload").handler(this::reload);
     router.get("/api/v1/explain").handler(this::explain);
+    router.get("/api/v1/traffic").handler(ctx -> withConfig(ctx, (c, v) -> ok(ctx, traffic(c.config()))));
+    router.get("/api/v1/changes").handler(ctx -> ok(ctx, new JsonObject()
+        .put("config_version", version).put("max", ChangeHistory.MAX).put("changes", history.json())));
+    router.get("/api/v1/version").handler(ctx -> ok(ctx, new JsonObject()
+        .put("name", "locci-proxy").put("version", softwareVersion()).put("java", Runtime.version().toString())));
     router.errorHandler(404, ctx -> ApiErrors.send(ctx, 404, "no such endpoint: " + ctx.request().method() + " "
         + ctx.request().path()));
     router.errorHandler(405, ctx -> ApiErrors.send(ctx, 405, "method " + ctx.request().method()
@@ -153,7 +167,7 @@ public final class ControlApiVerticle extends VerticleBase {
   }
 
   private void metrics(RoutingContext ctx) {
-    vertx.executeBlocking(metrics::get, false).onComplete(ar -> {
+    vertx.executeBlocking(metrics::scrape, false).onComplete(ar -> {
       if (ar.failed()) {
         ApiErrors.send(ctx, 500, "metrics scrape failed: " + ar.cause().getMessage());
         return;
@@ -166,6 +180,43 @@ public final class ControlApiVerticle extends VerticleBase {
     JsonArray routes = new JsonArray();
     RouteOrder.sort(c.routes()).forEach(r -> routes.add(ConfigJson.route(r)));
     return new JsonObject().put("routes", routes);
+  }
+
+  /**
+   * Requests and errors of the last minute per route, in match order; {@code ""} is the load balancer's
+   * traffic in that mode, and requests no route matched in gateway mode (listed only when there were some).
+   */
+  private JsonObject traffic(ProxyConfig c) {
+    long now = System.nanoTime();
+    RouteTraffic traffic = metrics.traffic();
+    JsonArray routes = new JsonArray();
+    if (c.mode() == Mode.LOAD_BALANCER) {
+      routes.add(rates("", c.loadBalancer().map(lb -> lb.upstream()).orElse(null), traffic.lastMinute("", now)));
+    } else {
+      RouteOrder.sort(c.routes())
+          .forEach(r -> routes.add(rates(r.name(), r.upstream(), traffic.lastMinute(r.name(), now))));
+      RouteTraffic.Totals unmatched = traffic.lastMinute("", now);
+      if (unmatched.requests() > 0) {
+        routes.add(rates("", null, unmatched));
+      }
+    }
+    return new JsonObject().put("window_secs", RouteTraffic.WINDOW_SECS).put("routes", routes);
+  }
+
+  private static JsonObject rates(String route, String upstream, RouteTraffic.Totals t) {
+    return new JsonObject()
+        .put("route", route)
+        .put("upstream", upstream)
+        .put("requests", t.requests())
+        .put("errors", t.errors())
+        .put("requests_per_sec", (double) t.requests() / RouteTraffic.WINDOW_SECS)
+        .put("errors_per_sec", (double) t.errors() / RouteTraffic.WINDOW_SECS);
+  }
+
+  /** The version in the jar's manifest; {@code dev} when run from classes. */
+  private static String softwareVersion() {
+    String v = ControlApiVerticle.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
   }
 
   private JsonObject upstreams(ProxyConfig c) {
@@ -305,12 +356,20 @@ public final class ControlApiVerticle extends VerticleBase {
     });
   }
 
-  /** Keeps the API key and the health procedures in step with the newest version seen. */
+  /**
+   * Keeps the API key, the health procedures, the traffic's routes and the change history in step with
+   * the newest version seen.
+   */
   private VersionedConfig seen(VersionedConfig c) {
     if (c.version() > version) {
       version = c.version();
       auth.key(c.config().controlApi().apiKey());
       health.sync(c.config());
+      metrics.traffic().retain(c.config().routes().stream().map(r -> r.name()).toList());
+      if (last != null) {
+        history.changed(c.version(), ConfigDiff.between(last.config(), c.config()));
+      }
+      last = c;
     }
     return c;
   }

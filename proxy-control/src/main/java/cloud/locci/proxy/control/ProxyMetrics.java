@@ -85,6 +85,7 @@ public final class ProxyMetrics implements ExchangeListener {
       new ConcurrentHashMap<>();
   private final Counter reloadsOk;
   private final Counter reloadsFailed;
+  private final RouteTraffic traffic = new RouteTraffic();
 
   private ProxyMetrics(PrometheusMeterRegistry registry) {
     this.registry = registry;
@@ -125,6 +126,11 @@ public final class ProxyMetrics implements ExchangeListener {
   /** The factory to give {@code Vertx.builder().withMetrics(...)}. */
   public VertxMetricsFactory vertxMetricsFactory() {
     return new MicrometerMetricsFactory(registry);
+  }
+
+  /** Requests and errors per route over the last minute (the dashboard's rates), fed by {@link #onComplete}. */
+  RouteTraffic traffic() {
+    return traffic;
   }
 
   public PrometheusMeterRegistry registry() {
@@ -192,7 +198,8 @@ public final class ProxyMetrics implements ExchangeListener {
   /** Records one finished exchange. Runs on the exchange's event loop: lookups in caches only. */
   @Override
   public void onComplete(Exchange exchange) {
-    long nanos = System.nanoTime() - exchange.startNanos();
+    long now = System.nanoTime();
+    long nanos = now - exchange.startNanos();
     String route = exchange.route();
     String upstream = exchange.upstream();
     HttpServerResponse response = exchange.request().response();
@@ -205,6 +212,8 @@ public final class ProxyMetrics implements ExchangeListener {
     if (reason != null) {
       errorCounter(route, reason).increment();
     }
+    // An error for the dashboard: a 5xx answer, or a response cut off by an upstream failure after its head.
+    traffic.record(route, status >= 500 || reason != null && reason.status() >= 500, now);
     Backend backend = exchange.backend();
     if (backend != null) {
       upstreamCounter(upstream, backend.address(), outcome(exchange, status)).increment();

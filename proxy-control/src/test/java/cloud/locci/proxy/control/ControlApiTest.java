@@ -73,7 +73,7 @@ class ControlApiTest {
     vertx.deployVerticle(new ConfigVerticle(ProxyDeployment.parse(yaml(apiKey)), Optional.of(file),
         ConfigOverrides.none())).await();
     vertx.deployVerticle(new MetricsVerticle(metrics)).await();
-    ControlApiVerticle control = new ControlApiVerticle(2, metrics::scrape);
+    ControlApiVerticle control = new ControlApiVerticle(2, metrics);
     vertx.deployVerticle(control).await();
     port = control.actualPort();
     client = vertx.createHttpClient();
@@ -119,7 +119,10 @@ class ControlApiTest {
             new JsonObject().put("name", "app").put("servers", new JsonArray().add("127.0.0.1:3009")), 201),
         new Endpoint(HttpMethod.DELETE, "/api/v1/upstreams/app/servers/127.0.0.1:3009", null, 204),
         new Endpoint(HttpMethod.POST, "/api/v1/reload", null, 200),
-        new Endpoint(HttpMethod.GET, "/api/v1/explain?path=/api/users", null, 200));
+        new Endpoint(HttpMethod.GET, "/api/v1/explain?path=/api/users", null, 200),
+        new Endpoint(HttpMethod.GET, "/api/v1/traffic", null, 200),
+        new Endpoint(HttpMethod.GET, "/api/v1/changes", null, 200),
+        new Endpoint(HttpMethod.GET, "/api/v1/version", null, 200));
     for (int i = 0; i < endpoints.size(); i++) {
       Endpoint e = endpoints.get(i);
       HttpResult none = call(e.method(), e.uri(), e.body(), null, null);
@@ -376,5 +379,125 @@ class ControlApiTest {
           .contains("locci_config_reloads_total{result=\"success\"} 1.0")
           .contains("locci_upstream_health{server=\"127.0.0.1:3002\",upstream=\"app\"} 1.0");
     }
+  }
+
+  @Test
+  void dashboardFilesLoadWithoutTheKeyWhileItsDataNeedsIt(Vertx vertx) throws Exception {
+    start(vertx, KEY);
+    HttpResult page = call(HttpMethod.GET, "/dashboard/", null, null, null);
+    assertThat(page.status()).isEqualTo(200);
+    assertThat(page.header("Content-Type")).isEqualTo("text/html; charset=utf-8");
+    assertThat(page.body().toString()).contains("<title>Locci Proxy dashboard</title>").contains("dashboard.js")
+        .doesNotContain(KEY);
+    assertThat(page.header("Content-Security-Policy")).contains("default-src 'none'").contains("script-src 'self'")
+        .contains("connect-src 'self'").contains("frame-ancestors 'none'");
+    assertThat(page.header("X-Content-Type-Options")).isEqualTo("nosniff");
+    HttpResult js = call(HttpMethod.GET, "/dashboard/dashboard.js", null, null, null);
+    assertThat(js.status()).isEqualTo(200);
+    assertThat(js.header("Content-Type")).isEqualTo("text/javascript; charset=utf-8");
+    assertThat(js.body().toString()).contains("X-API-Key")
+        .doesNotContain(".innerHTML", ".outerHTML", "insertAdjacentHTML", "document.write", "new EventSource");
+    HttpResult css = call(HttpMethod.GET, "/dashboard/dashboard.css", null, null, null);
+    assertThat(css.status()).isEqualTo(200);
+    assertThat(css.header("Content-Type")).isEqualTo("text/css; charset=utf-8");
+
+    HttpResult bare = call(HttpMethod.GET, "/dashboard", null, null, null);
+    assertThat(bare.status()).isEqualTo(301);
+    assertThat(bare.header("Location")).isEqualTo("/dashboard/");
+    assertThat(call(HttpMethod.GET, "/dashboard/index.html", null, null, null).body()).isEqualTo(page.body());
+    assertThat(call(HttpMethod.GET, "/dashboard/../api/v1/status", null, null, null).status()).isIn(401, 404);
+    HttpResult missing = call(HttpMethod.GET, "/dashboard/secrets.json", null, null, null);
+    assertThat(missing.status()).isEqualTo(404);
+    assertThat(missing.json().getString("error")).contains("no such dashboard file");
+    HttpResult post = call(HttpMethod.POST, "/dashboard/", null, null, null);
+    assertThat(post.status()).isEqualTo(405);
+    assertThat(post.header("Allow")).isEqualTo("GET, HEAD");
+    HttpResult cached = call(HttpMethod.GET, "/dashboard/", null, "If-None-Match", page.header("ETag"));
+    assertThat(cached.status()).isEqualTo(304);
+    assertThat(cached.body().length()).isZero();
+    HttpResult head = call(HttpMethod.HEAD, "/dashboard/dashboard.css", null, null, null);
+    assertThat(head.status()).isEqualTo(200);
+    assertThat(head.header("Content-Length")).isEqualTo(Integer.toString(css.body().length()));
+
+    for (String data : List.of("/api/v1/status", "/api/v1/routes", "/api/v1/upstreams", "/api/v1/traffic",
+        "/api/v1/changes", "/api/v1/version")) {
+      assertThat(call(HttpMethod.GET, data, null, null, null).status()).as(data).isEqualTo(401);
+      assertThat(call(HttpMethod.GET, data, null, "X-API-Key", KEY).status()).as(data).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void trafficListsEveryRouteInMatchOrderOverOneMinute(Vertx vertx) throws Exception {
+    start(vertx, KEY);
+    JsonObject traffic = get("/api/v1/traffic").json();
+    assertThat(traffic.getInteger("window_secs")).isEqualTo(60);
+    JsonArray routes = traffic.getJsonArray("routes");
+    assertThat(routes.stream().map(r -> ((JsonObject) r).getString("route"))).containsExactly("users", "short");
+    JsonObject users = routes.getJsonObject(0);
+    assertThat(users.getString("upstream")).isEqualTo("app");
+    assertThat(users.getLong("requests")).isZero();
+    assertThat(users.getLong("errors")).isZero();
+    assertThat(users.getDouble("requests_per_sec")).isZero();
+    assertThat(users.getDouble("errors_per_sec")).isZero();
+  }
+
+  @Test
+  void versionNamesTheSoftwareAndJava(Vertx vertx) throws Exception {
+    start(vertx, KEY);
+    JsonObject version = get("/api/v1/version").json();
+    assertThat(version.getString("name")).isEqualTo("locci-proxy");
+    assertThat(version.getString("version")).isEqualTo("dev"); // run from classes: no manifest
+    assertThat(version.getString("java")).isEqualTo(Runtime.version().toString());
+  }
+
+  @Test
+  void changesListReloadsAndApiChangesNewestFirstWithTheirDiffs(Vertx vertx) throws Exception {
+    start(vertx, KEY);
+    assertThat(get("/api/v1/changes").json().getJsonArray("changes")).isEmpty();
+    String auth = "Bearer " + KEY;
+    assertThat(call(HttpMethod.POST, "/api/v1/routes", new JsonObject().put("name", "web").put("path_pattern", "^/web")
+        .put("upstream", "app"), "Authorization", auth).status()).isEqualTo(201);
+    Files.writeString(file, yaml(KEY).replace("short: {path_pattern: \"^/\", upstream: other}",
+        "short: {path_pattern: \"^/\", upstream: app}"));
+    assertThat(call(HttpMethod.POST, "/api/v1/reload", null, "Authorization", auth).status()).isEqualTo(200);
+    assertThat(call(HttpMethod.POST, "/api/v1/reload", null, "Authorization", auth).status()).isEqualTo(200);
+    Files.writeString(file, yaml(KEY).replace("upstream: other}", "upstream: nowhere}"));
+    assertThat(call(HttpMethod.POST, "/api/v1/reload", null, "Authorization", auth).status()).isEqualTo(400);
+
+    JsonObject answer = get("/api/v1/changes").json();
+    assertThat(answer.getLong("config_version")).isEqualTo(3);
+    assertThat(answer.getInteger("max")).isEqualTo(20);
+    JsonArray changes = answer.getJsonArray("changes");
+    assertThat(changes.stream().map(c -> ((JsonObject) c).getString("source") + " " + ((JsonObject) c).getString("result")
+        + " " + ((JsonObject) c).getLong("version")))
+        .containsExactly("reload refused 3", "reload unchanged 3", "reload applied 3", "control_api applied 2");
+    JsonObject refused = changes.getJsonObject(0);
+    assertThat(refused.getJsonArray("errors").getString(0)).contains("unknown upstream \"nowhere\"");
+    JsonObject reload = changes.getJsonObject(2);
+    // The file knows no "web": the reload removed the route the API had added, and changed "short".
+    assertThat(reload.getJsonObject("diff").getJsonObject("routes")).isEqualTo(new JsonObject()
+        .put("added", new JsonArray()).put("removed", new JsonArray().add("web"))
+        .put("changed", new JsonArray().add("short")));
+    assertThat(reload.getJsonArray("errors")).isEmpty();
+    assertThat(reload.getJsonArray("restart_required")).isEmpty();
+    assertThat(java.time.Instant.parse(reload.getString("at"))).isBeforeOrEqualTo(java.time.Instant.now());
+    JsonObject api = changes.getJsonObject(3);
+    assertThat(api.getJsonObject("diff").getJsonObject("routes").getJsonArray("added").getList()).containsExactly("web");
+  }
+
+  @Test
+  void changesKeepOnlyTheLastTwenty(Vertx vertx) throws Exception {
+    start(vertx, KEY);
+    for (int i = 0; i < 12; i++) {
+      assertThat(call(HttpMethod.POST, "/api/v1/routes", new JsonObject().put("name", "r" + i)
+          .put("path_pattern", "^/r" + i).put("upstream", "app"), "X-API-Key", KEY).status()).isEqualTo(201);
+      assertThat(call(HttpMethod.DELETE, "/api/v1/routes/r" + i, null, "X-API-Key", KEY).status()).isEqualTo(204);
+    }
+    JsonArray changes = get("/api/v1/changes").json().getJsonArray("changes");
+    assertThat(changes).hasSize(20);
+    assertThat(changes.getJsonObject(0).getLong("version")).isEqualTo(25);
+    assertThat(changes.getJsonObject(0).getJsonObject("diff").getJsonObject("routes").getJsonArray("removed").getList())
+        .containsExactly("r11");
+    assertThat(changes.getJsonObject(19).getLong("version")).isEqualTo(6);
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.testing.EchoUpstream;
+import cloud.locci.proxy.core.testing.HoldingUpstream;
 import cloud.locci.proxy.core.testing.HttpResult;
 import cloud.locci.proxy.core.testing.ProxyDeployment;
 import io.vertx.core.Future;
@@ -64,7 +65,7 @@ class SelectionStrategiesTest {
 
   @AfterEach
   void tearDown() {
-    slow.forEach(HoldingUpstream::release);
+    slow.forEach(HoldingUpstream::releaseAll);
     client.close().await();
   }
 
@@ -231,7 +232,7 @@ class SelectionStrategiesTest {
 
   @Test
   void leastConnectionsSendsNothingToTheSlowServerWhileItIsBusyAndIdleServersShare() throws Exception {
-    HoldingUpstream held = HoldingUpstream.start(vertx, "slow");
+    HoldingUpstream held = HoldingUpstream.start(vertx, "slow").await();
     slow.add(held);
     ProxyDeployment proxy = deploy(config("least_connections", null,
         servers(held.address(), echoes.get(0).address(), echoes.get(1).address())));
@@ -239,7 +240,7 @@ class SelectionStrategiesTest {
     // All idle: the tie goes round robin from the first server, the slow one, which keeps the request.
     Future<HttpResult> first = client.request(HttpMethod.GET, proxy.port(), "127.0.0.1", "/slow")
         .compose(r -> r.send()).compose(HttpResult::of);
-    held.awaitHeld(1);
+    held.arrived(1).await();
 
     List<String> seen = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
@@ -250,7 +251,7 @@ class SelectionStrategiesTest {
     assertThat(tally(seen)).containsExactlyInAnyOrderEntriesOf(Map.of("server-1", 10, "server-2", 10));
     assertThat(held.heldCount()).isEqualTo(1);
 
-    held.release();
+    held.releaseAll();
     assertThat(first.await().header("X-Upstream-Id")).isEqualTo("slow");
     assertThat(finished.poll(10, TimeUnit.SECONDS)).isEqualTo(held.address());
   }
@@ -271,7 +272,7 @@ class SelectionStrategiesTest {
 
   @Test
   void randomTwoChoicesAvoidsAServerWithManyRequestsInFlight() throws Exception {
-    HoldingUpstream held = HoldingUpstream.start(vertx, "busy");
+    HoldingUpstream held = HoldingUpstream.start(vertx, "busy").await();
     slow.add(held);
     // First the busy server alone receives 20 requests it keeps...
     ProxyDeployment proxy = deploy(config("round_robin", null, servers(held.address())));
@@ -280,7 +281,7 @@ class SelectionStrategiesTest {
       pending.add(client.request(HttpMethod.GET, proxy.port(), "127.0.0.1", "/held/" + i)
           .compose(r -> r.send()).compose(HttpResult::of));
     }
-    held.awaitHeld(20);
+    held.arrived(20).await();
     // ...then a reload adds two idle servers; in-flight counts are process-wide and survive it.
     proxy.configVerticle().apply(ProxyDeployment.parse(config("random_two_choices", null,
         servers(held.address(), echoes.get(0).address(), echoes.get(1).address()))), "test").await();
@@ -295,7 +296,7 @@ class SelectionStrategiesTest {
     assertThat(counts).containsOnlyKeys("server-1", "server-2");
     // Expected 50 each, standard deviation 5.
     counts.values().forEach(c -> assertThat(c).isGreaterThan(20));
-    held.release();
+    held.releaseAll();
     for (Future<HttpResult> f : pending) {
       assertThat(f.await().header("X-Upstream-Id")).isEqualTo("busy");
     }

@@ -1,4 +1,4 @@
-package cloud.locci.proxy.cli;
+package cloud.locci.proxy.core.testing;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -15,8 +15,10 @@ import java.util.regex.Pattern;
 /**
  * The built {@code locci-proxy.jar} run as a separate process, as a user runs it. Its output (stdout
  * and stderr merged) is collected line by line; tests wait for a line to appear, never for a fixed time.
+ * The jar is named by the system property {@code locci.jar}, which the failsafe configuration of the
+ * modules that run the jar (proxy-cli, proxy-it) sets.
  */
-final class JarProcess implements AutoCloseable {
+public final class JarProcess implements AutoCloseable {
 
   private final Process process;
   private final List<String> lines = new ArrayList<>();
@@ -29,20 +31,20 @@ final class JarProcess implements AutoCloseable {
     reader.start();
   }
 
-  static Path jar() {
+  public static Path jar() {
     String p = System.getProperty("locci.jar");
     if (p == null) {
       throw new IllegalStateException("system property locci.jar is not set (run through failsafe: mvn verify)");
     }
-    return Path.of(p);
+    return Path.of(p).toAbsolutePath().normalize();
   }
 
-  static JarProcess start(Path workDir, String... args) throws IOException {
+  public static JarProcess start(Path workDir, String... args) throws IOException {
     return start(workDir, List.of("-Xmx128m"), args);
   }
 
   /** Starts the jar with {@code jvmArgs} (heap size, GC flags) before {@code -jar}. */
-  static JarProcess start(Path workDir, List<String> jvmArgs, String... args) throws IOException {
+  public static JarProcess start(Path workDir, List<String> jvmArgs, String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmArgs);
@@ -73,7 +75,7 @@ final class JarProcess implements AutoCloseable {
   }
 
   /** Waits for an output line matching {@code regex}; returns its match. Fails after {@code max}. */
-  Matcher awaitLine(String regex, Duration max) throws InterruptedException {
+  public Matcher awaitLine(String regex, Duration max) throws InterruptedException {
     Pattern p = Pattern.compile(regex);
     long deadline = System.nanoTime() + max.toNanos();
     synchronized (lines) {
@@ -94,7 +96,17 @@ final class JarProcess implements AutoCloseable {
     }
   }
 
-  String output() {
+  /** Waits for the proxy's "listening on 127.0.0.1:PORT" line and returns PORT. */
+  public int awaitProxyPort(Duration max) throws InterruptedException {
+    return Integer.parseInt(awaitLine("listening on 127\\.0\\.0\\.1:(\\d+)", max).group(1));
+  }
+
+  /** The process id, for tools that look at the process from outside (e.g. {@code /proc}). */
+  public long pid() {
+    return process.pid();
+  }
+
+  public String output() {
     synchronized (lines) {
       return String.join("\n", lines);
     }
@@ -104,16 +116,16 @@ final class JarProcess implements AutoCloseable {
    * Sends SIGTERM. Through the process handle: {@link Process#destroy()} would also close our end of
    * its output, and the lines it prints while stopping would be lost.
    */
-  void terminate() {
+  public void terminate() {
     process.toHandle().destroy();
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 
   /** Sends signal {@code name} (e.g. {@code HUP}) with the system's kill command. */
-  void signal(String name) throws IOException, InterruptedException {
+  public void signal(String name) throws IOException, InterruptedException {
     Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
     if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
       throw new AssertionError("kill -" + name + " " + process.pid() + " failed");
@@ -121,7 +133,7 @@ final class JarProcess implements AutoCloseable {
   }
 
   /** Waits for the exit code; fails after {@code max}. */
-  int awaitExit(Duration max) throws InterruptedException {
+  public int awaitExit(Duration max) throws InterruptedException {
     if (!process.waitFor(max.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new AssertionError("process still running after " + max + "; output:\n" + output());
     }
