@@ -187,7 +187,8 @@ class ReloadUnderLoadTest {
     assertThat(proxy.control(client, HttpMethod.POST, "/api/v1/reload", null).status()).isEqualTo(200);
 
     for (int i = 0; i < 10; i++) {
-      assertThat(HttpResult.get(client, proxy.port(), "/api").header("X-Upstream-Id")).isEqualTo("s1");
+      HttpResult after = HttpResult.get(client, proxy.port(), "/api");
+      assertThat(after.header("X-Upstream-Id")).as(after.toString()).isEqualTo("s1");
     }
     JsonObject app = proxy.control(client, HttpMethod.GET, "/api/v1/upstreams", null).json()
         .getJsonArray("upstreams").getJsonObject(0);
