@@ -54,7 +54,8 @@ final class ControlClient {
     } catch (IllegalArgumentException e) {
       throw new CommandFailure(ExitCodes.USAGE, "--control: invalid URL \"" + base + "\": " + e.getMessage());
     }
-    if (body != null) {
+    if (body != null || !method.equals("GET")) {
+      // The control API takes changes only as JSON (415 otherwise), bodiless ones (reload, DELETE) too.
       request.header("Content-Type", "application/json");
     }
     apiKey.ifPresent(k -> request.header("Authorization", "Bearer " + k));

@@ -111,6 +111,7 @@ final class ExplainCommand implements Callable<Integer> {
           + " (" + t.strategy() + ": " + String.join(", ", t.healthyServers()) + ")");
       out.println("   upstream uri " + t.uri() + ", timeout " + t.timeoutSecs() + " s, retries " + t.retries()
           + ", middlewares " + (t.middlewares().isEmpty() ? "none" : String.join(", ", t.middlewares())));
+      out.println("   failover: " + Explanation.CONNECT_FAILOVER);
     } else {
       out.println("=> " + e.status() + " " + e.reason()
           + (e.allow().isEmpty() ? "" : " (Allow: " + String.join(", ", e.allow()) + ")"));

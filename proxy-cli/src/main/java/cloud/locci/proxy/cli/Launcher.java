@@ -15,6 +15,7 @@ import cloud.locci.proxy.core.config.Mode;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.log.AccessLog;
 import cloud.locci.proxy.core.health.HealthCheckVerticle;
+import cloud.locci.proxy.core.tracing.TracingVerticle;
 import cloud.locci.proxy.lb.LoadBalancerVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -32,7 +33,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts the process's verticles in order (config, metrics, health checks, proxies, control API last)
+ * Starts the process's verticles in order (config, metrics, health checks, tracing, proxies, control API
+ * last)
  * on one Vert.x instance with the Prometheus metrics registry, and stops them gracefully. The
  * configuration must already be valid: nothing listens before that.
  */
@@ -104,8 +106,10 @@ final class Launcher {
         .compose(id -> vertx.deployVerticle(new MetricsVerticle(metrics)))
         .compose(id -> vertx.eventBus().<VersionedConfig>consumer(Addresses.CONFIG_CHANGED,
             m -> logLevel(m.body().config().logging().level())).completion())
-        // Before the proxies, so that each proxy instance starts from the checker's view.
+        // Before the proxies, so that each proxy instance starts from the checker's view and traces
+        // its first request when tracing is on.
         .compose(id -> vertx.deployVerticle(new HealthCheckVerticle()))
+        .compose(id -> vertx.deployVerticle(new TracingVerticle()))
         .compose(id -> vertx.deployVerticle(() -> {
           ProxyVerticle<?> v = proxy.get();
           v.exchangeListener(metrics);

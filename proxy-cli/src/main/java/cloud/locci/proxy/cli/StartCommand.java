@@ -3,6 +3,7 @@ package cloud.locci.proxy.cli;
 import cloud.locci.proxy.core.config.ConfigException;
 import cloud.locci.proxy.core.config.ConfigLoader;
 import cloud.locci.proxy.core.config.ConfigOverrides;
+import cloud.locci.proxy.core.config.ConfigWarnings;
 import cloud.locci.proxy.core.config.Environment;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import java.nio.file.Path;
@@ -13,6 +14,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** {@code start}: loads and validates the configuration, starts the proxy, runs until SIGTERM/SIGINT. */
 @Command(name = "start",
@@ -28,6 +31,8 @@ import picocli.CommandLine.Spec;
         "Values come from, highest first: these flags, the environment (LOCCI_LOG, RUST_LOG, a .env file",
         "in the working directory), the config file, built-in defaults."})
 final class StartCommand implements Callable<Integer> {
+
+  private static final Logger log = LoggerFactory.getLogger(StartCommand.class);
 
   @Mixin
   ConfigOptions options;
@@ -56,6 +61,9 @@ final class StartCommand implements Callable<Integer> {
     }
     LogSetup.configure(config.logging().format(), config.logging().accessLog());
     LogSetup.apply(config.logging().level());
+    for (String warning : ConfigWarnings.of(config)) {
+      log.warn("{}: {}", options.config, warning);
+    }
     // SPEC §8: Vert.x's own HTTP meters are in the scrape unless turned off; they cost 13-27% more CPU
     // per request (README "Performance") and duplicate locci_requests_total, so some will want them off.
     boolean vertxHttpMetrics = env.get("LOCCI_VERTX_HTTP_METRICS").map(v -> !v.strip().equalsIgnoreCase("false"))

@@ -2,6 +2,7 @@ package cloud.locci.proxy.cli;
 
 import cloud.locci.proxy.core.config.ConfigException;
 import cloud.locci.proxy.core.config.ConfigLoader;
+import cloud.locci.proxy.core.config.ConfigWarnings;
 import cloud.locci.proxy.core.config.Environment;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.gateway.RouteShadowing;
@@ -44,6 +45,9 @@ final class ValidateCommand implements Callable<Integer> {
       err.println(e.errors().size() + " error" + (e.errors().size() == 1 ? "" : "s") + " in " + options.config);
       err.flush();
       return ExitCodes.USAGE;
+    }
+    for (String warning : ConfigWarnings.of(config)) {
+      err.println("warning: " + options.config + ": " + warning);
     }
     for (String warning : RouteShadowing.warnings(config)) {
       err.println("warning: " + options.config + ": " + warning);

@@ -59,7 +59,7 @@ class DockerComposeTest {
   void traefikTerminatesTlsWithLetsEncrypt() {
     Map<String, Object> traefik = service("traefik");
     assertThat(String.valueOf(traefik.get("image"))).startsWith("traefik:v3");
-    assertThat(strings(traefik, "ports")).contains("80:80", "443:443", "8080:8080");
+    assertThat(strings(traefik, "ports")).containsExactly("80:80", "443:443");
     assertThat(strings(traefik, "command")).contains(
         "--providers.docker.exposedbydefault=false",
         "--entrypoints.web.address=:80",
@@ -106,16 +106,29 @@ class DockerComposeTest {
   }
 
   @Test
-  void controlHostIsHttpsOnly() {
+  void traefiksDashboardIsNotPublished() {
+    // --api.insecure serves the dashboard and Traefik's API without authentication on :8080.
+    assertThat(strings(service("traefik"), "command")).noneMatch(c -> c.startsWith("--api"));
+    assertThat(strings(service("traefik"), "ports")).noneMatch(p -> p.contains("8080"));
+  }
+
+  @Test
+  void theControlApiIsNotPublished() {
     Map<String, String> l = labels();
-    String host = "Host(`${CONTROL_HOST:-control.proxy.locci.cloud}`)";
-    List<String> routers = l.entrySet().stream().filter(e -> e.getValue().equals(host))
-        .map(e -> e.getKey().replaceAll("^traefik\\.http\\.routers\\.|\\.rule$", "")).collect(Collectors.toList());
-    assertThat(routers).containsExactly("locci-control");
-    assertThat(l).containsEntry("traefik.http.routers.locci-control.entrypoints", "websecure")
-        .containsEntry("traefik.http.routers.locci-control.tls.certresolver", "letsencrypt")
-        .containsEntry("traefik.http.routers.locci-control.service", "locci-control")
-        .containsEntry("traefik.http.services.locci-control.loadbalancer.server.port", "8485");
+    assertThat(l.values()).as("no router to the control API").noneMatch(v -> v.contains("CONTROL_HOST"));
+    assertThat(l).as("no Traefik service on the control API's port")
+        .noneSatisfy((k, v) -> assertThat(k.endsWith(".loadbalancer.server.port") && v.equals("8485")).isTrue());
+    assertThat(strings(service("locci-proxy"), "expose")).containsExactly("8484");
+    assertThat(service("locci-proxy")).doesNotContainKey("ports");
+  }
+
+  @Test
+  void shippedFilesCarryNoPlaceholderSecret() throws IOException {
+    for (String file : List.of("docker/compose.yaml", "docker/config.yaml", "docker/default-config.yaml")) {
+      String text = Files.readString(root.resolve(file), StandardCharsets.UTF_8);
+      assertThat(text).as(file).doesNotContainIgnoringCase("change-me").doesNotContain("api_key:")
+          .doesNotContain("jwt_secret:");
+    }
   }
 
   @Test

@@ -198,11 +198,11 @@ class DockerfileTest {
     assertThat(builtIn.controlApi().bindAddress().host()).isEqualTo("127.0.0.1");
     assertThat(builtIn.server().bindAddress().host()).as("a published port must reach it").isEqualTo("0.0.0.0");
 
-    // The compose config: Traefik reaches it from another container, so it needs a key.
+    // The compose config: safe by default, the control API on the container's loopback and no shipped key.
     ProxyConfig compose = ConfigLoader.load(root.resolve("docker/config.yaml"), ConfigOverrides.none());
     assertThat(compose.controlApi().bindAddress().port()).isEqualTo(control.getPort());
-    assertThat(compose.controlApi().bindAddress().host()).isEqualTo("0.0.0.0");
-    assertThat(compose.controlApi().apiKey()).as("docker/config.yaml must set control_api.api_key").isPresent();
+    assertThat(compose.controlApi().bindAddress().host()).isEqualTo("127.0.0.1");
+    assertThat(compose.controlApi().apiKey()).as("docker/config.yaml must not ship a key").isEmpty();
     assertThat(compose.server().bindAddress().toString()).isEqualTo("0.0.0.0:8484");
   }
 }

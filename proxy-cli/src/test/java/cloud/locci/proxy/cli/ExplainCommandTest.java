@@ -42,7 +42,8 @@ class ExplainCommandTest {
         .contains("1. users_api", "matched")
         .contains("2. web_app", "not_tried")
         .contains("=> route users_api -> upstream users_service (round_robin: 10.0.0.1:3000)")
-        .contains("upstream uri /api/users/123, timeout 30 s, retries 0, middlewares none");
+        .contains("upstream uri /api/users/123, timeout 30 s, retries 0, middlewares none")
+        .contains("failover: a failed connect (refused, connect timeout, TLS handshake) goes on to another server");
   }
 
   @Test

@@ -38,12 +38,16 @@ class MetricsScrapeTest {
         upstreams:
           app: {servers: ["%s"]}
           dead: {servers: ["127.0.0.1:%d"]}
+          mixed: {servers: ["127.0.0.1:%d", "%s"]}
         api_gateway:
           routes:
             api: {path_pattern: "^/api", upstream: app}
             broken: {path_pattern: "^/broken", upstream: dead}
+            failover: {path_pattern: "^/failover", upstream: mixed}
         control_api: {bind_address: "127.0.0.1:0", api_key: "%s"}
-        """.formatted(up.address(), dead, RunningProxy.KEY))) {
+        """.formatted(up.address(), dead, dead, up.address(), RunningProxy.KEY))) {
+      // Round robin starts at the dead server: one refused attempt, then the request goes to the live one.
+      assertThat(send(client, proxy, HttpMethod.POST, "/failover").status()).isEqualTo(200);
       for (int i = 0; i < 5; i++) {
         assertThat(send(client, proxy, HttpMethod.GET, "/api/x").status()).isEqualTo(200);
       }
@@ -71,11 +75,15 @@ class MetricsScrapeTest {
           "locci_upstream_requests_total{outcome=\"ok\",server=\"" + up.address() + "\",upstream=\"app\"} 8.0",
           "locci_upstream_requests_total{outcome=\"upstream_refused\",server=\"127.0.0.1:" + dead
               + "\",upstream=\"dead\"} 2.0",
+          "locci_upstream_requests_total{outcome=\"upstream_refused\",server=\"127.0.0.1:" + dead
+              + "\",upstream=\"mixed\"} 1.0",
+          "locci_upstream_requests_total{outcome=\"ok\",server=\"" + up.address() + "\",upstream=\"mixed\"} 1.0",
           "locci_errors_total{reason=\"route_not_found\",route=\"\"} 3.0",
           "locci_errors_total{reason=\"upstream_refused\",route=\"broken\"} 2.0",
           "locci_upstream_health{server=\"" + up.address() + "\",upstream=\"app\"} 1.0",
           "locci_config_reloads_total{result=\"success\"} 1.0",
-          "locci_config_reloads_total{result=\"failure\"} 0.0");
+          "locci_config_reloads_total{result=\"failure\"} 0.0",
+          "locci_tracing_spans_dropped_total 0.0");
       // Exchanges are counted when their response has ended, which the client may see first: poll, bounded.
       String text = "";
       for (int i = 0; i < 100; i++) {

@@ -161,7 +161,7 @@ class ReloadUnderLoadTest {
         upstreams:
           app:
             servers: ["%s", "%s"]
-            health_check: {interval_secs: 1, timeout_secs: 1, path: /health}
+            health_check: {interval_secs: 1, timeout_secs: 5, path: /health}
         api_gateway:
           routes:
             api: {path_pattern: "^/api", upstream: app}

@@ -22,7 +22,7 @@ import java.util.Optional;
  */
 final class RunningProxy implements AutoCloseable {
 
-  static final String KEY = "test-key";
+  static final String KEY = "running-proxy-test-key-0123456789abcdef";
 
   private final Launcher launcher;
   private final Path file;
@@ -78,6 +78,9 @@ final class RunningProxy implements AutoCloseable {
   Future<HttpResult> controlAsync(HttpClient client, HttpMethod method, String uri, JsonObject body) {
     RequestOptions options = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(controlPort())
         .setURI(uri).addHeader("Authorization", "Bearer " + KEY);
+    if (method != HttpMethod.GET) {
+      options.addHeader("Content-Type", "application/json");
+    }
     return HttpResult.fetch(client, options, body == null ? null : body.toBuffer());
   }
 

@@ -104,6 +104,47 @@ class ValidateCommandTest {
   }
 
   @Test
+  void aPatternTooComplexToCompileIsExitTwoNotAnOutOfMemoryError() throws Exception {
+    Path file = write("bomb.yaml", """
+        mode: api_gateway
+        upstreams:
+          app: {servers: ["127.0.0.1:3000"]}
+        api_gateway:
+          routes:
+            evil:
+              path_pattern: "((a{1000}){1000}){1000}"
+              upstream: app
+        """);
+    CliRun run = CliRun.of("validate", "-c", file.toString());
+    assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err()).contains(file + ":7: api_gateway.routes.evil.path_pattern: pattern too complex");
+  }
+
+  @Test
+  void weakSecretsAreErrorsAndAReadableTlsKeyIsAWarning() throws Exception {
+    Path weak = write("weak.yaml", LB + """
+        control_api:
+          api_key: "x"
+        """);
+    CliRun refused = CliRun.of("validate", "-c", weak.toString());
+    assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(refused.err()).contains("control_api.api_key: too short: 1 bytes, at least 32");
+
+    @SuppressWarnings("removal")
+    io.vertx.core.net.SelfSignedCertificate cert = io.vertx.core.net.SelfSignedCertificate.create("localhost");
+    java.nio.file.Files.setPosixFilePermissions(Path.of(cert.privateKeyPath()),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+    Path tls = write("tls.yaml", LB + """
+        server:
+          tls: {cert_path: "%s", key_path: "%s"}
+        """.formatted(cert.certificatePath(), cert.privateKeyPath()));
+    CliRun warned = CliRun.of("validate", "-c", tls.toString());
+    assertThat(warned.exitCode()).as(warned.toString()).isZero();
+    assertThat(warned.err()).contains("warning: " + tls + ": server.tls.key_path: the private key")
+        .contains("readable by group");
+  }
+
+  @Test
   void malformedFlagsAreUsageErrors() throws Exception {
     Path file = write("ok.yaml", LB);
     assertThat(CliRun.of("validate", "-c", file.toString(), "--mode", "proxy").exitCode()).isEqualTo(2);

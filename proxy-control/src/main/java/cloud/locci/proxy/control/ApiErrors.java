@@ -43,11 +43,13 @@ final class ApiErrors {
       int status = re.failureCode() >= 400 && re.failureCode() < 600 ? re.failureCode() : 500;
       String message = switch (status) {
         case 400 -> "invalid change; the running configuration is unchanged";
+        // A 500 is an exception somewhere: its text stays in the log.
+        case 500 -> "internal error (see the proxy's log)";
         default -> lines.get(0);
       };
       send(ctx, status, message, status == 400 ? lines : List.of());
       return;
     }
-    send(ctx, 503, unavailable + ": " + cause.getMessage());
+    send(ctx, 503, unavailable);
   }
 }

@@ -58,7 +58,14 @@ final class ConfigJson {
         .put("enabled", c.controlApi().enabled())
         .put("bind_address", c.controlApi().bindAddress().toString());
     c.controlApi().apiKey().ifPresent(k -> control.put("api_key", MASK));
+    control.put("allowed_origins", new JsonArray(c.controlApi().allowedOrigins()))
+        .put("allowed_hosts", new JsonArray(c.controlApi().allowedHosts()));
     json.put("control_api", control);
+    json.put("tracing", new JsonObject()
+        .put("enabled", c.tracing().enabled())
+        .put("otlp_endpoint", c.tracing().otlpEndpoint())
+        .put("sample_ratio", c.tracing().sampleRatio())
+        .put("service_name", c.tracing().serviceName()));
     return json;
   }
 
@@ -66,13 +73,19 @@ final class ConfigJson {
     JsonObject json = new JsonObject()
         .put("bind_address", s.bindAddress().toString())
         .put("workers", instances);
-    s.tls().ifPresent(t -> json.put("tls", new JsonObject().put("cert_path", t.certPath()).put("key_path", t.keyPath())));
+    s.tls().ifPresent(t -> json.put("tls", new JsonObject()
+        .put("cert_path", t.certPath())
+        .put("key_path", t.keyPath())
+        .put("protocols", new JsonArray(t.protocols()))
+        .put("ciphers", new JsonArray(t.ciphers()))));
     return json
         .put("max_header_size", s.maxHeaderSize())
         .put("max_request_line", s.maxRequestLine())
         .put("idle_timeout_secs", s.idleTimeoutSecs())
         .put("header_timeout_secs", s.headerTimeoutSecs())
         .put("shutdown_grace_secs", s.shutdownGraceSecs())
+        .put("body_timeout_secs", s.bodyTimeoutSecs())
+        .put("max_body_size", s.maxBodySize().orElse(0L))
         .put("allow_encoded_slashes", s.allowEncodedSlashes())
         .put("underscores_in_headers", s.underscoresInHeaders())
         .put("trusted_proxies", new JsonArray(s.trustedProxies().stream().map(Object::toString).toList()));
@@ -109,7 +122,7 @@ final class ConfigJson {
 
   /** One route with its name, as {@code GET /api/v1/routes} lists it ({@code host} null when none). */
   static JsonObject route(RouteConfig r) {
-    return new JsonObject()
+    JsonObject json = new JsonObject()
         .put("name", r.name())
         .put("path_pattern", r.pathPattern())
         .put("methods", new JsonArray(r.methods()))
@@ -119,6 +132,8 @@ final class ConfigJson {
         .put("host", r.host().orElse(null))
         .put("retries", r.retries())
         .put("middlewares", new JsonArray(r.middlewares()));
+    r.maxBodySize().ifPresent(v -> json.put("max_body_size", v));
+    return json;
   }
 
   private static JsonObject middlewares(Map<String, MiddlewareConfig> all) {
@@ -131,11 +146,14 @@ final class ConfigJson {
     JsonObject json = new JsonObject().put("type", m.type());
     if (m instanceof RateLimiting r) {
       json.put("requests_per_minute", r.requestsPerMinute()).put("burst_size", r.burstSize());
-      r.keyHeader().ifPresent(h -> json.put("key_header", h));
+      json.put("key", r.key().toString());
     } else if (m instanceof Authentication a) {
       a.jwtSecret().ifPresent(s -> json.put("jwt_secret", MASK));
       a.publicKeyPath().ifPresent(p -> json.put("public_key_path", p));
       json.put("excluded_paths", new JsonArray(a.excludedPaths()));
+      a.audience().ifPresent(v -> json.put("audience", v));
+      a.issuer().ifPresent(v -> json.put("issuer", v));
+      json.put("require_exp", a.requireExp());
     } else if (m instanceof Cors c) {
       json.put("allowed_origins", new JsonArray(c.allowedOrigins()))
           .put("allowed_methods", new JsonArray(c.allowedMethods()))

@@ -12,10 +12,12 @@ import cloud.locci.proxy.core.config.Mode;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.RouteOrder;
 import cloud.locci.proxy.core.config.ServerAddress;
+import cloud.locci.proxy.core.config.ServerConfig;
 import cloud.locci.proxy.core.config.UpstreamConfig;
 import cloud.locci.proxy.core.explain.ExplainQuery;
 import cloud.locci.proxy.core.explain.Explanation;
 import cloud.locci.proxy.core.explain.ExplanationJson;
+import cloud.locci.proxy.core.forward.ConnectionGuard;
 import cloud.locci.proxy.core.health.HealthChanged;
 import cloud.locci.proxy.core.health.HealthReport;
 import cloud.locci.proxy.core.upstream.UpstreamRegistry;
@@ -24,6 +26,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -41,6 +44,10 @@ import org.slf4j.LoggerFactory;
  * Reads come from the config verticle ({@link Addresses#CONFIG_GET}) on each request; changes and
  * reloads are requests to it, so they are validated exactly as the file is. One instance per process,
  * deployed last.
+ *
+ * <p>SPEC §15: before anything else, {@link RequestOrigin} answers 421 to a foreign Host, 403 to a
+ * foreign Origin and 415 to a change that is not JSON; {@link ApiKeyAuth} throttles failed key checks;
+ * the listener has the proxy listener's head and idle timeouts; a 500 never carries exception text.
  */
 public final class ControlApiVerticle extends VerticleBase {
 
@@ -54,6 +61,8 @@ public final class ControlApiVerticle extends VerticleBase {
   private final ProxyMetrics metrics;
   private final ApiKeyAuth auth = new ApiKeyAuth();
   private final ChangeHistory history = new ChangeHistory(Clock.systemUTC());
+  private RequestOrigin origin;
+  private ServerConfig limits;
   private UpstreamHealth health;
   private UpstreamRegistry registry;
   private DashboardAssets dashboard;
@@ -84,18 +93,22 @@ public final class ControlApiVerticle extends VerticleBase {
     }
     health = new UpstreamHealth(vertx);
     registry = UpstreamRegistry.of(vertx);
-    return Future.all(
-            vertx.eventBus().<VersionedConfig>consumer(Addresses.CONFIG_CHANGED, m -> seen(m.body())).completion(),
-            vertx.eventBus().<ReloadOutcome>consumer(Addresses.CONFIG_RELOADED, m -> history.reloaded(m.body()))
-                .completion(),
-            vertx.eventBus().<HealthChanged>consumer(Addresses.HEALTH_CHANGED, m -> health.changed(m.body()))
-                .completion(),
-            vertx.executeBlocking(DashboardAssets::load).onSuccess(d -> dashboard = d))
+    return vertx.executeBlocking(RequestOrigin::machineAddresses, false)
+        .compose(addresses -> {
+          origin = new RequestOrigin(addresses);
+          return Future.all(
+              vertx.eventBus().<VersionedConfig>consumer(Addresses.CONFIG_CHANGED, m -> seen(m.body())).completion(),
+              vertx.eventBus().<ReloadOutcome>consumer(Addresses.CONFIG_RELOADED, m -> history.reloaded(m.body()))
+                  .completion(),
+              vertx.eventBus().<HealthChanged>consumer(Addresses.HEALTH_CHANGED, m -> health.changed(m.body()))
+                  .completion(),
+              vertx.executeBlocking(DashboardAssets::load).onSuccess(d -> dashboard = d));
+        })
         .compose(v -> current())
         .compose(current -> refreshHealth().map(current))
         .compose(current -> {
           ServerAddress bind = current.config().controlApi().bindAddress();
-          return vertx.createHttpServer().requestHandler(router()).listen(bind.port(), bind.host())
+          return listener(current.config().server()).listen(bind.port(), bind.host())
               .onSuccess(s -> {
                 server = s;
                 log.info("control API listening on {}:{}{}", bind.host(), s.actualPort(),
@@ -106,6 +119,24 @@ public final class ControlApiVerticle extends VerticleBase {
         });
   }
 
+  /**
+   * The control listener, with the proxy listener's head and idle timeouts and head size limits
+   * (SPEC §15): a client that opens connections and trickles bytes holds nothing for long here either.
+   */
+  private HttpServer listener(ServerConfig s) {
+    HttpServerOptions options = new HttpServerOptions()
+        .setIdleTimeout(s.idleTimeoutSecs())
+        .setMaxHeaderSize(s.maxHeaderSize())
+        .setMaxInitialLineLength(s.maxRequestLine())
+        // Without h2c the HTTP/1 pipeline exists when the connection handler runs, so the guard can sit in it.
+        .setHttp2ClearTextEnabled(false);
+    return vertx.createHttpServer(options)
+        // The head timeout and size follow reloads, as on the proxy listener; the idle timeout is fixed at start.
+        .connectionHandler(connection -> ConnectionGuard.install(connection, limits,
+            (reason, client) -> log.debug("control API: connection from {} refused: {}", client, reason)))
+        .requestHandler(router());
+  }
+
   /** The port the control API listens on (the real one when the config said 0). */
   public int actualPort() {
     return server.actualPort();
@@ -113,6 +144,8 @@ public final class ControlApiVerticle extends VerticleBase {
 
   private Router router() {
     Router router = Router.router(vertx);
+    // Host, Origin and Content-Type first: a page from elsewhere gets nothing, the dashboard included.
+    router.route().handler(origin);
     // Before the key check: the page and its files hold no data; the page sends the key itself.
     router.route("/dashboard/*").handler(dashboard);
     router.route().handler(auth);
@@ -123,7 +156,10 @@ public final class ControlApiVerticle extends VerticleBase {
     router.get("/api/v1/health").handler(ctx -> withConfig(ctx, (c, v) -> refreshHealth()
         .compose(x -> health.json(c.config()))
         .onSuccess(json -> ok(ctx, json.put("config_version", c.version())))
-        .onFailure(err -> ApiErrors.send(ctx, 500, "health checks failed: " + err.getMessage()))));
+        .onFailure(err -> {
+          log.warn("control API: health report failed", err);
+          ApiErrors.send(ctx, 500, "health report failed (see the proxy's log)");
+        })));
     router.get("/api/v1/upstreams").handler(ctx -> withConfig(ctx, (c, v) -> refreshHealth()
         .onComplete(x -> ok(ctx, upstreams(c.config())))));
     router.get("/api/v1/routes").handler(ctx -> withConfig(ctx, (c, v) -> ok(ctx, routes(c.config()))));
@@ -147,8 +183,9 @@ public final class ControlApiVerticle extends VerticleBase {
     router.errorHandler(413, ctx -> ApiErrors.send(ctx, 413, "request body over " + MAX_BODY + " bytes"));
     router.errorHandler(400, ctx -> ApiErrors.send(ctx, 400, "bad request"));
     router.errorHandler(500, ctx -> {
+      // The exception stays in the log: its message may name files, addresses or values of the config.
       log.warn("control API {} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
-      ApiErrors.send(ctx, 500, "internal error: " + (ctx.failure() == null ? "?" : ctx.failure().getMessage()));
+      ApiErrors.send(ctx, 500, "internal error (see the proxy's log)");
     });
     return router;
   }
@@ -169,7 +206,8 @@ public final class ControlApiVerticle extends VerticleBase {
   private void metrics(RoutingContext ctx) {
     vertx.executeBlocking(metrics::scrape, false).onComplete(ar -> {
       if (ar.failed()) {
-        ApiErrors.send(ctx, 500, "metrics scrape failed: " + ar.cause().getMessage());
+        log.warn("control API: metrics scrape failed", ar.cause());
+        ApiErrors.send(ctx, 500, "metrics scrape failed (see the proxy's log)");
         return;
       }
       ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(ar.result());
@@ -364,6 +402,8 @@ public final class ControlApiVerticle extends VerticleBase {
     if (c.version() > version) {
       version = c.version();
       auth.key(c.config().controlApi().apiKey());
+      origin.config(c.config().controlApi());
+      limits = c.config().server();
       health.sync(c.config());
       metrics.traffic().retain(c.config().routes().stream().map(r -> r.name()).toList());
       if (last != null) {

@@ -7,13 +7,15 @@ import cloud.locci.proxy.core.bus.ReloadOutcome;
 import cloud.locci.proxy.core.bus.VersionedConfig;
 import cloud.locci.proxy.core.health.HealthChanged;
 import cloud.locci.proxy.core.health.HealthReport;
+import cloud.locci.proxy.core.tracing.TracingSwitch;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 
 /**
  * Feeds the meters that follow events rather than requests (one instance per process, deployed after
  * the config verticle): the health gauges from {@link HealthReport} and {@link HealthChanged}, the set
- * of servers from each config version, the reload counter, and the active-connections gauge.
+ * of servers from each config version, the reload counter, the active-connections gauge and the
+ * dropped-spans counter.
  */
 public final class MetricsVerticle extends VerticleBase {
 
@@ -31,6 +33,7 @@ public final class MetricsVerticle extends VerticleBase {
     LocalCodec.register(vertx, HealthReport.class);
     LocalCodec.register(vertx, ReloadOutcome.class);
     metrics.trackConnections(TrafficCounters.of(vertx));
+    metrics.trackTracing(TracingSwitch.of(vertx));
     return Future.all(
             vertx.eventBus().<VersionedConfig>consumer(Addresses.CONFIG_CHANGED, m -> config(m.body())).completion(),
             vertx.eventBus().<HealthChanged>consumer(Addresses.HEALTH_CHANGED, m -> {

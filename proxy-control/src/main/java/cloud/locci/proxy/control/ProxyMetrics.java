@@ -17,8 +17,10 @@ import cloud.locci.proxy.core.forward.Exchange;
 import cloud.locci.proxy.core.forward.ExchangeListener;
 import cloud.locci.proxy.core.forward.Reason;
 import cloud.locci.proxy.core.metrics.MetricNames;
+import cloud.locci.proxy.core.tracing.TracingSwitch;
 import cloud.locci.proxy.core.upstream.Backend;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.config.MeterFilter;
@@ -150,6 +152,14 @@ public final class ProxyMetrics implements ExchangeListener {
         .register(registry);
   }
 
+  /** Exposes the spans the tracer dropped ({@code locci_tracing_spans_dropped_total}), read at each scrape. */
+  public void trackTracing(TracingSwitch tracing) {
+    // Held weakly by Micrometer; the switch lives as long as its Vert.x (in its shared local map).
+    FunctionCounter.builder(MetricNames.TRACING_SPANS_DROPPED, tracing, TracingSwitch::droppedSpans)
+        .description("Spans dropped because the tracing export queue was full (collector slow or down)")
+        .register(registry);
+  }
+
   /** Counts one reload of the config file. */
   public void reloaded(boolean succeeded) {
     (succeeded ? reloadsOk : reloadsFailed).increment();
@@ -214,8 +224,14 @@ public final class ProxyMetrics implements ExchangeListener {
     }
     // An error for the dashboard: a 5xx answer, or a response cut off by an upstream failure after its head.
     traffic.record(route, status >= 500 || reason != null && reason.status() >= 500, now);
+    // One count per attempt: each failed attempt under its reason (a connect failover shows as the
+    // refused server's upstream_refused plus the next server's ok), then the last attempt if it got a head
+    // or was aborted.
+    for (Exchange.FailedAttempt f : exchange.failedAttempts()) {
+      upstreamCounter(upstream, f.backend().address(), reasonOutcome(f.reason())).increment();
+    }
     Backend backend = exchange.backend();
-    if (backend != null) {
+    if (backend != null && !exchange.lastAttemptFailed()) {
       upstreamCounter(upstream, backend.address(), outcome(exchange, status)).increment();
     }
   }
@@ -245,7 +261,10 @@ public final class ProxyMetrics implements ExchangeListener {
     if (exchange.upstreamNanos() >= 0) {
       return status >= 500 ? 1 : 0;
     }
-    Reason r = exchange.reason();
+    return 6;
+  }
+
+  private static int reasonOutcome(Reason r) {
     if (r == Reason.UPSTREAM_REFUSED) {
       return 2;
     } else if (r == Reason.UPSTREAM_RESET) {

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(VertxExtension.class)
 class ControlApiTest {
 
-  private static final String KEY = "s3cr3t-key";
+  private static final String KEY = "control-api-test-key-0123456789abcdef";
 
   @TempDir
   Path dir;
@@ -58,7 +58,7 @@ class ControlApiTest {
             short: {path_pattern: "^/", upstream: other}
             users: {path_pattern: "^/api/users", methods: [GET, POST], upstream: app, host: "api.example.com"}
           middlewares:
-            authentication: {jwt_secret: "jwt-very-secret", excluded_paths: ["/health"]}
+            authentication: {jwt_secret: "jwt-very-secret-0123456789abcdef-test", excluded_paths: ["/health"]}
         control_api:
           bind_address: "127.0.0.1:0"
         %s
@@ -88,6 +88,9 @@ class ControlApiTest {
 
   private HttpResult call(HttpMethod method, String uri, JsonObject body, String header, String value) {
     RequestOptions options = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port).setURI(uri);
+    if (method != HttpMethod.GET) {
+      options.addHeader("Content-Type", "application/json");
+    }
     if (header != null) {
       options.addHeader(header, value);
     }
@@ -172,7 +175,7 @@ class ControlApiTest {
     start(vertx, KEY);
     HttpResult result = get("/api/v1/config");
     assertThat(result.header("Content-Type")).isEqualTo("application/json");
-    assertThat(result.body().toString()).doesNotContain(KEY).doesNotContain("jwt-very-secret");
+    assertThat(result.body().toString()).doesNotContain(KEY).doesNotContain("jwt-very-secret-0123456789abcdef-test");
     JsonObject config = result.json();
     assertThat(config.getJsonObject("control_api").getString("api_key")).isEqualTo("***");
     assertThat(config.getJsonObject("api_gateway").getJsonObject("middlewares").getJsonObject("authentication")
@@ -186,6 +189,15 @@ class ControlApiTest {
     assertThat(app.getJsonArray("servers").getJsonObject(1).getInteger("weight")).isEqualTo(3);
     assertThat(config.getJsonObject("api_gateway").getJsonObject("routes").getJsonObject("users")
         .getString("path_pattern")).isEqualTo("^/api/users");
+    // The SPEC §15 keys, with their defaults.
+    JsonObject auth = config.getJsonObject("api_gateway").getJsonObject("middlewares").getJsonObject("authentication");
+    assertThat(auth.getBoolean("require_exp")).isTrue();
+    assertThat(auth.containsKey("audience")).isFalse();
+    assertThat(config.getJsonObject("control_api").getJsonArray("allowed_origins")).isEmpty();
+    assertThat(config.getJsonObject("control_api").getJsonArray("allowed_hosts")).isEmpty();
+    assertThat(config.getJsonObject("tracing")).isEqualTo(new JsonObject().put("enabled", false)
+        .put("otlp_endpoint", "http://localhost:4318/v1/traces").put("sample_ratio", 1.0)
+        .put("service_name", "locci-proxy"));
   }
 
   @Test
@@ -318,7 +330,7 @@ class ControlApiTest {
     assertThat(call(HttpMethod.PUT, "/api/v1/status", null, "Authorization", auth).status()).isEqualTo(405);
 
     RequestOptions notJson = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
-        .setURI("/api/v1/routes").addHeader("Authorization", auth);
+        .setURI("/api/v1/routes").addHeader("Authorization", auth).addHeader("Content-Type", "application/json");
     HttpResult garbage = HttpResult.send(client, notJson, Buffer.buffer("{not json"));
     assertThat(garbage.status()).isEqualTo(400);
     assertThat(garbage.json().getString("error")).contains("not a JSON object");

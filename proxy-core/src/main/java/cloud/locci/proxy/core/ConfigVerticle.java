@@ -12,6 +12,7 @@ import cloud.locci.proxy.core.config.ConfigException;
 import cloud.locci.proxy.core.config.ConfigLoader;
 import cloud.locci.proxy.core.config.ConfigOverrides;
 import cloud.locci.proxy.core.config.ConfigValidator;
+import cloud.locci.proxy.core.config.ConfigWarnings;
 import cloud.locci.proxy.core.config.Locations;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.ServerConfig;
@@ -51,6 +52,8 @@ public final class ConfigVerticle extends VerticleBase {
   private VersionedConfig current;
   private CurrentConfig shared;
   private int apiChangesSinceFile;
+  /** The last change queued: the next one starts when it is over (changes apply in the order received). */
+  private Future<?> queue = Future.succeededFuture();
 
   /**
    * @param initial the configuration the launcher already loaded and validated (version 1)
@@ -88,13 +91,17 @@ public final class ConfigVerticle extends VerticleBase {
    * Runs on this verticle's context; fails with a {@link ConfigException} listing every error otherwise.
    */
   public Future<VersionedConfig> apply(ProxyConfig candidate, String source) {
-    return onOwnContext(() -> {
-      List<ConfigError> errors = ConfigValidator.validate(candidate, Locations.none(source));
-      if (!errors.isEmpty()) {
-        return Future.failedFuture(new ConfigException(errors));
-      }
-      return Future.succeededFuture(swap(candidate, source));
-    });
+    return onOwnContext(() -> inOrder(() -> vertx.executeBlocking(
+            () -> ConfigValidator.validate(candidate, Locations.none(source)))
+        .compose(errors -> errors.isEmpty() ? Future.succeededFuture(swap(candidate, source))
+            : Future.failedFuture(new ConfigException(errors)))));
+  }
+
+  /** Runs {@code step} once every change queued before it is over. Call on this verticle's context. */
+  private <T> Future<T> inOrder(Supplier<Future<T>> step) {
+    Future<T> result = queue.transform(ar -> step.get());
+    queue = result;
+    return result;
   }
 
   /**
@@ -103,38 +110,55 @@ public final class ConfigVerticle extends VerticleBase {
    * {@link Addresses#CONFIG_RELOADED}. An invalid file is logged with every error and changes nothing.
    */
   public Future<ReloadOutcome> reload() {
-    return onOwnContext(() -> {
+    return onOwnContext(() -> inOrder(() -> {
       if (file.isEmpty()) {
         return Future.succeededFuture(refuse("(none)", List.of(new ConfigError(API_SOURCE, 0, "",
             "this process was not started from a config file: nothing to reload"))));
       }
       Path path = file.get();
-      return vertx.executeBlocking(() -> ConfigLoader.load(path, overrides))
+      return vertx.executeBlocking(() -> {
+            ProxyConfig loaded = ConfigLoader.load(path, overrides);
+            ConfigWarnings.of(loaded).forEach(w -> log.warn("reload of {}: {}", path, w));
+            return loaded;
+          })
           .transform(ar -> Future.succeededFuture(ar.succeeded()
               ? accept(path, ar.result())
               : refuse(path.toString(), errorsOf(ar.cause()))));
-    }).onSuccess(outcome -> vertx.eventBus().publish(Addresses.CONFIG_RELOADED, outcome));
+    })).onSuccess(outcome -> vertx.eventBus().publish(Addresses.CONFIG_RELOADED, outcome));
   }
 
   private void onUpdate(Message<ConfigChange> msg) {
     ConfigChange change = msg.body();
-    ProxyConfig candidate;
-    try {
-      candidate = ConfigMutations.apply(current.config(), change);
-    } catch (ConfigMutations.Refused refused) {
-      msg.fail(refused.status(), refused.getMessage());
-      return;
-    }
-    List<ConfigError> errors = ConfigValidator.validate(candidate, Locations.none(API_SOURCE));
-    if (!errors.isEmpty()) {
-      log.info("control API change refused ({}), config version {} stays: {}", ConfigMutations.describe(change),
-          current.version(), errors.stream().map(ConfigError::toString).collect(Collectors.joining("; ")));
-      msg.fail(400, errors.stream().map(ConfigError::toString).collect(Collectors.joining("\n")));
-      return;
-    }
-    apiChangesSinceFile++;
-    msg.reply(swap(candidate, "control API: " + ConfigMutations.describe(change)));
+    inOrder(() -> {
+      ProxyConfig running = current.config();
+      return vertx.executeBlocking(() -> {
+        ProxyConfig candidate = ConfigMutations.apply(running, change);
+        return new Checked(candidate, ConfigValidator.validate(candidate, Locations.none(API_SOURCE)));
+      }).andThen(ar -> {
+        if (ar.failed()) {
+          if (ar.cause() instanceof ConfigMutations.Refused refused) {
+            msg.fail(refused.status(), refused.getMessage());
+          } else {
+            log.warn("control API change {} failed", ConfigMutations.describe(change), ar.cause());
+            msg.fail(500, "the change could not be applied");
+          }
+          return;
+        }
+        List<ConfigError> errors = ar.result().errors();
+        if (!errors.isEmpty()) {
+          log.info("control API change refused ({}), config version {} stays: {}", ConfigMutations.describe(change),
+              current.version(), errors.stream().map(ConfigError::toString).collect(Collectors.joining("; ")));
+          msg.fail(400, errors.stream().map(ConfigError::toString).collect(Collectors.joining("\n")));
+          return;
+        }
+        apiChangesSinceFile++;
+        msg.reply(swap(ar.result().candidate(), "control API: " + ConfigMutations.describe(change)));
+      });
+    });
   }
+
+  /** A candidate configuration and its validation errors (computed in a worker thread). */
+  private record Checked(ProxyConfig candidate, List<ConfigError> errors) {}
 
   private ReloadOutcome accept(Path path, ProxyConfig next) {
     ProxyConfig running = current.config();
@@ -183,7 +207,9 @@ public final class ConfigVerticle extends VerticleBase {
   /**
    * Keys that a running process cannot apply: the number of instances, the control API's listener, the
    * log format, and the proxy listener's options unless its address changes too (a new listener then
-   * opens with the new options).
+   * opens with the new options). {@code server.idle_timeout_secs}, {@code body_timeout_secs} and
+   * {@code max_body_size} are the proxy's own clocks and limits, read per connection or per request:
+   * they apply on reload.
    */
   static List<String> restartRequired(ProxyConfig before, ProxyConfig after) {
     List<String> keys = new ArrayList<>();
@@ -201,9 +227,6 @@ public final class ConfigVerticle extends VerticleBase {
       }
       if (a.maxRequestLine() != b.maxRequestLine()) {
         keys.add("server.max_request_line");
-      }
-      if (a.idleTimeoutSecs() != b.idleTimeoutSecs()) {
-        keys.add("server.idle_timeout_secs");
       }
     }
     if (before.controlApi().enabled() != after.controlApi().enabled()) {

@@ -9,6 +9,7 @@ import cloud.locci.proxy.core.config.ServerAddress;
 import cloud.locci.proxy.core.config.ServerConfig;
 import cloud.locci.proxy.core.explain.ExplainQuery;
 import cloud.locci.proxy.core.explain.Explanation;
+import cloud.locci.proxy.core.forward.ClientIdle;
 import cloud.locci.proxy.core.forward.ConnectionGuard;
 import cloud.locci.proxy.core.forward.Decision;
 import cloud.locci.proxy.core.forward.Exchange;
@@ -23,6 +24,7 @@ import cloud.locci.proxy.core.middleware.Middleware;
 import cloud.locci.proxy.core.middleware.Middlewares;
 import cloud.locci.proxy.core.middleware.Verdict;
 import cloud.locci.proxy.core.request.RequestHygiene;
+import cloud.locci.proxy.core.tracing.TracingSwitch;
 import cloud.locci.proxy.core.upstream.HealthView;
 import cloud.locci.proxy.core.upstream.UpstreamRegistry;
 import cloud.locci.proxy.core.upstream.Upstreams;
@@ -33,11 +35,14 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.PemKeyCertOptions;
 import java.time.Duration;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,8 +75,12 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   private TrafficCounters counters;
   private CurrentConfig newest;
   private CurrentHealth newestHealth;
+  private TracingSwitch tracing;
   private HealthView seenShared;
   private long installing;
+  private Forwarder.ClientLimits limits;
+  /** The idle clock of each open client connection of this instance (all on its event loop). */
+  private final Map<HttpConnection, ClientIdle> idle = new IdentityHashMap<>();
 
   /**
    * Compiles one config version with the current health into the immutable structure requests read.
@@ -114,6 +123,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     counters = TrafficCounters.of(vertx);
     newest = CurrentConfig.of(vertx);
     newestHealth = CurrentHealth.of(vertx);
+    tracing = TracingSwitch.of(vertx);
     MessageConsumer<VersionedConfig> changes =
         vertx.eventBus().consumer(Addresses.CONFIG_CHANGED, this::onConfigChanged);
     MessageConsumer<HealthChanged> flips =
@@ -134,6 +144,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
           ExchangeListener outer = listener;
           forwarder = new Forwarder(clients, exchange -> {
             counters.inFlight().decrementAndGet();
+            exchange.trace().end(exchange);
             outer.onComplete(exchange);
           });
           return listen(config.config().server()).onSuccess(s -> server = s);
@@ -199,6 +210,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
         ServerAddress before = config == null ? null : config.config().server().bindAddress();
         config = next;
         hygiene = RequestHygiene.of(next.config().server());
+        limits = Forwarder.ClientLimits.of(next.config().server());
         middlewares = built;
         rebuild();
         if (server != null && before != null && !before.equals(next.config().server().bindAddress())) {
@@ -238,8 +250,11 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
         .setTcpNoDelay(true)
         .setMaxHeaderSize(s.maxHeaderSize())
         .setMaxInitialLineLength(s.maxRequestLine())
-        .setIdleTimeout(s.idleTimeoutSecs())
-        .setHandle100ContinueAutomatically(true)
+        // No Vert.x idle timeout: it closed connections with a request in flight. ClientIdle counts
+        // idle_timeout_secs only between requests; a request in flight has the exchange's own clocks.
+        .setIdleTimeout(0)
+        // 100 Continue only once the middlewares accepted the request (ExchangeDriver sends it).
+        .setHandle100ContinueAutomatically(false)
         // Request bodies too: one upstream write per decoded chunk (UpstreamClients.MAX_CHUNK_SIZE).
         .setMaxChunkSize(UpstreamClients.MAX_CHUNK_SIZE)
         // No h2c upgrade (nginx has none either); it would also make Vert.x set up the HTTP/1 pipeline
@@ -251,16 +266,28 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
         // by Vert.x: its extension handler would only inspect every message.
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false);
-    s.tls().ifPresent(tls -> options
-        .setSsl(true)
-        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certPath()).setKeyPath(tls.keyPath()))
-        // ALPN offers HTTP/2 and HTTP/1.1 to TLS clients; upstreams are always spoken to in HTTP/1.1.
-        .setUseAlpn(true));
+    s.tls().ifPresent(tls -> {
+      options
+          .setSsl(true)
+          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certPath()).setKeyPath(tls.keyPath()))
+          // ALPN offers HTTP/2 and HTTP/1.1 to TLS clients; upstreams are always spoken to in HTTP/1.1.
+          .setUseAlpn(true)
+          .setEnabledSecureTransportProtocols(new java.util.LinkedHashSet<>(tls.protocols()));
+      // Only these suites (default: forward-secret AEAD ones); JSSE's own list has static-RSA and CBC ones.
+      tls.ciphers().forEach(options::addEnabledCipherSuite);
+    });
     ServerAddress bind = s.bindAddress();
     HttpServer created = vertx.createHttpServer(options)
         .connectionHandler(connection -> {
           counters.connections().incrementAndGet();
-          connection.closeHandler(v -> counters.connections().decrementAndGet());
+          // The current version's idle timeout: a reload applies it to new connections.
+          ClientIdle clock = ClientIdle.start(vertx, connection, config.config().server().idleTimeoutSecs());
+          idle.put(connection, clock);
+          connection.closeHandler(v -> {
+            counters.connections().decrementAndGet();
+            idle.remove(connection);
+            clock.closed();
+          });
           ConnectionGuard.install(connection, config.config().server(), listener);
         })
         .requestHandler(this::handle)
@@ -289,6 +316,11 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     }
     RequestHygiene.Admission admission = hygiene.admit(request);
     Exchange exchange = new Exchange(admission.request(), System.nanoTime());
+    exchange.trace(tracing.current().begin(admission.request()));
+    ClientIdle clock = idle.get(request.connection());
+    if (clock != null) {
+      exchange.idle(clock);
+    }
     if (admission.problem() != null) {
       refuseMalformed(exchange, admission.problem());
       return;
@@ -297,7 +329,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     if (decision instanceof Decision.Forward forward) {
       exchange.route(forward.target().route());
       if (forward.middlewares().isEmpty()) {
-        forwarder.forward(exchange, forward.target());
+        forwarder.forward(exchange, forward.target(), limits);
       } else {
         runMiddlewares(exchange, forward, 0);
       }
@@ -310,7 +342,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   /** Runs the middlewares from {@code index} on, in order; the first that does not continue answers. */
   private void runMiddlewares(Exchange exchange, Decision.Forward forward, int index) {
     if (index == forward.middlewares().size()) {
-      forwarder.forward(exchange, forward.target());
+      forwarder.forward(exchange, forward.target(), limits);
       return;
     }
     Middleware m = forward.middlewares().get(index);
@@ -344,6 +376,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     log.debug("invalid request from {}: {}", request.remoteAddress(), cause == null ? "?" : cause.toString());
     counters.inFlight().incrementAndGet();
     Exchange exchange = new Exchange(request, System.nanoTime());
+    exchange.trace(tracing.current().begin(request));
     forwarder.reject(exchange, reason, reason.message(), null)
         .onComplete(ar -> request.connection().close());
   }

@@ -202,9 +202,34 @@ class ConfigVerticleChangesTest {
     assertThat(changed.version()).isEqualTo(2);
     assertThat(changed.diff().sections()).containsExactly("server");
     assertThat(changed.restartRequired()).containsExactly("server.workers", "server.max_header_size");
+
+    // The proxy's own clocks and limits apply on reload.
+    Files.writeString(file, GATEWAY + "server: {workers: 3, max_header_size: 16384, idle_timeout_secs: 5,"
+        + " body_timeout_secs: 5, max_body_size: 1000}\n");
+    ReloadOutcome limits = vertx.eventBus().<ReloadOutcome>request(Addresses.CONFIG_RELOAD, null).await().body();
+    assertThat(limits.version()).isEqualTo(3);
+    assertThat(limits.restartRequired()).isEmpty();
   }
 
   private long verticleVersion() {
     return vertx.eventBus().<VersionedConfig>request(Addresses.CONFIG_GET, null).await().body().version();
+  }
+
+  @Test
+  void changesSentTogetherAreValidatedOffTheEventLoopAndAppliedInTheOrderReceived() {
+    // Twenty additions sent at once, then a removal of the first: each builds on the version before it.
+    List<io.vertx.core.Future<VersionedConfig>> sent = new java.util.ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      sent.add(vertx.eventBus().<VersionedConfig>request(Addresses.CONFIG_UPDATE,
+          new ConfigChange.AddRoute(RouteConfig.of("r" + i, "^/r" + i + "/", "app"))).map(m -> m.body()));
+    }
+    sent.add(vertx.eventBus().<VersionedConfig>request(Addresses.CONFIG_UPDATE, new ConfigChange.RemoveRoute("r0"))
+        .map(m -> m.body()));
+    io.vertx.core.Future.all(sent).await();
+    for (int i = 0; i < sent.size(); i++) {
+      assertThat(sent.get(i).result().version()).as("change " + i).isEqualTo(i + 2);
+    }
+    ProxyConfig last = running();
+    assertThat(last.apiGateway().orElseThrow().routes()).hasSize(20).doesNotContainKey("r0").containsKey("r19");
   }
 }

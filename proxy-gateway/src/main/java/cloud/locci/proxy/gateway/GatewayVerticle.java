@@ -41,7 +41,7 @@ public final class GatewayVerticle extends ProxyVerticle<RoutingTable> {
     if (match instanceof RouteMatch.Found found) {
       CompiledRoute route = found.route();
       return new Decision.Forward(new Target(route.name(), route.group(), found.uri(), route.timeoutMs(),
-          route.config().retries()), route.middlewares());
+          route.config().retries(), route.config().maxBodySize().orElse(-1L)), route.middlewares());
     }
     if (match instanceof RouteMatch.MethodNotAllowed notAllowed) {
       String allow = String.join(", ", notAllowed.allow());

@@ -1,5 +1,6 @@
 package cloud.locci.proxy.gateway;
 
+import cloud.locci.proxy.core.config.CompiledPatterns;
 import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
 
@@ -18,7 +19,8 @@ final class PathPattern {
 
   PathPattern(String source) {
     this.source = source;
-    this.pattern = Pattern.compile(source);
+    // Compiled by the validator off the event loop; this finds it in the process-wide cache.
+    this.pattern = CompiledPatterns.compile(source);
     LiteralPrefix prefix = LiteralPrefix.of(source);
     this.literalPrefix = prefix.text();
     this.prefixOnly = prefix.whole();

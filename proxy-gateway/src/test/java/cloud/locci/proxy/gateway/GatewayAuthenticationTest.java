@@ -10,6 +10,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Files;
@@ -142,16 +143,74 @@ class GatewayAuthenticationTest {
     assertUnauthorized(expired, "Bearer error=\"invalid_token\"");
     assertThat(expired.header("WWW-Authenticate")).contains("expired");
 
-    HttpResult early = get(port, "/api", tokens.sign(new JsonObject().put("sub", "a").put("nbf", now + 600)));
+    HttpResult early = get(port, "/api", tokens.sign(new JsonObject().put("sub", "a").put("nbf", now + 600)
+        .put("exp", now + 3600)));
     assertUnauthorized(early, "Bearer error=\"invalid_token\"");
     assertThat(early.header("WWW-Authenticate")).contains("not valid yet");
 
     assertThat(get(port, "/api", tokens.sign(new JsonObject().put("sub", "a").put("exp", now - 5))).status())
         .as("expired 5 s ago, within the skew").isEqualTo(200);
-    assertThat(get(port, "/api", tokens.sign(new JsonObject().put("sub", "a").put("nbf", now + 5))).status())
+    assertThat(get(port, "/api", tokens.sign(new JsonObject().put("sub", "a").put("nbf", now + 5)
+        .put("exp", now + 3600))).status())
         .as("valid in 5 s, within the skew").isEqualTo(200);
     assertUnauthorized(get(port, "/api", tokens.sign(new JsonObject().put("sub", "a").put("exp", "tomorrow"))),
         "Bearer error=\"invalid_token\"");
+  }
+
+  @Test
+  void aTokenWithoutExpIsRefusedByDefault() {
+    String eternal = TestTokens.hs256(vertx, SECRET).sign(new JsonObject().put("sub", "a"));
+
+    HttpResult refused = get(deployHs256(), "/api", eternal);
+    assertUnauthorized(refused, "Bearer error=\"invalid_token\"");
+    assertThat(refused.header("WWW-Authenticate")).contains("no exp claim");
+  }
+
+  @Test
+  void requireExpFalseAcceptsATokenWithoutExp() {
+    String eternal = TestTokens.hs256(vertx, SECRET).sign(new JsonObject().put("sub", "a"));
+
+    int lenient = deploy("jwt_secret: \"" + SECRET + "\"\n      require_exp: false");
+    assertThat(get(lenient, "/api", eternal).status()).isEqualTo(200);
+  }
+
+  @Test
+  void audienceAndIssuerAreCheckedWhenSetAndTheirAbsenceIsRefused() {
+    int port = deploy("jwt_secret: \"" + SECRET + "\"\n      audience: orders-api\n      issuer: https://login.example.com");
+    TestTokens tokens = TestTokens.hs256(vertx, SECRET);
+    long exp = TestTokens.nowSecs() + 3600;
+    JsonObject good = new JsonObject().put("sub", "a").put("exp", exp).put("iss", "https://login.example.com");
+
+    assertThat(get(port, "/api", tokens.sign(good.copy().put("aud", "orders-api"))).status()).isEqualTo(200);
+    assertThat(get(port, "/api", tokens.sign(good.copy().put("aud", new JsonArray().add("other").add("orders-api"))))
+        .status()).as("aud as an array containing ours").isEqualTo(200);
+
+    HttpResult otherAud = get(port, "/api", tokens.sign(good.copy().put("aud", new JsonArray().add("other"))));
+    assertUnauthorized(otherAud, "Bearer error=\"invalid_token\"");
+    assertThat(otherAud.header("WWW-Authenticate")).contains("audience");
+    HttpResult noAud = get(port, "/api", tokens.sign(good.copy()));
+    assertUnauthorized(noAud, "Bearer error=\"invalid_token\"");
+    assertThat(noAud.header("WWW-Authenticate")).contains("no aud claim");
+
+    HttpResult otherIss = get(port, "/api", tokens.sign(good.copy().put("aud", "orders-api").put("iss", "https://evil")));
+    assertUnauthorized(otherIss, "Bearer error=\"invalid_token\"");
+    assertThat(otherIss.header("WWW-Authenticate")).contains("issuer");
+    JsonObject noIss = good.copy().put("aud", "orders-api");
+    noIss.remove("iss");
+    assertThat(get(port, "/api", tokens.sign(noIss)).header("WWW-Authenticate")).contains("no iss claim");
+  }
+
+  @Test
+  void aTokenWithAnUnknownCriticalHeaderParameterIsRefused() {
+    int port = deployHs256();
+    TestTokens tokens = TestTokens.hs256(vertx, SECRET);
+    JsonObject claims = new JsonObject().put("sub", "a").put("exp", TestTokens.nowSecs() + 3600);
+
+    assertThat(get(port, "/api", tokens.sign(claims, new JsonObject().put("kid", "k1"))).status()).isEqualTo(200);
+    HttpResult crit = get(port, "/api", tokens.sign(claims,
+        new JsonObject().put("crit", new JsonArray().add("exp-ext")).put("exp-ext", 1)));
+    assertUnauthorized(crit, "Bearer error=\"invalid_token\"");
+    assertThat(crit.header("WWW-Authenticate")).contains("crit");
   }
 
   @Test

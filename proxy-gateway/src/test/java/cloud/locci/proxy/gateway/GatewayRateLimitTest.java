@@ -6,6 +6,7 @@ import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.testing.EchoUpstream;
 import cloud.locci.proxy.core.testing.HttpResult;
 import cloud.locci.proxy.core.testing.ProxyDeployment;
+import cloud.locci.proxy.core.testing.TestTokens;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -110,6 +111,49 @@ class GatewayRateLimitTest {
     }
     assertThat(get(port, "/api/b", "key-b").status()).isEqualTo(429);
     assertThat(get(port, "/api/a", "key-a").status()).isEqualTo(429);
+  }
+
+  @Test
+  void jwtSubGivesEachVerifiedSubjectItsBucketAndAnonymousRequestsTheAddresses() {
+    String secret = "rate-limit-test-secret-0123456789abcdef";
+    String yaml = """
+        mode: api_gateway
+        server:
+          bind_address: "127.0.0.1:0"
+        upstreams:
+          app:
+            servers: ["ECHO"]
+        api_gateway:
+          routes:
+            api:
+              path_pattern: "^/api"
+              upstream: app
+              middlewares: [auth, limit]
+          middlewares:
+            auth: {type: authentication, jwt_secret: "SECRET", excluded_paths: ["/api/open"]}
+            limit: {type: rate_limiting, requests_per_minute: 1, burst_size: 2, key: jwt_sub}
+        control_api:
+          enabled: false
+        """.replace("ECHO", upstream.address()).replace("SECRET", secret);
+    int port = deploy(yaml, 1).port();
+    TestTokens tokens = TestTokens.hs256(vertx, secret);
+    String alice = tokens.forSubject("alice");
+    String aliceAgain = tokens.forSubject("alice");
+    String bob = tokens.forSubject("bob");
+
+    assertThat(bearer(port, "/api/x", alice).status()).isEqualTo(200);
+    assertThat(bearer(port, "/api/x", aliceAgain).status()).as("another token, same subject").isEqualTo(200);
+    assertThat(bearer(port, "/api/x", alice).status()).isEqualTo(429);
+    assertThat(bearer(port, "/api/x", bob).status()).as("bob has his own bucket").isEqualTo(200);
+    // Excluded paths carry no verified subject: counted by address, apart from alice and bob.
+    assertThat(get(port, "/api/open", null).status()).isEqualTo(200);
+    assertThat(get(port, "/api/open", null).status()).isEqualTo(200);
+    assertThat(get(port, "/api/open", null).status()).isEqualTo(429);
+  }
+
+  private HttpResult bearer(int port, String uri, String token) {
+    return HttpResult.send(client, new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
+        .setURI(uri).addHeader("Authorization", "Bearer " + token), null);
   }
 
   @Test

@@ -64,7 +64,7 @@ class GatewayUpstreamsTest {
             strategy: weighted_round_robin
           checked:
             servers: ["%s"]
-            health_check: { interval_secs: 1, timeout_secs: 1, path: /health }
+            health_check: { interval_secs: 1, timeout_secs: 5, path: /health }
           secure:
             servers: ["127.0.0.1:%d"]
             tls: true

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A server that accepts connections and reads requests but never answers (a deadlocked backend): the
  * client gets 504 {@code upstream_timeout} once the route's {@code timeout_secs} has passed, not
- * before and not much later.
+ * before and not much later. The server's {@code idle_timeout_secs} is below the route timeout on
+ * purpose: idle time counts only between requests, so it must not cut the request in flight.
  */
 @ExtendWith(VertxExtension.class)
 class SilentUpstreamIT {
@@ -69,6 +70,7 @@ class SilentUpstreamIT {
             mode: api_gateway
             server:
               bind_address: "127.0.0.1:0"
+              idle_timeout_secs: 1
             upstreams:
               silent:
                 servers: ["127.0.0.1:%d"]

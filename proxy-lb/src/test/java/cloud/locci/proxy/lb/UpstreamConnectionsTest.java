@@ -151,4 +151,34 @@ class UpstreamConnectionsTest {
     ws.close().await();
     wsClient.close().await();
   }
+
+  @Test
+  void aTunnelIsClosedAfterIdleTimeoutWithoutTrafficButNotWhileBusy() {
+    // deploy() puts extra keys under the upstream; this test needs server.idle_timeout_secs.
+    String yaml = """
+        mode: load_balancer
+        server: { bind_address: "127.0.0.1:0", workers: 1, idle_timeout_secs: 1 }
+        upstreams:
+          app: { servers: ["127.0.0.1:%d"] }
+        load_balancer: { upstream: app }
+        control_api: { enabled: false }
+        """.formatted(upstream.actualPort());
+    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerVerticle::new, 1).await().port();
+    WebSocketClient wsClient = vertx.createWebSocketClient();
+    WebSocket busy = wsClient.connect(port, "127.0.0.1", "/ws").await();
+    AtomicInteger echoes = new AtomicInteger();
+    busy.textMessageHandler(m -> echoes.incrementAndGet());
+    Promise<Void> busyClosed = Promise.promise();
+    busy.closeHandler(v -> busyClosed.tryComplete());
+    // A message every 300 ms for 2.5 s: never 1 s without traffic.
+    long ticker = vertx.setPeriodic(300, id -> busy.writeTextMessage("ping"));
+    cloud.locci.proxy.core.testing.Eventually.untilTrue(vertx, java.time.Duration.ofSeconds(10), "8 echoes",
+        () -> echoes.get() >= 8).await();
+    vertx.cancelTimer(ticker);
+    assertThat(busyClosed.future().isComplete()).as("a busy tunnel stays open").isFalse();
+    // Now silent: closed by the proxy after about idle_timeout_secs.
+    cloud.locci.proxy.core.testing.Eventually.untilTrue(vertx, java.time.Duration.ofSeconds(10),
+        "the idle tunnel closed", () -> busyClosed.future().isComplete()).await();
+    wsClient.close().await();
+  }
 }

@@ -3,6 +3,7 @@ package cloud.locci.proxy.core.config;
 import cloud.locci.proxy.core.config.LoggingConfig.LogFormat;
 import cloud.locci.proxy.core.config.MiddlewareConfig.Authentication;
 import cloud.locci.proxy.core.config.MiddlewareConfig.Cors;
+import cloud.locci.proxy.core.config.MiddlewareConfig.RateKey;
 import cloud.locci.proxy.core.config.MiddlewareConfig.RateLimiting;
 import cloud.locci.proxy.core.config.ProxyConfig.GatewayConfig;
 import cloud.locci.proxy.core.config.ProxyConfig.LoadBalancerConfig;
@@ -29,6 +30,7 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
 final class ConfigBinder {
 
   private static final int MAX_SECS = 24 * 3600;
+  private static final long MAX_BODY_SIZE = ServerConfig.MAX_BODY_SIZE;
 
   private final YamlContext ctx;
   private boolean modeGuessed;
@@ -67,12 +69,14 @@ final class ConfigBinder {
     Optional<GatewayConfig> gateway = m.map("api_gateway").map(this::gateway);
     Map<String, MiddlewareConfig> middlewares = m.map("middlewares").map(this::middlewares).orElse(Map.of());
     ControlApiConfig control = m.map("control_api").map(this::controlApi).orElse(ControlApiConfig.defaults());
+    TracingConfig tracing = m.map("tracing").map(this::tracing).orElse(TracingConfig.defaults());
     m.finish();
     Optional<Mode> mode = modeOverride.or(() -> fileMode);
     // Without a valid mode (already reported) the rest is still checked, under the mode its sections suggest.
     modeGuessed = mode.isEmpty();
     Mode effective = mode.orElse(gateway.isPresent() && lb.isEmpty() ? Mode.API_GATEWAY : Mode.LOAD_BALANCER);
-    return Optional.of(new ProxyConfig(effective, server, logging, upstreams, lb, gateway, middlewares, control));
+    return Optional.of(new ProxyConfig(effective, server, logging, upstreams, lb, gateway, middlewares, control,
+        tracing));
   }
 
   /** Whether the last {@link #bind} had no valid mode and used a stand-in (so the result must not be used). */
@@ -93,8 +97,11 @@ final class ConfigBinder {
       if (!t.has("key_path")) {
         t.missing("key_path", "PEM private key");
       }
+      List<String> protocols = t.has("protocols") ? t.strings("protocols") : ListenerTls.DEFAULT_PROTOCOLS;
+      List<String> ciphers = t.has("ciphers") ? t.strings("ciphers") : ListenerTls.DEFAULT_CIPHERS;
       t.finish();
-      return cert.isPresent() && key.isPresent() ? Optional.of(new ListenerTls(cert.get(), key.get())) : Optional.empty();
+      return cert.isPresent() && key.isPresent()
+          ? Optional.of(new ListenerTls(cert.get(), key.get(), protocols, ciphers)) : Optional.empty();
     });
     ServerConfig s = new ServerConfig(bind, workers, tls,
         m.integer("max_header_size", 1024, 1024 * 1024).orElse(ServerConfig.DEFAULT_MAX_HEADER_SIZE),
@@ -102,6 +109,8 @@ final class ConfigBinder {
         m.integer("idle_timeout_secs", 1, MAX_SECS).orElse(ServerConfig.DEFAULT_IDLE_TIMEOUT_SECS),
         m.integer("header_timeout_secs", 1, MAX_SECS).orElse(ServerConfig.DEFAULT_HEADER_TIMEOUT_SECS),
         m.integer("shutdown_grace_secs", 0, MAX_SECS).orElse(ServerConfig.DEFAULT_SHUTDOWN_GRACE_SECS),
+        m.integer("body_timeout_secs", 1, MAX_SECS).orElse(ServerConfig.DEFAULT_BODY_TIMEOUT_SECS),
+        m.longInteger("max_body_size", 0, MAX_BODY_SIZE),
         m.bool("allow_encoded_slashes").orElse(false),
         m.bool("underscores_in_headers").orElse(false),
         m.list("trusted_proxies", this::cidr));
@@ -254,12 +263,13 @@ final class ConfigBinder {
     Optional<String> host = m.string("host").filter(h -> !h.isBlank());
     int retries = m.integer("retries", 0, 10).orElse(0);
     List<String> middlewares = m.strings("middlewares");
+    Optional<Long> maxBody = m.longInteger("max_body_size", 0, MAX_BODY_SIZE);
     m.finish();
     if (pattern.isEmpty() || upstream.isEmpty()) {
       return Optional.empty();
     }
     return Optional.of(new RouteConfig(name, pattern.get(), methods, upstream.get(), strip, timeout, host, retries,
-        middlewares));
+        middlewares, maxBody));
   }
 
   private Optional<String> method(Node n, String path, String s) {
@@ -307,18 +317,42 @@ final class ConfigBinder {
     }
     Optional<Integer> rpm = m.integer("requests_per_minute", 1, 100_000_000);
     Optional<Integer> burst = m.integer("burst_size", 1, 100_000_000);
-    Optional<String> keyHeader = m.string("key_header").filter(s -> !s.isBlank());
-    return rpm.map(r -> new RateLimiting(name, r, burst.orElse(r), keyHeader));
+    Optional<RateKey> key = m.string("key").flatMap(s -> {
+      Optional<RateKey> k = RateKey.parse(s);
+      if (k.isEmpty()) {
+        ctx.errorAt(m.child("key"), m.child("key"), "unknown key \"" + s + "\"; expected client_ip, jwt_sub or"
+            + " header:NAME");
+      }
+      return k;
+    });
+    // key_header is the seed's spelling of key: header:NAME.
+    Optional<RateKey> keyHeader = m.string("key_header").filter(s -> !s.isBlank()).flatMap(s -> {
+      if (!RateKey.isHeaderName(s)) {
+        ctx.errorAt(m.child("key_header"), m.child("key_header"), "\"" + s + "\" is not a header name");
+        return Optional.empty();
+      }
+      if (m.has("key")) {
+        ctx.errorAt(m.child("key_header"), m.child("key_header"), "set either key or key_header (the older"
+            + " spelling of key: header:NAME), not both");
+        return Optional.empty();
+      }
+      return Optional.of(new RateKey.Header(s));
+    });
+    RateKey chosen = key.or(() -> keyHeader).orElse(new RateKey.ClientIp());
+    return rpm.map(r -> new RateLimiting(name, r, burst.orElse(r), chosen));
   }
 
   private Optional<MiddlewareConfig> authentication(String name, YamlMap m) {
     Optional<String> secret = m.string("jwt_secret").filter(s -> !s.isEmpty());
     Optional<String> key = m.string("public_key_path").filter(s -> !s.isEmpty());
     List<String> excluded = m.strings("excluded_paths");
+    Optional<String> audience = m.string("audience").filter(s -> !s.isEmpty());
+    Optional<String> issuer = m.string("issuer").filter(s -> !s.isEmpty());
+    boolean requireExp = m.bool("require_exp").orElse(true);
     if (secret.isEmpty() && key.isEmpty()) {
       m.missing("jwt_secret", "or public_key_path");
     }
-    return Optional.of(new Authentication(name, secret, key, excluded));
+    return Optional.of(new Authentication(name, secret, key, excluded, audience, issuer, requireExp));
   }
 
   private Cors cors(String name, YamlMap m) {
@@ -337,7 +371,22 @@ final class ConfigBinder {
     ServerAddress bind = m.node("bind_address").flatMap(n -> address(n, m.child("bind_address")))
         .orElse(ControlApiConfig.DEFAULT_BIND);
     Optional<String> key = m.string("api_key").filter(s -> !s.isEmpty());
+    List<String> origins = m.strings("allowed_origins");
+    List<String> hosts = m.strings("allowed_hosts");
     m.finish();
-    return new ControlApiConfig(enabled, bind, key);
+    return new ControlApiConfig(enabled, bind, key, origins, hosts);
+  }
+
+  private TracingConfig tracing(YamlMap m) {
+    boolean enabled = m.bool("enabled").orElse(false);
+    String endpoint = m.string("otlp_endpoint").orElse(TracingConfig.DEFAULT_ENDPOINT);
+    TracingConfig.endpointProblem(endpoint).ifPresent(p ->
+        ctx.errorAt(m.child("otlp_endpoint"), m.child("otlp_endpoint"), p));
+    double ratio = m.decimal("sample_ratio", 0, 1).orElse(TracingConfig.DEFAULT_SAMPLE_RATIO);
+    String service = m.string("service_name").orElse(TracingConfig.DEFAULT_SERVICE);
+    TracingConfig.serviceNameProblem(service).ifPresent(p ->
+        ctx.errorAt(m.child("service_name"), m.child("service_name"), p));
+    m.finish();
+    return new TracingConfig(enabled, endpoint, ratio, service);
   }
 }

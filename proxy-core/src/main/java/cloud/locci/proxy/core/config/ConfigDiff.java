@@ -90,6 +90,9 @@ public record ConfigDiff(Changes routes, Changes upstreams, Changes middlewares,
     if (!before.controlApi().equals(after.controlApi())) {
       sections.add("control_api");
     }
+    if (!before.tracing().equals(after.tracing())) {
+      sections.add("tracing");
+    }
     return new ConfigDiff(
         Changes.between(routes(before), routes(after)),
         Changes.between(before.upstreams(), after.upstreams()),

@@ -54,12 +54,12 @@ public final class ConfigReference {
     }
 
     /** The inclusive bounds when the type is {@code integer MIN-MAX}. */
-    public Optional<int[]> integerRange() {
+    public Optional<long[]> integerRange() {
       if (!type.startsWith("integer ")) {
         return Optional.empty();
       }
       String[] bounds = type.substring("integer ".length()).split("-");
-      return Optional.of(new int[] {Integer.parseInt(bounds[0]), Integer.parseInt(bounds[1])});
+      return Optional.of(new long[] {Long.parseLong(bounds[0]), Long.parseLong(bounds[1])});
     }
   }
 
@@ -115,7 +115,7 @@ public final class ConfigReference {
     return text.replace("|", "\\|");
   }
 
-  private static String integer(int min, int max) {
+  private static String integer(long min, long max) {
     return "integer " + min + "-" + max;
   }
 
@@ -141,15 +141,28 @@ public final class ConfigReference {
     k.add(new Key("server.tls", SECTION, "none: plain HTTP",
         "TLS termination on the listener, with HTTP/2 (ALPN) and HTTP/1.1"));
     k.add(new Key("server.tls.cert_path", "file", "required in `server.tls`", "PEM certificate chain"));
-    k.add(new Key("server.tls.key_path", "file", "required in `server.tls`", "PEM private key"));
+    k.add(new Key("server.tls.key_path", "file", "required in `server.tls`",
+        "PEM private key (a warning when group or others may read it)"));
+    k.add(new Key("server.tls.protocols", "list of `TLSv1.3` | `TLSv1.2`",
+        code(ServerConfig.ListenerTls.DEFAULT_PROTOCOLS.stream().collect(Collectors.joining(", ", "[", "]"))),
+        "TLS versions offered; older ones never are"));
+    k.add(new Key("server.tls.ciphers", "list of cipher suites", "forward-secret AEAD suites only: `"
+        + ServerConfig.ListenerTls.DEFAULT_CIPHERS.stream().collect(Collectors.joining(", ", "[", "]")) + "`",
+        "suites offered, JSSE names; TLS 1.3 ones apply to TLSv1.3, the others to TLSv1.2"));
     k.add(new Key("server.max_header_size", integer(1024, 1024 * 1024), code(ServerConfig.DEFAULT_MAX_HEADER_SIZE),
         "bytes of request line plus headers; a larger head gets 431"));
     k.add(new Key("server.max_request_line", integer(256, 1024 * 1024), code(ServerConfig.DEFAULT_MAX_REQUEST_LINE),
         "bytes of the request line; a longer one gets 414"));
     k.add(new Key("server.idle_timeout_secs", integer(1, MAX_SECS), code(ServerConfig.DEFAULT_IDLE_TIMEOUT_SECS),
-        "a keep-alive client connection with no traffic is closed after this"));
+        "a client connection with no request in flight is closed after this (nginx's keepalive_timeout); also"
+            + " the limit for a client that accepts no response byte, and for a silent WebSocket tunnel"));
     k.add(new Key("server.header_timeout_secs", integer(1, MAX_SECS), code(ServerConfig.DEFAULT_HEADER_TIMEOUT_SECS),
         "a client that started a request head and has not finished it by then gets 408 (slowloris defence)"));
+    k.add(new Key("server.body_timeout_secs", integer(1, MAX_SECS), code(ServerConfig.DEFAULT_BODY_TIMEOUT_SECS),
+        "a client that sends no request body byte for this long gets 408 `client_timeout` (never counted"
+            + " against a server)"));
+    k.add(new Key("server.max_body_size", integer(0, ServerConfig.MAX_BODY_SIZE), "none: unlimited",
+        "request body bytes; more gets 413 `body_too_large` (at once when Content-Length says so); `0`: unlimited"));
     k.add(new Key("server.shutdown_grace_secs", integer(0, MAX_SECS), code(ServerConfig.DEFAULT_SHUTDOWN_GRACE_SECS),
         "in-flight requests may finish for this long after SIGTERM/SIGINT"));
     k.add(new Key("server.allow_encoded_slashes", "boolean", "`false`",
@@ -240,7 +253,11 @@ public final class ConfigReference {
     k.add(new Key("api_gateway.routes.<name>.host", "host name", "none: every host",
         "exact host, or `*.example.com` for any name under it; compared without the port, ignoring case"));
     k.add(new Key("api_gateway.routes.<name>.retries", integer(0, 10), "`0`",
-        "extra attempts on another server after a connection failure, idempotent methods only"));
+        "extra attempts on another server when the upstream failed after the request was sent; idempotent"
+            + " methods whose body was not read yet only (a failed connect always fails over, whatever this says)"));
+    k.add(new Key("api_gateway.routes.<name>.max_body_size", integer(0, ServerConfig.MAX_BODY_SIZE),
+        "none: `server.max_body_size`",
+        "request body bytes on this route; more gets 413 `body_too_large`; `0`: unlimited"));
     k.add(new Key("api_gateway.routes.<name>.middlewares", "list of middleware names", "`[]`",
         "middleware instances run on this route's requests, in order"));
     k.add(new Key(GATEWAY_MIDDLEWARES, NAMES, "`{}`",
@@ -254,16 +271,25 @@ public final class ConfigReference {
         "rate_limiting: refill rate of each client's token bucket; 429 with `Retry-After` when empty"));
     k.add(new Key("middlewares.<name>.burst_size", integer(1, 100_000_000), "none: `requests_per_minute`",
         "rate_limiting: bucket capacity (buckets start full)"));
+    k.add(new Key("middlewares.<name>.key", "`client_ip` | `header:NAME` | `jwt_sub`", "`client_ip`",
+        "rate_limiting: what identifies a client: its address (IPv6 by /64), a header's value (chosen by the"
+            + " client), or the `sub` verified by an authentication middleware listed before it"));
     k.add(new Key("middlewares.<name>.key_header", "header name", "none: the client address",
-        "rate_limiting: the header whose value identifies a client"));
+        "rate_limiting: the seed's spelling of `key: header:NAME` (a value the client chooses)"));
     k.add(new Key("middlewares.<name>.jwt_secret", "string", "required unless `public_key_path`",
-        "authentication: HS256 secret of the Bearer JWTs"));
+        "authentication: HS256 secret of the Bearer JWTs; 32 bytes or more"));
     k.add(new Key("middlewares.<name>.public_key_path", "file", "required unless `jwt_secret`",
         "authentication: PEM public key, RSA for RS256 or EC for ES256/384/512"));
     k.add(new Key("middlewares.<name>.excluded_paths", "list of paths", "`[]`",
         "authentication: paths that need no token; exact, or a prefix when ending in `/*`"));
+    k.add(new Key("middlewares.<name>.audience", "string", "none: `aud` not checked",
+        "authentication: the token's `aud` (a string or an array) must contain it; a token without `aud` gets 401"));
+    k.add(new Key("middlewares.<name>.issuer", "string", "none: `iss` not checked",
+        "authentication: the token's `iss` must equal it; a token without `iss` gets 401"));
+    k.add(new Key("middlewares.<name>.require_exp", "boolean", "`true`",
+        "authentication: a token without `exp` gets 401"));
     k.add(new Key("middlewares.<name>.allowed_origins", "list of origins", "`[\"*\"]`",
-        "cors: `*` or exact origins such as `https://app.example.com`"));
+        "cors: `*` or exact origins such as `https://app.example.com`; with credentials, neither `*` nor `null`"));
     k.add(new Key("middlewares.<name>.allowed_methods", "list of methods", "`[GET, HEAD, POST, PUT, PATCH, DELETE]`",
         "cors: methods a preflight may ask for"));
     k.add(new Key("middlewares.<name>.allowed_headers", "list of header names", "`[\"*\"]`",
@@ -280,8 +306,23 @@ public final class ConfigReference {
         "whether the control API listens at all"));
     k.add(new Key("control_api.bind_address", "host:port", code(ControlApiConfig.DEFAULT_BIND),
         "its listener; loopback by default, so other hosts cannot reach it unless you say so"));
-    k.add(new Key("control_api.api_key", "string", "none: no key required",
-        "every endpoint then requires `Authorization: Bearer KEY` or `X-API-Key: KEY`"));
+    k.add(new Key("control_api.api_key", "string", "none: no key required (then loopback only)",
+        "every endpoint then requires `Authorization: Bearer KEY` or `X-API-Key: KEY`; 32 bytes or more;"
+            + " without it `bind_address` must be a loopback address"));
+    k.add(new Key("control_api.allowed_origins", "list of origins", "`[]`",
+        "browser origins allowed besides the listener's own; another `Origin` gets 403"));
+    k.add(new Key("control_api.allowed_hosts", "list of host names", "`[]`",
+        "`Host` values allowed besides the bind address and `localhost`, `127.0.0.1`, `[::1]`; another gets 421"));
+
+    k.add(new Key("tracing", SECTION, "optional", "OpenTelemetry traces exported by OTLP over HTTP (see Tracing)"));
+    k.add(new Key("tracing.enabled", "boolean", code(TracingConfig.defaults().enabled()),
+        "a server span per request and a client span per upstream attempt; W3C `traceparent` continued"));
+    k.add(new Key("tracing.otlp_endpoint", "http(s) URL with port and path", code(TracingConfig.DEFAULT_ENDPOINT),
+        "the collector's OTLP/HTTP traces URL, used as written (protobuf, batched)"));
+    k.add(new Key("tracing.sample_ratio", "number 0-1", code(TracingConfig.DEFAULT_SAMPLE_RATIO),
+        "share of new traces recorded; a request with `traceparent` follows its sampled flag"));
+    k.add(new Key("tracing.service_name", "string", code(TracingConfig.DEFAULT_SERVICE),
+        "the spans' `service.name`"));
     return List.copyOf(k);
   }
 }

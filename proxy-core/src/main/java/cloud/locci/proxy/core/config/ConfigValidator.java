@@ -4,7 +4,6 @@ import cloud.locci.proxy.core.config.MiddlewareConfig.Authentication;
 import cloud.locci.proxy.core.config.MiddlewareConfig.Cors;
 import cloud.locci.proxy.core.config.ProxyConfig.LoadBalancerConfig;
 import cloud.locci.proxy.core.config.UpstreamConfig.ServerEntry;
-import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,6 +13,7 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -56,20 +56,101 @@ public final class ConfigValidator {
   }
 
   private void check(ProxyConfig c) {
-    c.server().tls().ifPresent(tls -> {
-      file("server.tls.cert_path", tls.certPath());
-      file("server.tls.key_path", tls.keyPath());
-    });
+    c.server().tls().ifPresent(this::listenerTls);
     LogLevelSpec.parse(c.logging().level()).problems()
         .forEach(p -> error("logging.level", p));
-    if (c.controlApi().enabled() && sameListener(c.controlApi().bindAddress(), c.server().bindAddress())) {
-      error("control_api.bind_address", "uses the same port as server.bind_address (" + c.server().bindAddress() + ")");
-    }
+    controlApi(c);
     c.upstreams().forEach((name, u) -> upstream("upstreams." + name, u));
     Map<String, MiddlewareConfig> middlewares = middlewares(c);
     c.loadBalancer().ifPresent(lb -> loadBalancer(lb, c.upstreams(), middlewares));
     c.apiGateway().ifPresent(g -> g.routes().forEach((name, r) ->
         route("api_gateway.routes." + name, r, c.upstreams(), middlewares)));
+  }
+
+  private void listenerTls(ServerConfig.ListenerTls tls) {
+    file("server.tls.cert_path", tls.certPath());
+    file("server.tls.key_path", tls.keyPath());
+    if (tls.protocols().isEmpty()) {
+      error("server.tls.protocols", "empty list; expected TLSv1.3, TLSv1.2 or both");
+    }
+    for (int i = 0; i < tls.protocols().size(); i++) {
+      String p = tls.protocols().get(i);
+      if (!ServerConfig.ListenerTls.KNOWN_PROTOCOLS.contains(p)) {
+        error("server.tls.protocols[" + i + "]", "unknown or unsafe protocol \"" + p + "\"; expected TLSv1.3 or"
+            + " TLSv1.2 (SSLv3, TLSv1 and TLSv1.1 are not offered)");
+      }
+    }
+    if (tls.ciphers().isEmpty()) {
+      error("server.tls.ciphers", "empty list; leave the key out for the default forward-secret AEAD suites");
+    }
+    Set<String> supported = TlsSupport.cipherSuites();
+    for (int i = 0; i < tls.ciphers().size(); i++) {
+      String suite = tls.ciphers().get(i);
+      if (!supported.contains(suite)) {
+        error("server.tls.ciphers[" + i + "]", "cipher suite \"" + suite + "\" is not supported by this JVM"
+            + " (names are the IANA/JSSE ones, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)");
+      }
+    }
+    boolean any13 = tls.ciphers().stream().anyMatch(ServerConfig.ListenerTls::isTls13Suite);
+    boolean any12 = tls.ciphers().stream().anyMatch(x -> !ServerConfig.ListenerTls.isTls13Suite(x));
+    if (!tls.ciphers().isEmpty() && tls.protocols().contains("TLSv1.3") && !any13) {
+      error("server.tls.ciphers", "TLSv1.3 is enabled but no TLS 1.3 suite (TLS_AES_128_GCM_SHA256, ...) is listed");
+    }
+    if (!tls.ciphers().isEmpty() && tls.protocols().contains("TLSv1.2") && !any12) {
+      error("server.tls.ciphers", "TLSv1.2 is enabled but no TLS 1.2 suite (TLS_ECDHE_..._GCM_...) is listed");
+    }
+  }
+
+  private void controlApi(ProxyConfig c) {
+    ControlApiConfig api = c.controlApi();
+    api.apiKey().flatMap(Secrets::problem).ifPresent(p -> error("control_api.api_key", p));
+    for (int i = 0; i < api.allowedOrigins().size(); i++) {
+      String o = api.allowedOrigins().get(i);
+      if (!ORIGIN.matcher(o).matches()) {
+        error("control_api.allowed_origins[" + i + "]", "\"" + o + "\" is not an origin: write scheme://host[:port]"
+            + " with no path and no trailing slash, e.g. \"https://admin.example.com\"");
+      }
+    }
+    for (int i = 0; i < api.allowedHosts().size(); i++) {
+      String h = api.allowedHosts().get(i);
+      if (h.startsWith("*") || !HOST.matcher(h).matches() && !isIpLiteral(h)) {
+        error("control_api.allowed_hosts[" + i + "]", "\"" + h + "\" is not a host name or IP address (no port,"
+            + " no wildcard)");
+      }
+    }
+    if (!api.enabled()) {
+      return;
+    }
+    if (sameListener(api.bindAddress(), c.server().bindAddress())) {
+      error("control_api.bind_address", "uses the same port as server.bind_address (" + c.server().bindAddress() + ")");
+    }
+    if (api.apiKey().isEmpty() && !isLoopback(api.bindAddress().host())) {
+      error("control_api.bind_address", "without control_api.api_key the control API may only listen on loopback"
+          + " (127.0.0.1, ::1 or localhost), since anyone who reaches it can change the proxy; set an api_key"
+          + " (`openssl rand -hex 32`) to listen on " + api.bindAddress().host());
+    }
+  }
+
+  /** Whether {@code host} is a loopback name or literal; never asks DNS. */
+  static boolean isLoopback(String host) {
+    String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    if (h.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    if (!isIpLiteral(h)) {
+      return false;
+    }
+    try {
+      return java.net.InetAddress.getByName(h).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+
+  /** Whether {@code host} is an IPv4 or IPv6 literal (so resolving it asks no DNS server). */
+  static boolean isIpLiteral(String host) {
+    String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    return h.matches("\\d{1,3}(\\.\\d{1,3}){3}") || h.contains(":") && h.matches("[0-9A-Fa-f:.]+");
   }
 
   // Located at the mode key (the section itself has no line), or at the document when --mode set it.
@@ -119,6 +200,7 @@ public final class ConfigValidator {
       String path = (c.middlewares().containsKey(m.name()) ? "middlewares." : "api_gateway.middlewares.") + m.name();
       if (m instanceof Authentication a) {
         a.publicKeyPath().ifPresent(p -> publicKey(path + ".public_key_path", p));
+        a.jwtSecret().flatMap(Secrets::problem).ifPresent(p -> error(path + ".jwt_secret", p));
         if (a.jwtSecret().isPresent() && a.publicKeyPath().isPresent()) {
           error(path, "set either jwt_secret (HS256) or public_key_path (RS256/ES256), not both");
         }
@@ -135,6 +217,14 @@ public final class ConfigValidator {
             error(path + ".allowed_origins[" + i + "]", "\"" + o + "\" is not an origin: write \"*\" or"
                 + " scheme://host[:port] with no path and no trailing slash, e.g. \"https://app.example.com\"");
           }
+          if (cors.allowCredentials() && o.equals("*")) {
+            error(path + ".allowed_origins[" + i + "]", "\"*\" with allow_credentials: true would let every web"
+                + " site read answers made with its visitors' cookies; list the origins, or turn credentials off");
+          }
+          if (cors.allowCredentials() && o.equalsIgnoreCase("null")) {
+            error(path + ".allowed_origins[" + i + "]", "\"null\" with allow_credentials: true: sandboxed frames"
+                + " and local files of any site send Origin: null; list real origins");
+          }
         }
       }
     });
@@ -144,18 +234,24 @@ public final class ConfigValidator {
   private void loadBalancer(LoadBalancerConfig lb, Map<String, UpstreamConfig> upstreams,
       Map<String, MiddlewareConfig> middlewares) {
     reference("load_balancer.upstream", "upstream", lb.upstream(), upstreams.keySet());
-    names("load_balancer.middlewares", lb.middlewares(), middlewares.keySet());
+    names("load_balancer.middlewares", lb.middlewares(), middlewares);
   }
 
   private void route(String path, RouteConfig r, Map<String, UpstreamConfig> upstreams,
       Map<String, MiddlewareConfig> middlewares) {
     reference(path + ".upstream", "upstream", r.upstream(), upstreams.keySet());
-    names(path + ".middlewares", r.middlewares(), middlewares.keySet());
-    try {
-      Pattern.compile(r.pathPattern());
-    } catch (PatternSyntaxException e) {
-      error(path + ".path_pattern", "invalid regular expression \"" + r.pathPattern() + "\": " + e.getDescription()
-          + " (patterns use Go/RE2 syntax: no backreferences or lookaround)");
+    names(path + ".middlewares", r.middlewares(), middlewares);
+    Optional<String> tooComplex = PatternLimits.problem(r.pathPattern());
+    if (tooComplex.isPresent()) {
+      // Never handed to re2j: compiling it could take all the memory there is.
+      error(path + ".path_pattern", tooComplex.get());
+    } else {
+      try {
+        CompiledPatterns.compile(r.pathPattern());
+      } catch (PatternSyntaxException e) {
+        error(path + ".path_pattern", "invalid regular expression \"" + r.pathPattern() + "\": " + e.getDescription()
+            + " (patterns use Go/RE2 syntax: no backreferences or lookaround)");
+      }
     }
     r.host().ifPresent(h -> {
       if (!HOST.matcher(h).matches()) {
@@ -164,9 +260,20 @@ public final class ConfigValidator {
     });
   }
 
-  private void names(String path, List<String> names, Collection<String> known) {
+  /** A middleware chain: every name known, and a {@code key: jwt_sub} limiter only after an authentication. */
+  private void names(String path, List<String> names, Map<String, MiddlewareConfig> known) {
+    boolean authenticated = false;
     for (int i = 0; i < names.size(); i++) {
-      reference(path + "[" + i + "]", "middleware", names.get(i), known);
+      reference(path + "[" + i + "]", "middleware", names.get(i), known.keySet());
+      MiddlewareConfig m = known.get(names.get(i));
+      if (m instanceof Authentication) {
+        authenticated = true;
+      }
+      if (m instanceof MiddlewareConfig.RateLimiting rl && rl.key() instanceof MiddlewareConfig.RateKey.JwtSub
+          && !authenticated) {
+        error(path + "[" + i + "]", "\"" + rl.name() + "\" counts requests by jwt_sub, so an authentication"
+            + " middleware must come before it in this list");
+      }
     }
   }
 

@@ -25,12 +25,13 @@ public sealed interface MiddlewareConfig
    *
    * @param requestsPerMinute refill rate
    * @param burstSize bucket capacity (default: requestsPerMinute)
-   * @param keyHeader header whose value is the key; the client address when absent
+   * @param key what identifies a client ({@code key}, or {@code key_header} as {@code header:NAME})
    */
-  record RateLimiting(String name, int requestsPerMinute, int burstSize, Optional<String> keyHeader)
+  record RateLimiting(String name, int requestsPerMinute, int burstSize, RateKey key)
       implements MiddlewareConfig {
     public RateLimiting {
       Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(key, "key");
     }
 
     @Override
@@ -40,14 +41,83 @@ public sealed interface MiddlewareConfig
   }
 
   /**
+   * What a rate-limiting middleware counts requests by: {@code client_ip} (the TCP peer, IPv6 by its
+   * /64), {@code header:NAME} (a value the client chooses) or {@code jwt_sub} (the subject an
+   * authentication middleware earlier in the chain verified). {@link #toString()} is the YAML spelling.
+   */
+  sealed interface RateKey permits RateKey.ClientIp, RateKey.Header, RateKey.JwtSub {
+
+    /** The client's address. */
+    record ClientIp() implements RateKey {
+      @Override
+      public String toString() {
+        return "client_ip";
+      }
+    }
+
+    /** The value of the request header {@code name}; requests without it are counted by address. */
+    record Header(String name) implements RateKey {
+      public Header {
+        Objects.requireNonNull(name, "name");
+      }
+
+      @Override
+      public String toString() {
+        return "header:" + name;
+      }
+    }
+
+    /** The verified JWT subject; requests without one are counted by address. */
+    record JwtSub() implements RateKey {
+      @Override
+      public String toString() {
+        return "jwt_sub";
+      }
+    }
+
+    /** Reads {@code client_ip}, {@code jwt_sub} or {@code header:NAME} (NAME a header token); empty otherwise. */
+    static Optional<RateKey> parse(String s) {
+      if (s.equals("client_ip")) {
+        return Optional.of(new ClientIp());
+      }
+      if (s.equals("jwt_sub")) {
+        return Optional.of(new JwtSub());
+      }
+      if (s.startsWith("header:") && isHeaderName(s.substring("header:".length()))) {
+        return Optional.of(new Header(s.substring("header:".length())));
+      }
+      return Optional.empty();
+    }
+
+    /** An RFC 9110 token: what a header name may be. */
+    static boolean isHeaderName(String name) {
+      if (name.isEmpty()) {
+        return false;
+      }
+      for (int i = 0; i < name.length(); i++) {
+        char c = name.charAt(i);
+        if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+            || "!#$%&'*+-.^_`|~".indexOf(c) >= 0)) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /**
    * JWT bearer authentication.
    *
    * @param jwtSecret HS256 secret; one of jwtSecret and publicKeyPath is required
    * @param publicKeyPath PEM public key (RSA for RS256, EC for ES256)
    * @param excludedPaths paths that need no token: exact, or a prefix when the entry ends in {@code /*}
+   * @param audience when set, the token's {@code aud} (a string or an array) must contain it
+   * @param issuer when set, the token's {@code iss} must equal it
+   * @param requireExp whether a token without {@code exp} is refused (default true)
    */
   record Authentication(String name, Optional<String> jwtSecret, Optional<String> publicKeyPath,
-      List<String> excludedPaths) implements MiddlewareConfig {
+      List<String> excludedPaths, Optional<String> audience, Optional<String> issuer, boolean requireExp)
+      implements MiddlewareConfig {
     public Authentication {
       Objects.requireNonNull(name, "name");
       excludedPaths = List.copyOf(excludedPaths);

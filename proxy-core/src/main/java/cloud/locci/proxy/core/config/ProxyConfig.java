@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param loadBalancer present when the file has a {@code load_balancer} section
  * @param apiGateway present when the file has an {@code api_gateway} section
  * @param middlewares the top-level {@code middlewares} map (usable by both modes)
+ * @param tracing the {@code tracing} section (off by default)
  */
 public record ProxyConfig(
     Mode mode,
@@ -25,7 +26,8 @@ public record ProxyConfig(
     Optional<LoadBalancerConfig> loadBalancer,
     Optional<GatewayConfig> apiGateway,
     Map<String, MiddlewareConfig> middlewares,
-    ControlApiConfig controlApi) {
+    ControlApiConfig controlApi,
+    TracingConfig tracing) {
 
   public ProxyConfig {
     Objects.requireNonNull(mode, "mode");
@@ -34,6 +36,7 @@ public record ProxyConfig(
     upstreams = ordered(upstreams);
     middlewares = ordered(middlewares);
     Objects.requireNonNull(controlApi, "controlApi");
+    Objects.requireNonNull(tracing, "tracing");
   }
 
   /** An unmodifiable copy that keeps iteration order (Map.copyOf does not). */
@@ -58,24 +61,33 @@ public record ProxyConfig(
   }
 
   public ProxyConfig withMode(Mode newMode) {
-    return new ProxyConfig(newMode, server, logging, upstreams, loadBalancer, apiGateway, middlewares, controlApi);
+    return new ProxyConfig(newMode, server, logging, upstreams, loadBalancer, apiGateway, middlewares, controlApi,
+        tracing);
   }
 
   public ProxyConfig withServer(ServerConfig newServer) {
-    return new ProxyConfig(mode, newServer, logging, upstreams, loadBalancer, apiGateway, middlewares, controlApi);
+    return new ProxyConfig(mode, newServer, logging, upstreams, loadBalancer, apiGateway, middlewares, controlApi,
+        tracing);
   }
 
   public ProxyConfig withLogging(LoggingConfig newLogging) {
-    return new ProxyConfig(mode, server, newLogging, upstreams, loadBalancer, apiGateway, middlewares, controlApi);
+    return new ProxyConfig(mode, server, newLogging, upstreams, loadBalancer, apiGateway, middlewares, controlApi,
+        tracing);
+  }
+
+  public ProxyConfig withTracing(TracingConfig newTracing) {
+    return new ProxyConfig(mode, server, logging, upstreams, loadBalancer, apiGateway, middlewares, controlApi,
+        newTracing);
   }
 
   public ProxyConfig withUpstreams(Map<String, UpstreamConfig> newUpstreams) {
-    return new ProxyConfig(mode, server, logging, newUpstreams, loadBalancer, apiGateway, middlewares, controlApi);
+    return new ProxyConfig(mode, server, logging, newUpstreams, loadBalancer, apiGateway, middlewares, controlApi,
+        tracing);
   }
 
   public ProxyConfig withApiGateway(GatewayConfig newGateway) {
     return new ProxyConfig(mode, server, logging, upstreams, loadBalancer, Optional.of(newGateway), middlewares,
-        controlApi);
+        controlApi, tracing);
   }
 
   /**

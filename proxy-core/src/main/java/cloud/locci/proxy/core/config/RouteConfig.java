@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param host exact host or {@code *.example.com}; empty matches every host
  * @param retries extra attempts on another server after a connection failure, idempotent methods only
  * @param middlewares names of middleware instances to run, in order
+ * @param maxBodySize request body bytes beyond which this route answers 413; empty: {@code server.max_body_size}
  */
 public record RouteConfig(
     String name,
@@ -26,7 +27,8 @@ public record RouteConfig(
     int timeoutSecs,
     Optional<String> host,
     int retries,
-    List<String> middlewares) {
+    List<String> middlewares,
+    Optional<Long> maxBodySize) {
 
   public static final int DEFAULT_TIMEOUT_SECS = 60;
 
@@ -36,11 +38,12 @@ public record RouteConfig(
     methods = List.copyOf(methods);
     Objects.requireNonNull(upstream, "upstream");
     middlewares = List.copyOf(middlewares);
+    Objects.requireNonNull(maxBodySize, "maxBodySize");
   }
 
   /** A route with every optional key at its default. */
   public static RouteConfig of(String name, String pathPattern, String upstream) {
     return new RouteConfig(name, pathPattern, List.of(), upstream, false, DEFAULT_TIMEOUT_SECS,
-        Optional.empty(), 0, List.of());
+        Optional.empty(), 0, List.of(), Optional.empty());
   }
 }

@@ -14,6 +14,10 @@ import java.util.Optional;
  * @param idleTimeoutSecs a keep-alive connection with no traffic is closed after this (default 60)
  * @param headerTimeoutSecs a client that has not sent its whole head by then gets 408 (default 10)
  * @param shutdownGraceSecs how long in-flight requests may run after SIGTERM (default 10)
+ * @param bodyTimeoutSecs a client that sends no request body byte for this long gets 408
+ *     {@code client_timeout} (default 60, nginx's {@code client_body_timeout})
+ * @param maxBodySize request body bytes beyond which the answer is 413 {@code body_too_large}; empty
+ *     means unlimited (the default); a route's {@code max_body_size} replaces it for that route
  * @param allowEncodedSlashes accept {@code %2F}, {@code %5C}, {@code %00} and {@code \} in paths and forward
  *     them as they are (still encoded) instead of answering 400 (default false)
  * @param underscoresInHeaders keep client header names containing {@code _} (default false: dropped, as
@@ -30,6 +34,8 @@ public record ServerConfig(
     int idleTimeoutSecs,
     int headerTimeoutSecs,
     int shutdownGraceSecs,
+    int bodyTimeoutSecs,
+    Optional<Long> maxBodySize,
     boolean allowEncodedSlashes,
     boolean underscoresInHeaders,
     List<Cidr> trustedProxies) {
@@ -44,25 +50,73 @@ public record ServerConfig(
   public static final int DEFAULT_IDLE_TIMEOUT_SECS = 60;
   public static final int DEFAULT_HEADER_TIMEOUT_SECS = 10;
   public static final int DEFAULT_SHUTDOWN_GRACE_SECS = 10;
+  public static final int DEFAULT_BODY_TIMEOUT_SECS = 60;
+  /** The largest {@code max_body_size} accepted (1 TiB); 0 means unlimited, as nginx's client_max_body_size. */
+  public static final long MAX_BODY_SIZE = 1L << 40;
 
   /** The defaults of every key, listening on {@code bindAddress}. */
   public static ServerConfig defaults(ServerAddress bindAddress) {
     return new ServerConfig(bindAddress, Optional.empty(), Optional.empty(), DEFAULT_MAX_HEADER_SIZE,
         DEFAULT_MAX_REQUEST_LINE, DEFAULT_IDLE_TIMEOUT_SECS, DEFAULT_HEADER_TIMEOUT_SECS,
-        DEFAULT_SHUTDOWN_GRACE_SECS, false, false, List.of());
+        DEFAULT_SHUTDOWN_GRACE_SECS, DEFAULT_BODY_TIMEOUT_SECS, Optional.empty(), false, false, List.of());
   }
 
   public ServerConfig withBindAddress(ServerAddress address) {
     return new ServerConfig(address, workers, tls, maxHeaderSize, maxRequestLine, idleTimeoutSecs,
-        headerTimeoutSecs, shutdownGraceSecs, allowEncodedSlashes, underscoresInHeaders, trustedProxies);
+        headerTimeoutSecs, shutdownGraceSecs, bodyTimeoutSecs, maxBodySize, allowEncodedSlashes,
+        underscoresInHeaders, trustedProxies);
   }
 
   public ServerConfig withWorkers(int n) {
     return new ServerConfig(bindAddress, Optional.of(n), tls, maxHeaderSize, maxRequestLine,
-        idleTimeoutSecs, headerTimeoutSecs, shutdownGraceSecs, allowEncodedSlashes, underscoresInHeaders,
-        trustedProxies);
+        idleTimeoutSecs, headerTimeoutSecs, shutdownGraceSecs, bodyTimeoutSecs, maxBodySize, allowEncodedSlashes,
+        underscoresInHeaders, trustedProxies);
   }
 
-  /** {@code server.tls}: PEM certificate chain and private key for TLS termination. */
-  public record ListenerTls(String certPath, String keyPath) {}
+  /**
+   * {@code server.tls}: PEM certificate chain and private key for TLS termination, with the protocol
+   * versions and cipher suites offered.
+   *
+   * @param protocols enabled versions ({@link #DEFAULT_PROTOCOLS} by default)
+   * @param ciphers enabled suites, JSSE names ({@link #DEFAULT_CIPHERS} by default)
+   */
+  public record ListenerTls(String certPath, String keyPath, List<String> protocols, List<String> ciphers) {
+
+    /** TLS 1.3 and 1.2; older versions are not accepted at all. */
+    public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+
+    /** The versions {@code server.tls.protocols} may name. */
+    public static final List<String> KNOWN_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+
+    /**
+     * Forward-secret AEAD suites only (Mozilla's "intermediate" list without DHE): the three TLS 1.3
+     * suites, then ECDHE with AES-GCM or ChaCha20-Poly1305 for TLS 1.2. No static-RSA key exchange, no
+     * CBC.
+     */
+    public static final List<String> DEFAULT_CIPHERS = List.of(
+        "TLS_AES_128_GCM_SHA256",
+        "TLS_AES_256_GCM_SHA384",
+        "TLS_CHACHA20_POLY1305_SHA256",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
+    public ListenerTls {
+      protocols = List.copyOf(protocols);
+      ciphers = List.copyOf(ciphers);
+    }
+
+    /** The certificate and key with the default protocols and ciphers. */
+    public ListenerTls(String certPath, String keyPath) {
+      this(certPath, keyPath, DEFAULT_PROTOCOLS, DEFAULT_CIPHERS);
+    }
+
+    /** Whether {@code suite} is a TLS 1.3 suite (those name no key exchange). */
+    public static boolean isTls13Suite(String suite) {
+      return suite.startsWith("TLS_AES_") || suite.startsWith("TLS_CHACHA20_");
+    }
+  }
 }

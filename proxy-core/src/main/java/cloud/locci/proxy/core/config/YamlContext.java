@@ -73,6 +73,10 @@ final class YamlContext {
   }
 
   Optional<Integer> integer(Node n, String path, int min, int max) {
+    return longInteger(n, path, min, max).map(Long::intValue);
+  }
+
+  Optional<Long> longInteger(Node n, String path, long min, long max) {
     if (n instanceof ScalarNode s && Tag.INT.equals(s.getTag())) {
       // YAML 1.2 core schema: decimal (leading zeros are still decimal), 0o octal, 0x hex.
       // Long.decode would read 010 as octal 8 and refuse 09 and 0o17.
@@ -90,9 +94,33 @@ final class YamlContext {
         error(n, path, "must be between " + min + " and " + max + ", got " + v);
         return Optional.empty();
       }
-      return Optional.of(v.intValueExact());
+      return Optional.of(v.longValueExact());
     }
     error(n, path, "expected an integer, got " + YamlMap.describe(n));
+    return Optional.empty();
+  }
+
+  /**
+   * A number in {@code [min, max]}: an integer or a decimal such as {@code 0.25} (YAML's {@code .inf} and
+   * {@code .nan} are refused).
+   */
+  Optional<Double> decimal(Node n, String path, double min, double max) {
+    if (n instanceof ScalarNode s && (Tag.INT.equals(s.getTag()) || Tag.FLOAT.equals(s.getTag()))) {
+      String text = s.getValue();
+      double v;
+      try {
+        v = new java.math.BigDecimal(text).doubleValue();
+      } catch (NumberFormatException e) {
+        error(n, path, "expected a number such as 0.25, got \"" + text + "\"");
+        return Optional.empty();
+      }
+      if (!(v >= min && v <= max)) {
+        error(n, path, "must be between " + min + " and " + max + ", got " + text);
+        return Optional.empty();
+      }
+      return Optional.of(v);
+    }
+    error(n, path, "expected a number, got " + YamlMap.describe(n));
     return Optional.empty();
   }
 }

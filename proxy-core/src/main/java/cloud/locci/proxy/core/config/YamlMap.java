@@ -129,6 +129,16 @@ final class YamlMap {
     return node(key).flatMap(n -> ctx.integer(n, child(key), min, max));
   }
 
+  /** A number (integer or decimal) in {@code [min, max]}. */
+  Optional<Double> decimal(String key, double min, double max) {
+    return node(key).flatMap(n -> ctx.decimal(n, child(key), min, max));
+  }
+
+  /** An integer in {@code [min, max]} that may exceed an int (byte sizes). */
+  Optional<Long> longInteger(String key, long min, long max) {
+    return node(key).flatMap(n -> ctx.longInteger(n, child(key), min, max));
+  }
+
   /** A list whose items are read by {@code item} (which gets each item's path); absent is empty. */
   <T> List<T> list(String key, ItemReader<T> item) {
     Optional<Node> n = node(key);

@@ -34,6 +34,14 @@ public record Explanation(String mode, int status, String reason, List<Candidate
         List.of());
   }
 
+  /**
+   * What happens when connecting to a server fails, in words: the same for every target (SPEC §10), said
+   * by {@code explain} so nobody has to guess from {@code retries}.
+   */
+  public static final String CONNECT_FAILOVER =
+      "a failed connect (refused, connect timeout, TLS handshake) goes on to another server of the group, any"
+          + " method, each server at most once; retries apply only after the request was sent";
+
   /** True when a route (or the load balancer) would serve the request. */
   public boolean served() {
     return target.isPresent();

@@ -39,6 +39,7 @@ public final class ExplanationJson {
         .put("uri", t.uri())
         .put("timeout_secs", t.timeoutSecs())
         .put("retries", t.retries())
+        .put("connect_failover", Explanation.CONNECT_FAILOVER)
         .put("middlewares", new JsonArray(t.middlewares()))));
     return json;
   }

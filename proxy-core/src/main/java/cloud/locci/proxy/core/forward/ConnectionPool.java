@@ -6,7 +6,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientConnection;
 import io.vertx.core.http.HttpConnectOptions;
-import io.vertx.core.impl.NoStackTraceTimeoutException;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -23,7 +22,9 @@ import java.util.Set;
  * exchange ended cleanly (request fully sent, response fully read, no {@code Connection: close});
  * otherwise it is closed. Idle connections older than the keep-alive time are closed by
  * {@link #closeIdleOlderThan}. At most {@code max} connections are open; a request that finds none
- * waits, for at most the connect timeout.
+ * waits, for at most the connect timeout. Each {@link Lease} says whether its connection was reused, so
+ * a request that fails on a connection the upstream closed while it was idle can be sent again on a
+ * fresh one ({@link RetryPolicy}).
  */
 final class ConnectionPool {
 
@@ -39,7 +40,26 @@ final class ConnectionPool {
 
   private record Idle(HttpClientConnection connection, long since) {}
 
-  private record Waiter(Promise<HttpClientConnection> promise, long timer) {}
+  private record Waiter(Promise<Lease> promise, long timer, boolean fresh) {}
+
+  /**
+   * One exchange's use of one connection.
+   *
+   * @param reused taken from the idle list (it served an earlier exchange), not opened for this one
+   */
+  record Lease(HttpClientConnection connection, boolean reused) {}
+
+  /** No connection became free within the connect timeout ({@code max_connections_per_server} busy). */
+  static final class Exhausted extends java.util.concurrent.TimeoutException {
+    Exhausted(String message) {
+      super(message);
+    }
+
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this; // an expected outcome under load, not a bug
+    }
+  }
 
   ConnectionPool(Vertx vertx, HttpClientAgent client, HttpConnectOptions connect, int max) {
     this.vertx = vertx;
@@ -48,38 +68,54 @@ final class ConnectionPool {
     this.max = max;
   }
 
-  /** A connection for one exchange: the most recently used idle one, a new one, or the next released. */
-  Future<HttpClientConnection> acquire(long timeoutMs) {
+  /**
+   * A connection for one exchange: the most recently used idle one, a new one, or the next released.
+   *
+   * @param fresh a newly opened connection only (the request failed on a reused one): an idle
+   *     connection is closed to make room if needed, and a released one is not handed on
+   */
+  Future<Lease> acquire(long timeoutMs, boolean fresh) {
     if (closed) {
       return Future.failedFuture("the proxy instance is stopping");
     }
-    Idle i = idle.pollLast();
-    if (i != null) {
-      return Future.succeededFuture(i.connection());
+    if (!fresh) {
+      Idle i = idle.pollLast();
+      if (i != null) {
+        return Future.succeededFuture(new Lease(i.connection(), true));
+      }
+    } else if (open >= max && !idle.isEmpty()) {
+      HttpClientConnection oldest = idle.pollFirst().connection();
+      forget(oldest);
+      oldest.close();
     }
     if (open < max) {
       return open(timeoutMs);
     }
-    Promise<HttpClientConnection> p = Promise.promise();
+    Promise<Lease> p = Promise.promise();
     long timer = vertx.setTimer(Math.max(1, timeoutMs), id -> {
       waiters.removeIf(w -> w.promise() == p);
-      p.tryFail(new NoStackTraceTimeoutException("no connection to " + connect.getServer() + " free within "
+      p.tryFail(new Exhausted("no connection to " + connect.getServer() + " free within "
           + timeoutMs + " ms (" + max + " open: max_connections_per_server)"));
     });
-    waiters.addLast(new Waiter(p, timer));
+    waiters.addLast(new Waiter(p, timer, fresh));
     return p.future();
   }
 
-  private Future<HttpClientConnection> open(long timeoutMs) {
+  /**
+   * Opens a connection. The connect timeout is the client's ({@link UpstreamClients} keeps a client per
+   * connect timeout): Vert.x's {@code connect(HttpConnectOptions)} ignores the one in the options.
+   */
+  private Future<Lease> open(long timeoutMs) {
     open++;
     return client.connect(new HttpConnectOptions(connect).setConnectTimeout(timeoutMs))
+        .map(c -> {
+          c.closeHandler(v -> onClosed(c));
+          return new Lease(c, false);
+        })
         .andThen(ar -> {
           if (ar.failed()) {
             open--;
             serveWaiter();
-          } else {
-            HttpClientConnection c = ar.result();
-            c.closeHandler(v -> onClosed(c));
           }
         });
   }
@@ -90,10 +126,17 @@ final class ConnectionPool {
       c.close();
       return;
     }
-    Waiter w = waiters.pollFirst();
+    Waiter w = waiters.peekFirst();
+    if (w != null && w.fresh()) {
+      // It wants a new connection: this one makes room for it.
+      forget(c);
+      c.close();
+      return;
+    }
     if (w != null) {
+      waiters.pollFirst();
       vertx.cancelTimer(w.timer());
-      w.promise().complete(c);
+      w.promise().complete(new Lease(c, true));
       return;
     }
     idle.addLast(new Idle(c, System.nanoTime()));
@@ -104,14 +147,20 @@ final class ConnectionPool {
    * {@code max}; its close is its own business.
    */
   void detach(HttpClientConnection c) {
+    forget(c);
+  }
+
+  /** {@code c} no longer counts against {@code max} (its close, later, is ignored); a waiter may open one. */
+  private void forget(HttpClientConnection c) {
     if (detached.add(c)) {
       open--;
       serveWaiter();
     }
   }
 
-  /** The exchange on {@code c} did not end cleanly: it cannot be reused. */
+  /** The exchange on {@code c} did not end cleanly: it cannot be reused. Its slot frees at once. */
   void discard(HttpClientConnection c) {
+    forget(c);
     c.close();
   }
 

@@ -50,6 +50,25 @@ public final class ErrorResponses {
     return response.end(body(reason, message));
   }
 
+  /**
+   * Like {@link #send(HttpServerRequest, Reason, String, MultiMap)} but leaves the request body unread
+   * (the caller closes the connection after the answer: 408, 413, or a body the upstream never took).
+   */
+  public static Future<Void> sendWithoutReading(HttpServerRequest request, Reason reason, String message,
+      MultiMap extraHeaders) {
+    HttpServerResponse response = request.response();
+    if (response.headWritten()) {
+      return response.reset().mapEmpty();
+    }
+    response.setStatusCode(reason.status())
+        .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+        .putHeader(REASON_HEADER, reason.word());
+    if (extraHeaders != null) {
+      HeaderRules.overlay(response.headers(), extraHeaders);
+    }
+    return response.end(body(reason, message));
+  }
+
   public static Future<Void> send(HttpServerRequest request, Reason reason) {
     return send(request, reason, reason.message(), null);
   }

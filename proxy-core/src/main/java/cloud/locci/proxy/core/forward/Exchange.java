@@ -1,5 +1,6 @@
 package cloud.locci.proxy.core.forward;
 
+import cloud.locci.proxy.core.tracing.RequestSpan;
 import cloud.locci.proxy.core.upstream.Backend;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
@@ -25,6 +26,19 @@ public final class Exchange {
   private MultiMap responseHeaders;
   private MultiMap upstreamSet;
   private List<String> upstreamRemoved;
+  private String authSubject;
+  private RequestSpan trace = RequestSpan.NONE;
+  private List<FailedAttempt> failedAttempts;
+  private ClientIdle idle;
+  private boolean tunnel;
+
+  /**
+   * One attempt that failed before its server's response head (the exchange then tried again or gave up).
+   *
+   * @param backend the server of that attempt
+   * @param reason what went wrong, as a reason word
+   */
+  public record FailedAttempt(Backend backend, Reason reason) {}
 
   public Exchange(HttpServerRequest request, long startNanos) {
     this.request = request;
@@ -67,9 +81,43 @@ public final class Exchange {
     this.attempts++;
   }
 
-  /** Number of servers tried. */
+  /**
+   * Number of attempts made: servers tried, plus a resend on a fresh connection after a reused one
+   * failed. 0 when the request never reached the upstream stage.
+   */
   public int attempts() {
     return attempts;
+  }
+
+  /** The attempts that failed, in order; the last attempt is among them only if it failed too. */
+  public List<FailedAttempt> failedAttempts() {
+    return failedAttempts == null ? List.of() : failedAttempts;
+  }
+
+  void attemptFailed(Backend b, Reason r) {
+    if (failedAttempts == null) {
+      failedAttempts = new ArrayList<>(2);
+    }
+    failedAttempts.add(new FailedAttempt(b, r));
+  }
+
+  /** Whether the last attempt failed before its response head (then {@link #reason()} says why). */
+  public boolean lastAttemptFailed() {
+    return failedAttempts != null && failedAttempts.size() == attempts;
+  }
+
+  /** The idle clock of the client connection; this exchange counts as in flight on it until it ends. */
+  public void idle(ClientIdle clock) {
+    this.idle = clock;
+    clock.begin();
+  }
+
+  /** The exchange became a WebSocket tunnel: the connection's idle clock leaves it to the tunnel's. */
+  void tunnel() {
+    this.tunnel = true;
+    if (idle != null) {
+      idle.tunnel();
+    }
   }
 
   /** Nanoseconds from sending to the upstream until its response head arrived; -1 when it never did. */
@@ -105,6 +153,16 @@ public final class Exchange {
     return responseHeaders != null && !responseHeaders.isEmpty();
   }
 
+  /** The {@code sub} an authentication middleware verified for this request, or null. */
+  public String authSubject() {
+    return authSubject;
+  }
+
+  /** Records the verified subject (authentication middleware), for middlewares after it. */
+  public void authSubject(String subject) {
+    this.authSubject = subject;
+  }
+
   /** Sends {@code name: value} to the upstream, replacing whatever the client sent under that name. */
   public void setUpstreamHeader(String name, String value) {
     if (upstreamSet == null) {
@@ -134,12 +192,25 @@ public final class Exchange {
     }
   }
 
+  /** The request's server span; {@link RequestSpan#NONE} when tracing is off. */
+  public RequestSpan trace() {
+    return trace;
+  }
+
+  /** Set once, by the proxy verticle, when the request arrives. */
+  public void trace(RequestSpan span) {
+    this.trace = span;
+  }
+
   /** Marks the exchange over; true only the first time, so listeners hear of it once. */
   boolean complete() {
     if (completed) {
       return false;
     }
     completed = true;
+    if (idle != null && !tunnel) {
+      idle.end();
+    }
     return true;
   }
 }

@@ -14,6 +14,12 @@ import io.vertx.core.streams.WriteStream;
  * samples with small bodies) and stopped watching at the response head, so an upstream falling silent
  * mid-body held the client forever. A timeout therefore fires up to {@link #TICK_MS} ms late.
  *
+ * <p>Silence is blamed on the side that owes bytes. While the proxy waits for the client's request body
+ * (and the upstream is not pushing back), the upstream's clock stands still and the client's runs
+ * against {@code server.body_timeout_secs}; while the client does not read the response (its write queue
+ * is full), the client's clock runs against {@code server.idle_timeout_secs} (nginx's
+ * {@code send_timeout}). Only the upstream's own silence is a 504 that counts against a server.
+ *
  * <p>Not thread-safe: everything runs on the event loop of the proxy instance that owns it.
  */
 final class SilenceWatch {
@@ -27,9 +33,46 @@ final class SilenceWatch {
     private long lastNanos;
     private long limitNanos;
     private boolean waitingForClient;
+    private boolean bodyPending;
+    private boolean upstreamFull;
+    private long clientNanos;
+    private long bodyLimitNanos;
+    private long sendLimitNanos;
 
-    /** Called once, on the event loop, when the exchange was silent for its whole limit. */
+    /** Called once, on the event loop, when the upstream was silent for its whole limit. */
     abstract void silent(long limitMillis);
+
+    /**
+     * Called once, on the event loop, when the client owed bytes for its whole limit.
+     *
+     * @param body true: it sent no request body byte; false: it accepted no response byte
+     */
+    abstract void clientSilent(boolean body, long limitMillis);
+
+    /** The client's limits: between two request body bytes, and between two accepted response writes. */
+    final void clientLimits(long bodyMillis, long sendMillis) {
+      bodyLimitNanos = bodyMillis * 1_000_000L;
+      sendLimitNanos = sendMillis * 1_000_000L;
+    }
+
+    /** The request body is being read from the client (true) or is complete (false). */
+    final void bodyPending(boolean pending) {
+      bodyPending = pending;
+      clientNanos = System.nanoTime();
+      lastNanos = clientNanos;
+    }
+
+    /** A request body byte arrived from the client. */
+    final void clientMoved() {
+      clientNanos = System.nanoTime();
+    }
+
+    /** The upstream's write queue is full (true): the body waits for the upstream, not the client. */
+    final void upstreamFull(boolean full) {
+      upstreamFull = full;
+      clientNanos = System.nanoTime();
+      lastNanos = clientNanos;
+    }
 
     /** Something moved: the silence starts again from now. */
     final void touch() {
@@ -44,6 +87,11 @@ final class SilenceWatch {
   private final Watched list = new Watched() {
     @Override
     void silent(long limitMillis) {
+      throw new AssertionError("the list head is never watched");
+    }
+
+    @Override
+    void clientSilent(boolean body, long limitMillis) {
       throw new AssertionError("the list head is never watched");
     }
   };
@@ -76,6 +124,8 @@ final class SilenceWatch {
     w.prev = null;
     w.next = null;
     w.waitingForClient = false;
+    w.bodyPending = false;
+    w.upstreamFull = false;
   }
 
   /** Times out every exchange silent for its whole limit (the periodic tick). */
@@ -84,9 +134,20 @@ final class SilenceWatch {
     Watched w = list.next;
     while (w != list) {
       Watched next = w.next;
-      if (w.waitingForClient) {
+      if (w.bodyPending && !w.upstreamFull) {
+        // The upstream waits for the request body, which the client owes: not the upstream's silence.
+        w.lastNanos = now;
+        if (w.bodyLimitNanos > 0 && now - w.clientNanos >= w.bodyLimitNanos) {
+          unwatch(w);
+          w.clientSilent(true, w.bodyLimitNanos / 1_000_000L);
+        }
+      } else if (w.waitingForClient) {
         // The upstream is paused because the client reads slowly: not the upstream's silence.
         w.lastNanos = now;
+        if (w.sendLimitNanos > 0 && now - w.clientNanos >= w.sendLimitNanos) {
+          unwatch(w);
+          w.clientSilent(false, w.sendLimitNanos / 1_000_000L);
+        }
       } else if (now - w.lastNanos >= w.limitNanos) {
         unwatch(w);
         w.silent(w.limitNanos / 1_000_000L);
@@ -128,8 +189,9 @@ final class SilenceWatch {
       @Override
       public boolean writeQueueFull() {
         boolean full = destination.writeQueueFull();
-        if (full && toClient) {
+        if (full && toClient && !w.waitingForClient) {
           w.waitingForClient = true;
+          w.clientNanos = System.nanoTime();
         }
         return full;
       }
@@ -138,6 +200,7 @@ final class SilenceWatch {
       public WriteStream<Buffer> drainHandler(Handler<Void> handler) {
         destination.drainHandler(handler == null ? null : v -> {
           w.waitingForClient = false;
+          w.clientNanos = System.nanoTime();
           w.touch();
           handler.handle(v);
         });

@@ -21,8 +21,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The upstream connections of one proxy instance: a {@link ConnectionPool} per server address, TLS name
- * and TLS trust setting, on top of one Vert.x client for plain HTTP and one per trust setting (which
- * open the connections). Everything is created on first use and kept for the instance's life, so a
+ * and TLS trust setting, on top of one Vert.x client per trust setting (or plain HTTP) and connect
+ * timeout, which open the connections. The connect timeout is a client option because Vert.x's
+ * {@code HttpClientAgent.connect(HttpConnectOptions)} ignores the one given per connection: a server
+ * that never completed the TCP handshake held a request for the client's default 60 s. Everything is created on first use and kept for the instance's life, so a
  * reload that keeps an upstream's address and TLS settings keeps its connections (SPEC §10: a pool per
  * address and TLS settings). Confined to the instance's event loop.
  */
@@ -41,13 +43,16 @@ public final class UpstreamClients {
   /** What separates one TLS client from another: how the upstream's certificate is verified. */
   record TlsTrust(boolean verify, Optional<String> caPath) {}
 
-  /** One pool's identity: where to connect, the TLS peer name (SNI) and trust, if TLS. */
-  private record PoolKey(SocketAddress server, String peerHost, int port, Optional<TlsTrust> tls) {}
+  /** One pool's identity: where to connect, the TLS peer name (SNI) and trust, if TLS, and the connect timeout. */
+  private record PoolKey(SocketAddress server, String peerHost, int port, Optional<TlsTrust> tls,
+      int connectTimeoutMs) {}
+
+  /** What separates one Vert.x client from another. */
+  private record ClientKey(Optional<TlsTrust> tls, int connectTimeoutMs) {}
 
   private final Vertx vertx;
   private final int instances;
-  private final HttpClientAgent plain;
-  private final Map<TlsTrust, HttpClientAgent> tls = new HashMap<>();
+  private final Map<ClientKey, HttpClientAgent> clients = new HashMap<>();
   private final Map<PoolKey, ConnectionPool> pools = new HashMap<>();
   private final long sweeper;
   private final SilenceWatch silence = new SilenceWatch();
@@ -60,7 +65,6 @@ public final class UpstreamClients {
   public UpstreamClients(Vertx vertx, int instances) {
     this.vertx = vertx;
     this.instances = Math.max(1, instances);
-    this.plain = build(null);
     this.sweeper = vertx.setPeriodic(1000, id -> sweep());
     this.silenceTicker = vertx.setPeriodic(SilenceWatch.TICK_MS, id -> silence.check());
   }
@@ -75,7 +79,8 @@ public final class UpstreamClients {
     PoolKey key = new PoolKey(backend.socketAddress(),
         upstream.tls() ? upstream.sni().orElse(backend.address().host()) : backend.address().host(),
         backend.address().port(),
-        upstream.tls() ? Optional.of(new TlsTrust(upstream.tlsVerify(), upstream.caPath())) : Optional.empty());
+        upstream.tls() ? Optional.of(new TlsTrust(upstream.tlsVerify(), upstream.caPath())) : Optional.empty(),
+        (int) TimeUnit.SECONDS.toMillis(upstream.connectTimeoutSecs()));
     ConnectionPool pool = pools.get(key);
     if (pool == null) {
       HttpConnectOptions connect = new HttpConnectOptions()
@@ -86,29 +91,14 @@ public final class UpstreamClients {
           .setSsl(upstream.tls())
           .setConnectTimeout(TimeUnit.SECONDS.toMillis(upstream.connectTimeoutSecs()));
       int max = (upstream.maxConnectionsPerServer() + instances - 1) / instances;
-      pool = new ConnectionPool(vertx, clientFor(key.tls()), connect, max);
+      pool = new ConnectionPool(vertx,
+          clients.computeIfAbsent(new ClientKey(key.tls(), key.connectTimeoutMs()), this::build), connect, max);
       pools.put(key, pool);
     }
     return pool;
   }
 
-  private HttpClientAgent clientFor(Optional<TlsTrust> trust) {
-    return trust.map(t -> tls.computeIfAbsent(t, this::tlsClient)).orElse(plain);
-  }
-
-  private HttpClientAgent tlsClient(TlsTrust trust) {
-    ClientSSLOptions ssl = new ClientSSLOptions().setUseAlpn(false);
-    if (trust.verify()) {
-      // Check the certificate's names against the SNI name (sni, else the address's host).
-      ssl.setHostnameVerificationAlgorithm("HTTPS");
-      trust.caPath().ifPresent(ca -> ssl.setTrustOptions(new PemTrustOptions().addCertPath(ca)));
-    } else {
-      ssl.setTrustAll(true).setHostnameVerificationAlgorithm("");
-    }
-    return build(ssl);
-  }
-
-  private HttpClientAgent build(ClientSSLOptions ssl) {
+  private HttpClientAgent build(ClientKey key) {
     HttpClientOptions options = new HttpClientOptions()
         .setProtocolVersion(HttpVersion.HTTP_1_1)
         .setTcpNoDelay(true)
@@ -119,15 +109,27 @@ public final class UpstreamClients {
         // Netty's decoder cuts bodies into chunks of at most this size, and every chunk is one write
         // and one flush (one send syscall) to the client: 8 KiB, the default, made a 64 KiB
         // response 8 sends. A chunk is never held back to fill it; this only stops the cutting.
-        .setMaxChunkSize(MAX_CHUNK_SIZE);
-    if (ssl != null) {
-      options.setSsl(true).setVerifyHost(!ssl.getHostnameVerificationAlgorithm().isEmpty());
+        .setMaxChunkSize(MAX_CHUNK_SIZE)
+        // connect_timeout_secs bounds the TCP handshake and, separately, the TLS handshake.
+        .setConnectTimeout(key.connectTimeoutMs())
+        .setSslHandshakeTimeout(key.connectTimeoutMs())
+        .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
+    var builder = vertx.httpClientBuilder();
+    if (key.tls().isPresent()) {
+      TlsTrust trust = key.tls().get();
+      ClientSSLOptions ssl = new ClientSSLOptions().setUseAlpn(false)
+          .setSslHandshakeTimeout(key.connectTimeoutMs()).setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
+      if (trust.verify()) {
+        // Check the certificate's names against the SNI name (sni, else the address's host).
+        ssl.setHostnameVerificationAlgorithm("HTTPS");
+        trust.caPath().ifPresent(ca -> ssl.setTrustOptions(new PemTrustOptions().addCertPath(ca)));
+      } else {
+        ssl.setTrustAll(true).setHostnameVerificationAlgorithm("");
+      }
+      options.setSsl(true).setVerifyHost(trust.verify());
+      return builder.with(options).with(ssl).build();
     }
-    var builder = vertx.httpClientBuilder().with(options);
-    if (ssl != null) {
-      builder.with(ssl);
-    }
-    return builder.build();
+    return builder.with(options).build();
   }
 
   /** Once a second: idle connections past their keep-alive time close; pools nobody uses go. */
@@ -148,8 +150,8 @@ public final class UpstreamClients {
     pools.values().forEach(ConnectionPool::close);
     pools.clear();
     List<Future<Void>> closing = new ArrayList<>();
-    closing.add(plain.close());
-    tls.values().forEach(c -> closing.add(c.close()));
+    clients.values().forEach(c -> closing.add(c.close()));
+    clients.clear();
     return Future.join(closing).mapEmpty();
   }
 }

@@ -20,14 +20,16 @@ import org.slf4j.spi.LoggingEventBuilder;
  * format plus what a proxy adds:
  *
  * <pre>
- * 203.0.113.9 - - [27/Nov/2026:15:04:05 +0000] "GET /api/users?x=1 HTTP/1.1" 200 1234 "-" "curl/8.5.0" route=users upstream=users_service server=10.0.0.1:3001 upstream_time=0.003 request_time=0.004 reason=-
+ * 203.0.113.9 - - [27/Nov/2026:15:04:05 +0000] "GET /api/users?x=1 HTTP/1.1" 200 1234 "-" "curl/8.5.0" route=users upstream=users_service server=10.0.0.1:3001 upstream_time=0.003 request_time=0.004 reason=- attempts=1
  * </pre>
  *
  * The same values travel as key-value pairs on the log event ({@code client}, {@code method},
  * {@code path}, {@code status}, {@code bytes}, {@code route}, {@code upstream}, {@code server},
- * {@code upstream_ms}, {@code duration_ms}, {@code reason}), which the JSON log format turns into fields.
- * Values the client chose (target, Referer, User-Agent) are escaped as nginx does ({@link LogEscape}):
- * one request is always one line, whatever it sent. Runs on the request's event loop: it only builds the line; writing is the logging backend's job
+ * {@code upstream_ms}, {@code duration_ms}, {@code reason}, {@code attempts}: upstream attempts made,
+ * more than one after a connect failover or a retry), which the JSON log format turns into fields.
+ * With tracing on, both end with {@code trace_id} (32 hex digits, also when the trace is not sampled).
+ * Values the client chose (method, target, Referer, User-Agent) are escaped as nginx does
+ * ({@link LogEscape}): one request is always one line, whatever it sent. Runs on the request's event loop: it only builds the line; writing is the logging backend's job
  * (an asynchronous appender, so the event loop never waits for the console or a disk).
  */
 public final class AccessLog implements ExchangeListener {
@@ -69,7 +71,12 @@ public final class AccessLog implements ExchangeListener {
         .append(" server=").append(server)
         .append(" upstream_time=").append(upstreamTime < 0 ? "-" : seconds(upstreamTime))
         .append(" request_time=").append(seconds(total))
-        .append(" reason=").append(reason);
+        .append(" reason=").append(reason)
+        .append(" attempts=").append(exchange.attempts());
+    String traceId = exchange.trace().traceId();
+    if (traceId != null) {
+      line.append(" trace_id=").append(traceId);
+    }
 
     LoggingEventBuilder event = log.atInfo()
         .addKeyValue("client", client)
@@ -82,7 +89,11 @@ public final class AccessLog implements ExchangeListener {
         .addKeyValue("server", exchange.backend() == null ? "" : server)
         .addKeyValue("upstream_ms", upstreamTime < 0 ? null : Math.round(upstreamTime * 1e6) / 1e3)
         .addKeyValue("duration_ms", Math.round(total * 1e6) / 1e3)
-        .addKeyValue("reason", exchange.reason() == null ? "" : reason);
+        .addKeyValue("reason", exchange.reason() == null ? "" : reason)
+        .addKeyValue("attempts", exchange.attempts());
+    if (traceId != null) {
+      event = event.addKeyValue("trace_id", traceId);
+    }
     event.log(line.toString());
   }
 
@@ -98,7 +109,7 @@ public final class AccessLog implements ExchangeListener {
         .addKeyValue("status", reason.status())
         .addKeyValue("reason", reason.word())
         .log(c + " - - [" + CLOCK.get().now() + "] \"-\" " + reason.status() + " 0 \"-\" \"-\" route=- upstream=-"
-            + " server=- upstream_time=- request_time=- reason=" + reason.word());
+            + " server=- upstream_time=- request_time=- reason=" + reason.word() + " attempts=0");
   }
 
   private static String host(SocketAddress a) {

@@ -17,7 +17,8 @@ public final class MetricNames {
   public static final String REQUEST_DURATION = "locci.request.duration";
 
   /**
-   * Counter {@code locci_upstream_requests_total{upstream,server,outcome}}: exchanges with one server;
+   * Counter {@code locci_upstream_requests_total{upstream,server,outcome}}: attempts on one server (a
+   * request that failed over counts once per server tried);
    * outcome is {@code ok}, {@code status_5xx}, a reason word ({@code upstream_refused},
    * {@code upstream_reset}, {@code upstream_timeout}, {@code upstream_tls}) or {@code aborted}.
    */
@@ -34,6 +35,12 @@ public final class MetricNames {
 
   /** Counter {@code locci_errors_total{route,reason}}: answers the proxy made itself; route "" when none. */
   public static final String ERRORS = "locci.errors";
+
+  /**
+   * Counter {@code locci_tracing_spans_dropped_total}: spans never exported because the tracing export
+   * queue was full (collector slow or down); 0 while tracing is off.
+   */
+  public static final String TRACING_SPANS_DROPPED = "locci.tracing.spans.dropped";
 
   public static final String ROUTE = "route";
   public static final String UPSTREAM = "upstream";

@@ -8,7 +8,9 @@ import io.netty.util.AsciiString;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
@@ -16,7 +18,9 @@ import io.vertx.ext.auth.User;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,8 +32,12 @@ import org.slf4j.LoggerFactory;
  * {@code none} included, are refused.
  *
  * <p>{@code exp} and {@code nbf} are honoured with {@link #CLOCK_SKEW_SECS} of clock skew either way;
- * a token without {@code exp} does not expire (RFC 7519 makes the claim optional). A missing token
- * (or another scheme such as Basic) is 401 with {@code WWW-Authenticate: Bearer}; a token that fails is
+ * a token without {@code exp} is refused unless {@code require_exp: false} (RFC 7519 makes the claim
+ * optional, but a token that never expires cannot be taken back). With {@code issuer} set, {@code iss}
+ * must equal it; with {@code audience} set, {@code aud} (a string or an array) must contain it; a token
+ * without the claim is refused. A token whose header has {@code crit} is refused (no extension is
+ * implemented). A missing token (or another scheme such as Basic) is 401 with
+ * {@code WWW-Authenticate: Bearer}; a token that fails is
  * 401 with {@code WWW-Authenticate: Bearer error="invalid_token", error_description="..."} (RFC 6750
  * §3.1). The verified {@code sub} goes to the upstream as {@code X-Auth-Subject}; whatever the client
  * sent under that name is always removed, on excluded paths too, so an upstream can trust it.
@@ -53,12 +61,18 @@ final class AuthenticationMiddleware implements Middleware {
   private final JWTAuth jwt;
   private final ExcludedPaths excluded;
   private final LongSupplier epochSeconds;
+  private final Optional<String> audience;
+  private final Optional<String> issuer;
+  private final boolean requireExp;
 
-  AuthenticationMiddleware(String name, JWTAuth jwt, ExcludedPaths excluded, LongSupplier epochSeconds) {
-    this.name = name;
+  AuthenticationMiddleware(MiddlewareConfig.Authentication config, JWTAuth jwt, LongSupplier epochSeconds) {
+    this.name = config.name();
     this.jwt = jwt;
-    this.excluded = excluded;
+    this.excluded = new ExcludedPaths(config.excludedPaths());
     this.epochSeconds = epochSeconds;
+    this.audience = config.audience();
+    this.issuer = config.issuer();
+    this.requireExp = config.requireExp();
   }
 
   /** An HS256 verifier for {@code jwt_secret}. */
@@ -79,8 +93,7 @@ final class AuthenticationMiddleware implements Middleware {
     JWTAuthOptions options = new JWTAuthOptions()
         .addPubSecKey(key)
         .setJWTOptions(new JWTOptions().setIgnoreExpiration(true));
-    return new AuthenticationMiddleware(config.name(), JWTAuth.create(vertx, options),
-        new ExcludedPaths(config.excludedPaths()), () -> System.currentTimeMillis() / 1000);
+    return new AuthenticationMiddleware(config, JWTAuth.create(vertx, options), () -> System.currentTimeMillis() / 1000);
   }
 
   @Override
@@ -102,6 +115,11 @@ final class AuthenticationMiddleware implements Middleware {
     if (token == null) {
       return Future.succeededFuture(new Verdict.Reject(Reason.UNAUTHORIZED, "a bearer token is required",
           MultiMap.caseInsensitiveMultiMap().set(WWW_AUTHENTICATE, BEARER)));
+    }
+    if (hasCriticalExtension(token)) {
+      // RFC 7515 §4.1.11: a token naming extensions in "crit" must be refused by whoever does not
+      // implement them, and this middleware implements none.
+      return refuse("invalid_token", "the token requires header extensions (crit) this proxy does not support");
     }
     Future<User> verified;
     try {
@@ -130,6 +148,17 @@ final class AuthenticationMiddleware implements Middleware {
     if (exp != null && !(exp instanceof Number) || nbf != null && !(nbf instanceof Number)) {
       return refuse("invalid_token", "exp and nbf must be numeric dates");
     }
+    if (exp == null && requireExp) {
+      return refuse("invalid_token", "the token has no exp claim");
+    }
+    if (issuer.isPresent() && !issuer.get().equals(claims.getValue("iss"))) {
+      return refuse("invalid_token", claims.containsKey("iss") ? "the token's issuer (iss) is not accepted"
+          : "the token has no iss claim");
+    }
+    if (audience.isPresent() && !hasAudience(claims.getValue("aud"), audience.get())) {
+      return refuse("invalid_token", claims.containsKey("aud") ? "the token is not meant for this audience (aud)"
+          : "the token has no aud claim");
+    }
     if (exp != null && now >= ((Number) exp).longValue() + CLOCK_SKEW_SECS) {
       return refuse("invalid_token", "the token has expired");
     }
@@ -142,8 +171,41 @@ final class AuthenticationMiddleware implements Middleware {
         return refuse("invalid_token", "the sub claim is not printable ASCII, so it cannot be forwarded as X-Auth-Subject");
       }
       exchange.setUpstreamHeader(SUBJECT.toString(), subject);
+      exchange.authSubject(subject);
     }
     return Middlewares.GO_ON;
+  }
+
+  /** RFC 7519 §4.1.3: {@code aud} is one string or an array of strings; one of them must be {@code expected}. */
+  private static boolean hasAudience(Object aud, String expected) {
+    if (aud instanceof String one) {
+      return one.equals(expected);
+    }
+    if (aud instanceof JsonArray many) {
+      for (Object a : many) {
+        if (expected.equals(a)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether the token's JOSE header has a {@code crit} parameter. A header that cannot be read is left
+   * to the verifier, which refuses it.
+   */
+  static boolean hasCriticalExtension(String token) {
+    int dot = token.indexOf('.');
+    if (dot <= 0) {
+      return false;
+    }
+    try {
+      byte[] header = Base64.getUrlDecoder().decode(token.substring(0, dot));
+      return new JsonObject(Buffer.buffer(header)).containsKey("crit");
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   /** The token of {@code Bearer <token>} (scheme case-insensitive), or null for another scheme. */

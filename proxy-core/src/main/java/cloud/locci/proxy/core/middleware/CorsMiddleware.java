@@ -120,6 +120,11 @@ final class CorsMiddleware implements Middleware {
   }
 
   private boolean originAllowed(String origin) {
+    if (credentials && origin.equalsIgnoreCase("null")) {
+      // Any site can make its page send "Origin: null" (a sandboxed frame); the validator refuses it in
+      // allowed_origins with credentials, and this keeps it out whatever the configuration.
+      return false;
+    }
     return anyOrigin || origins.contains(origin.toLowerCase(Locale.ROOT));
   }
 

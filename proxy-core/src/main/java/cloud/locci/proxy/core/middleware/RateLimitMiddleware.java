@@ -1,6 +1,8 @@
 package cloud.locci.proxy.core.middleware;
 
 import cloud.locci.proxy.core.config.MiddlewareConfig;
+import cloud.locci.proxy.core.config.MiddlewareConfig.RateKey;
+import cloud.locci.proxy.core.forward.ClientAddresses;
 import cloud.locci.proxy.core.forward.Exchange;
 import cloud.locci.proxy.core.forward.Reason;
 import io.netty.util.AsciiString;
@@ -16,9 +18,13 @@ import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code rate_limiting}: one token bucket per key ({@link TokenBuckets}). The key is the value of
- * {@code key_header}, or the client's IP address when that header is absent or not configured (the
- * TCP peer: {@code X-Forwarded-For} is not trusted, any client can write it).
+ * {@code rate_limiting}: one token bucket per key ({@link TokenBuckets}). The key ({@code key}) is the
+ * client's IP address ({@code client_ip}, the default; the TCP peer, since {@code X-Forwarded-For} is
+ * not trusted, and an IPv6 client by its /64), a header's value ({@code header:NAME}, or the seed's
+ * {@code key_header}: a value the client chooses, so a client can spread itself over many buckets; for
+ * API keys or tenants that are checked elsewhere), or the subject an authentication middleware earlier
+ * in the chain verified ({@code jwt_sub}). Requests without the header or the subject are counted by
+ * address.
  *
  * <p>Every response carries {@code X-RateLimit-Limit} (the bucket size, {@code burst_size}) and
  * {@code X-RateLimit-Remaining} (whole tokens left after this request). A request that finds its bucket
@@ -57,7 +63,7 @@ final class RateLimitMiddleware implements Middleware {
 
   @Override
   public Future<Verdict> onRequest(Exchange exchange) {
-    TokenBuckets.Take take = buckets.take(key(exchange.request()));
+    TokenBuckets.Take take = buckets.take(key(exchange));
     MultiMap headers = exchange.responseHeaders();
     headers.set(LIMIT, limit);
     headers.set(REMAINING, Long.toString(take.remaining()));
@@ -69,16 +75,26 @@ final class RateLimitMiddleware implements Middleware {
         MultiMap.caseInsensitiveMultiMap().set(HttpHeaders.RETRY_AFTER, Long.toString(seconds))));
   }
 
-  /** {@code h:<header value>} or {@code ip:<address>}, so a header value can never take an address's bucket. */
-  private String key(HttpServerRequest request) {
-    if (config.keyHeader().isPresent()) {
-      String value = request.getHeader(config.keyHeader().get());
+  /**
+   * {@code h:<header value>}, {@code s:<subject>} or {@code ip:<address>} (IPv6 as its /64), so a value
+   * of one kind can never take another kind's bucket. Requests without the header or without a verified
+   * subject are counted by address.
+   */
+  private String key(Exchange exchange) {
+    HttpServerRequest request = exchange.request();
+    if (config.key() instanceof RateKey.Header header) {
+      String value = request.getHeader(header.name());
       if (value != null && !value.isEmpty()) {
         return value.length() <= MAX_PLAIN_KEY ? "h:" + value : "h#" + sha256(value);
       }
+    } else if (config.key() instanceof RateKey.JwtSub) {
+      String subject = exchange.authSubject();
+      if (subject != null && !subject.isEmpty()) {
+        return subject.length() <= MAX_PLAIN_KEY ? "s:" + subject : "s#" + sha256(subject);
+      }
     }
     SocketAddress remote = request.remoteAddress();
-    return "ip:" + (remote == null ? "" : remote.hostAddress());
+    return "ip:" + (remote == null ? "" : ClientAddresses.perClientKey(remote.hostAddress()));
   }
 
   private static String sha256(String value) {

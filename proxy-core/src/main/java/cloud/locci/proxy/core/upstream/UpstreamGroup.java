@@ -80,6 +80,22 @@ public final class UpstreamGroup {
     return Optional.of(selector.pick(candidates, ctx));
   }
 
+  /**
+   * Picks a server not in {@code tried} (connect failover: each server at most once per request); empty
+   * when every server in rotation was tried already.
+   */
+  public Optional<Backend> selectUntried(SelectionContext ctx, List<Backend> tried) {
+    List<Backend> candidates = passive.isEmpty() ? healthy : notEjected(healthy);
+    if (!tried.isEmpty()) {
+      candidates = new ArrayList<>(candidates);
+      candidates.removeAll(tried);
+    }
+    if (candidates.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(selector.pick(candidates, ctx));
+  }
+
   /** {@code list} without the passively ejected servers; the same list when none is ejected. */
   private List<Backend> notEjected(List<Backend> list) {
     long now = System.nanoTime();

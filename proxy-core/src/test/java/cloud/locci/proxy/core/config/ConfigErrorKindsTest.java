@@ -608,7 +608,7 @@ class ConfigErrorKindsTest {
             middlewares:
               cors: {}
               authentication:
-                jwt_secret: s
+                jwt_secret: 0123456789abcdef0123456789abcdef-test
           """);
 
       ConfigError e = assertOnlyError(failure(yaml), lineOf(yaml, "- auth"),

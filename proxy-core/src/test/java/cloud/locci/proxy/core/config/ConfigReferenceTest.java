@@ -95,14 +95,14 @@ class ConfigReferenceTest {
     List<String> written = FullExample.keyPaths(FullExample.tree(text));
     int probed = 0;
     for (Key key : ConfigReference.keys()) {
-      Optional<int[]> range = key.integerRange();
+      Optional<long[]> range = key.integerRange();
       if (range.isEmpty()) {
         continue;
       }
       String path = written.stream().filter(p -> ConfigReference.lookup(p).equals(Optional.of(key))).findFirst()
           .orElseThrow(() -> new AssertionError(key.path() + " is not in examples/config-full.yaml"));
-      int min = range.get()[0];
-      int max = range.get()[1];
+      long min = range.get()[0];
+      long max = range.get()[1];
       assertThat(errorsWith(text, path, min)).as("%s = %d (its minimum)", path, min).isEmpty();
       assertThat(errorsWith(text, path, max)).as("%s = %d (its maximum)", path, max).isEmpty();
       // Other errors may follow from the refused value (a route naming a middleware that was dropped).
@@ -164,7 +164,7 @@ class ConfigReferenceTest {
           r: {path_pattern: "^/", upstream: plain}
         middlewares:
           rate_limiting: {requests_per_minute: 60}
-          authentication: {jwt_secret: s}
+          authentication: {jwt_secret: 0123456789abcdef0123456789abcdef-test}
           cors: {}
       control_api: {}
       """;
@@ -197,11 +197,15 @@ class ConfigReferenceTest {
   private static final Map<String, Function<ProxyConfig, Object>> VALUES = Map.ofEntries(
       entry("server.bind_address", c -> c.server().bindAddress()),
       entry("server.workers", c -> c.server().workers()),
+      entry("server.tls.protocols", c -> c.server().tls().orElseThrow().protocols()),
+      entry("server.tls.ciphers", c -> c.server().tls().orElseThrow().ciphers()),
       entry("server.max_header_size", c -> c.server().maxHeaderSize()),
       entry("server.max_request_line", c -> c.server().maxRequestLine()),
       entry("server.idle_timeout_secs", c -> c.server().idleTimeoutSecs()),
       entry("server.header_timeout_secs", c -> c.server().headerTimeoutSecs()),
       entry("server.shutdown_grace_secs", c -> c.server().shutdownGraceSecs()),
+      entry("server.body_timeout_secs", c -> c.server().bodyTimeoutSecs()),
+      entry("server.max_body_size", c -> c.server().maxBodySize()),
       entry("server.allow_encoded_slashes", c -> c.server().allowEncodedSlashes()),
       entry("server.underscores_in_headers", c -> c.server().underscoresInHeaders()),
       entry("server.trusted_proxies", c -> c.server().trustedProxies()),
@@ -232,11 +236,19 @@ class ConfigReferenceTest {
       entry("api_gateway.routes.<name>.timeout_secs", c -> route(c).timeoutSecs()),
       entry("api_gateway.routes.<name>.host", c -> route(c).host()),
       entry("api_gateway.routes.<name>.retries", c -> route(c).retries()),
+      entry("api_gateway.routes.<name>.max_body_size", c -> route(c).maxBodySize()),
       entry("api_gateway.routes.<name>.middlewares", c -> route(c).middlewares()),
       // "none: requests_per_minute": absent means the same number as requests_per_minute.
       entry("middlewares.<name>.burst_size",
           c -> rate(c).burstSize() == rate(c).requestsPerMinute() ? Optional.empty() : rate(c).burstSize()),
-      entry("middlewares.<name>.key_header", c -> rate(c).keyHeader()),
+      entry("middlewares.<name>.key", c -> rate(c).key()),
+      entry("middlewares.<name>.key_header", c -> rate(c).key() instanceof MiddlewareConfig.RateKey.Header h
+          ? Optional.of(h.name()) : Optional.empty()),
+      entry("middlewares.<name>.audience", c -> auth(c).audience()),
+      entry("middlewares.<name>.issuer", c -> auth(c).issuer()),
+      entry("middlewares.<name>.require_exp", c -> auth(c).requireExp()),
+      entry("control_api.allowed_origins", c -> c.controlApi().allowedOrigins()),
+      entry("control_api.allowed_hosts", c -> c.controlApi().allowedHosts()),
       entry("middlewares.<name>.excluded_paths", c -> auth(c).excludedPaths()),
       entry("middlewares.<name>.allowed_origins", c -> cors(c).allowedOrigins()),
       entry("middlewares.<name>.allowed_methods", c -> cors(c).allowedMethods()),
@@ -246,14 +258,21 @@ class ConfigReferenceTest {
       entry("middlewares.<name>.expose_headers", c -> cors(c).exposeHeaders()),
       entry("control_api.enabled", c -> c.controlApi().enabled()),
       entry("control_api.bind_address", c -> c.controlApi().bindAddress()),
-      entry("control_api.api_key", c -> c.controlApi().apiKey()));
+      entry("control_api.api_key", c -> c.controlApi().apiKey()),
+      entry("tracing.enabled", c -> c.tracing().enabled()),
+      entry("tracing.otlp_endpoint", c -> c.tracing().otlpEndpoint()),
+      entry("tracing.sample_ratio", c -> c.tracing().sampleRatio()),
+      entry("tracing.service_name", c -> c.tracing().serviceName()));
 
   /** Optional keys whose default is not a value of a record field: the type defaults to the name. */
   private static final Set<String> NOT_A_FIELD = Set.of("middlewares.<name>.type");
 
   @Test
   void defaultsAreTheBindersDefaults() throws Exception {
-    ProxyConfig c = ConfigLoader.parse(DEFAULTS, "defaults.yaml", ConfigOverrides.none());
+    FullExample.withFilesIn(certs); // server.tls needs real files; its optional keys are then left out
+    String tls = "server: {tls: {cert_path: \"" + certs.resolve("server.pem") + "\", key_path: \""
+        + certs.resolve("server-key.pem") + "\"}}";
+    ProxyConfig c = ConfigLoader.parse(DEFAULTS.replace("server: {}", tls), "defaults.yaml", ConfigOverrides.none());
     List<String> unchecked = new ArrayList<>();
     for (Key key : ConfigReference.keys()) {
       if (key.isSection() || key.defaultValue().startsWith("required") || NOT_A_FIELD.contains(key.path())) {

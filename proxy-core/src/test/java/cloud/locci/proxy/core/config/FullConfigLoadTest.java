@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import cloud.locci.proxy.core.config.LoggingConfig.LogFormat;
 import cloud.locci.proxy.core.config.MiddlewareConfig.Authentication;
 import cloud.locci.proxy.core.config.MiddlewareConfig.Cors;
+import cloud.locci.proxy.core.config.MiddlewareConfig.RateKey;
 import cloud.locci.proxy.core.config.MiddlewareConfig.RateLimiting;
 import cloud.locci.proxy.core.config.ProxyConfig.LoadBalancerConfig;
 import cloud.locci.proxy.core.config.ServerConfig.ListenerTls;
@@ -86,7 +87,7 @@ class FullConfigLoadTest {
             key_header: X-API-Key
 
           authentication:
-            jwt_secret: "your-secret"
+            jwt_secret: "0123456789abcdef0123456789abcdef-test"
             excluded_paths: [/health, /metrics]
 
           cors:
@@ -97,7 +98,7 @@ class FullConfigLoadTest {
       control_api:
         enabled: true
         bind_address: "0.0.0.0:8485"
-        api_key: "secret"
+        api_key: "0123456789abcdef0123456789abcdef-test-key"
       """;
 
   @TempDir
@@ -135,6 +136,8 @@ class FullConfigLoadTest {
     assertThat(s.idleTimeoutSecs()).isEqualTo(60);
     assertThat(s.headerTimeoutSecs()).isEqualTo(10);
     assertThat(s.shutdownGraceSecs()).isEqualTo(10);
+    assertThat(s.bodyTimeoutSecs()).isEqualTo(60);
+    assertThat(s.maxBodySize()).as("unlimited by default").isEmpty();
   }
 
   @Test
@@ -185,7 +188,8 @@ class FullConfigLoadTest {
 
     RouteConfig users = c.apiGateway().get().routes().get("users_api");
     assertThat(users).isEqualTo(new RouteConfig("users_api", "^/api/users", List.of("GET", "POST", "PUT", "DELETE"),
-        "users_service", false, 30, Optional.empty(), 0, List.of("rate_limiting", "authentication", "cors")));
+        "users_service", false, 30, Optional.empty(), 0, List.of("rate_limiting", "authentication", "cors"),
+        Optional.empty()));
 
     RouteConfig web = c.apiGateway().get().routes().get("web_app");
     assertThat(web).isEqualTo(RouteConfig.of("web_app", "^/", "web_service"));
@@ -202,10 +206,10 @@ class FullConfigLoadTest {
     assertThat(c.allMiddlewares().keySet()).containsExactly("rate_limiting", "authentication", "cors");
 
     assertThat(c.allMiddlewares().get("rate_limiting"))
-        .isEqualTo(new RateLimiting("rate_limiting", 1000, 100, Optional.of("X-API-Key")));
+        .isEqualTo(new RateLimiting("rate_limiting", 1000, 100, new RateKey.Header("X-API-Key")));
     assertThat(c.allMiddlewares().get("authentication"))
-        .isEqualTo(new Authentication("authentication", Optional.of("your-secret"), Optional.empty(),
-            List.of("/health", "/metrics")));
+        .isEqualTo(new Authentication("authentication", Optional.of("0123456789abcdef0123456789abcdef-test"), Optional.empty(),
+            List.of("/health", "/metrics"), Optional.empty(), Optional.empty(), true));
     Cors cors = (Cors) c.allMiddlewares().get("cors");
     assertThat(cors).isEqualTo(new Cors("cors", List.of("*"), List.of("GET", "POST", "PUT", "DELETE"), List.of("*"),
         false, Optional.empty(), List.of()));
@@ -216,7 +220,8 @@ class FullConfigLoadTest {
   @Test
   void controlApiSection() throws Exception {
     assertThat(parse(yaml).controlApi())
-        .isEqualTo(new ControlApiConfig(true, new ServerAddress("0.0.0.0", 8485), Optional.of("secret")));
+        .isEqualTo(new ControlApiConfig(true, new ServerAddress("0.0.0.0", 8485), Optional.of("0123456789abcdef0123456789abcdef-test-key"),
+            List.of(), List.of()));
   }
 
   @Test
@@ -288,6 +293,8 @@ class FullConfigLoadTest {
           idle_timeout_secs: 30
           header_timeout_secs: 5
           shutdown_grace_secs: 0
+          body_timeout_secs: 7
+          max_body_size: 5000000000
         logging:
           level: "warn,cloud.locci=debug"
           format: json
@@ -317,7 +324,7 @@ class FullConfigLoadTest {
         """.replace("CA", ca.toString()));
 
     assertThat(c.server()).isEqualTo(new ServerConfig(new ServerAddress("127.0.0.1", 9000), Optional.empty(),
-        Optional.empty(), 16384, 4096, 30, 5, 0, false, false, List.of()));
+        Optional.empty(), 16384, 4096, 30, 5, 0, 7, Optional.of(5_000_000_000L), false, false, List.of()));
     assertThat(c.logging()).isEqualTo(new LoggingConfig("warn,cloud.locci=debug", LogFormat.JSON, false));
     UpstreamConfig u = c.upstreams().get("hashed");
     assertThat(u).isEqualTo(new UpstreamConfig("hashed",

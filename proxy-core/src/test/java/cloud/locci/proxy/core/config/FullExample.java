@@ -44,7 +44,8 @@ final class FullExample {
 
   /**
    * The file's text with {@code ./certs/} replaced by {@code dir}, after writing there the four files
-   * it names: a self-signed certificate and its key (also used as the upstream CA) and an EC public key.
+   * it names: a self-signed certificate and its key (also used as the upstream CA) and an EC public key;
+   * and with its placeholder secrets replaced by real ones ({@link #withSecrets}).
    */
   @SuppressWarnings("removal") // SelfSignedCertificate: the simplest way to make a certificate at test time
   static String withFilesIn(Path dir) throws IOException, GeneralSecurityException {
@@ -59,7 +60,17 @@ final class FullExample {
             .encodeToString(ec.generateKeyPair().getPublic().getEncoded())
         + "\n-----END PUBLIC KEY-----\n";
     Files.writeString(dir.resolve("jwt-public.pem"), pem, StandardCharsets.US_ASCII);
-    return rawText().replace("./certs/", dir.toAbsolutePath() + "/");
+    return withSecrets(rawText().replace("./certs/", dir.toAbsolutePath() + "/"));
+  }
+
+  /** The secret an operator puts in place of each refused placeholder of the example. */
+  static final String JWT_SECRET = "full-example-jwt-secret-0123456789abcdef";
+  static final String API_KEY = "full-example-api-key-0123456789abcdef";
+
+  /** {@code yaml} with the example's placeholder secrets replaced, as the file asks its reader to. */
+  static String withSecrets(String yaml) {
+    return yaml.replace("REPLACE-with-the-output-of-openssl-rand-hex-32", JWT_SECRET)
+        .replace("REPLACE-with-another-output-of-openssl-rand-hex-32", API_KEY);
   }
 
   /** {@code yaml} as plain maps and lists. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import cloud.locci.proxy.core.config.LoggingConfig.LogFormat;
 import cloud.locci.proxy.core.config.MiddlewareConfig.Authentication;
 import cloud.locci.proxy.core.config.MiddlewareConfig.Cors;
+import cloud.locci.proxy.core.config.MiddlewareConfig.RateKey;
 import cloud.locci.proxy.core.config.MiddlewareConfig.RateLimiting;
 import cloud.locci.proxy.core.config.UpstreamConfig.HashOn;
 import cloud.locci.proxy.core.config.UpstreamConfig.HealthCheckConfig;
@@ -13,6 +14,7 @@ import cloud.locci.proxy.core.config.UpstreamConfig.PassiveConfig;
 import cloud.locci.proxy.core.config.UpstreamConfig.ServerEntry;
 import cloud.locci.proxy.core.config.UpstreamConfig.Strategy;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,7 +43,7 @@ class FullExampleTest {
     assertThat(c.allMiddlewares()).containsOnlyKeys("rate_limiting", "authentication", "cors", "per_client_limit",
         "partner_auth", "partner_cors");
     assertThat(c.controlApi()).isEqualTo(new ControlApiConfig(true, new ServerAddress("127.0.0.1", 8485),
-        Optional.of("change-me-too")));
+        Optional.of(FullExample.API_KEY), List.of("https://admin.example.com"), List.of("proxy-admin.internal")));
   }
 
   @Test
@@ -66,11 +68,11 @@ class FullExampleTest {
     ProxyConfig c = load();
 
     assertThat(c.allMiddlewares().get("rate_limiting"))
-        .isEqualTo(new RateLimiting("rate_limiting", 1000, 100, Optional.of("X-API-Key")));
+        .isEqualTo(new RateLimiting("rate_limiting", 1000, 100, new RateKey.Header("X-API-Key")));
     assertThat(c.allMiddlewares().get("per_client_limit"))
-        .isEqualTo(new RateLimiting("per_client_limit", 600, 600, Optional.empty()));
+        .isEqualTo(new RateLimiting("per_client_limit", 600, 600, new RateKey.ClientIp()));
     assertThat(c.allMiddlewares().get("authentication")).isInstanceOfSatisfying(Authentication.class, a -> {
-      assertThat(a.jwtSecret()).contains("change-me");
+      assertThat(a.jwtSecret()).contains(FullExample.JWT_SECRET);
       assertThat(a.excludedPaths()).containsExactly("/health", "/public/*");
     });
     assertThat(c.allMiddlewares().get("partner_auth")).isInstanceOfSatisfying(Authentication.class,
@@ -85,13 +87,26 @@ class FullExampleTest {
 
   @Test
   void withoutItsFilesOnlyTheFourFilesAreMissing() throws Exception {
-    ConfigException e = assertThrows(ConfigException.class,
-        () -> ConfigLoader.parse(FullExample.rawText(), FullExample.SOURCE, ConfigOverrides.none()));
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+        FullExample.withSecrets(FullExample.rawText()), FullExample.SOURCE, ConfigOverrides.none()));
 
     assertThat(e.errors()).as(e.getMessage()).extracting(ConfigError::path).containsExactlyInAnyOrder(
         "server.tls.cert_path", "server.tls.key_path", "upstreams.billing_service.ca_path",
         "middlewares.partner_auth.public_key_path");
     assertThat(e.errors()).allSatisfy(err -> assertThat(err.message()).contains("does not exist"));
     assertThat(e.getMessage()).contains("\"./certs/server.pem\" does not exist");
+  }
+
+  @Test
+  void itsPlaceholderSecretsAreRefusedAsShipped(@TempDir Path dir) throws Exception {
+    String shipped = FullExample.withFilesIn(dir)
+        .replace(FullExample.JWT_SECRET, "REPLACE-with-the-output-of-openssl-rand-hex-32")
+        .replace(FullExample.API_KEY, "REPLACE-with-another-output-of-openssl-rand-hex-32");
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigLoader.parse(shipped, FullExample.SOURCE, ConfigOverrides.none()));
+
+    assertThat(e.errors()).as(e.getMessage()).extracting(ConfigError::path).containsExactlyInAnyOrder(
+        "api_gateway.middlewares.authentication.jwt_secret", "control_api.api_key");
+    assertThat(e.errors()).allSatisfy(err -> assertThat(err.message()).contains("published in the project's examples"));
   }
 }

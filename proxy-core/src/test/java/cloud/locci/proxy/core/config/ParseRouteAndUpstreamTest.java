@@ -22,11 +22,11 @@ class ParseRouteAndUpstreamTest {
     RouteConfig r = ConfigLoader.parseRoute("orders", """
         {"path_pattern": "^/api/orders", "methods": ["get", "Post"], "upstream": "orders_service",
          "strip_prefix": true, "timeout_secs": 5, "host": "*.example.com", "retries": 2,
-         "middlewares": ["cors", "rate_limiting"]}
+         "max_body_size": 1024, "middlewares": ["cors", "rate_limiting"]}
         """, API);
 
     assertThat(r).isEqualTo(new RouteConfig("orders", "^/api/orders", List.of("GET", "POST"), "orders_service", true,
-        5, Optional.of("*.example.com"), 2, List.of("cors", "rate_limiting")));
+        5, Optional.of("*.example.com"), 2, List.of("cors", "rate_limiting"), Optional.of(1024L)));
   }
 
   @Test

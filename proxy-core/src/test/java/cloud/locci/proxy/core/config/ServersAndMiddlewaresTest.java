@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import cloud.locci.proxy.core.config.MiddlewareConfig.Authentication;
 import cloud.locci.proxy.core.config.MiddlewareConfig.Cors;
+import cloud.locci.proxy.core.config.MiddlewareConfig.RateKey;
 import cloud.locci.proxy.core.config.MiddlewareConfig.RateLimiting;
 import cloud.locci.proxy.core.config.ProxyConfig.LoadBalancerConfig;
 import cloud.locci.proxy.core.config.UpstreamConfig.ServerEntry;
@@ -140,7 +141,7 @@ class ServersAndMiddlewaresTest {
               requests_per_minute: 6000
             jwt:
               type: authentication
-              jwt_secret: s3cret
+              jwt_secret: 0123456789abcdef0123456789abcdef-test
               excluded_paths: ["/api/users/login", "/auth/open/*"]
         middlewares:
           open_cors:
@@ -156,12 +157,12 @@ class ServersAndMiddlewaresTest {
     assertThat(c.allMiddlewares().keySet()).containsExactly("strict_limit", "loose_limit", "jwt", "open_cors");
 
     assertThat(c.allMiddlewares().get("strict_limit"))
-        .isEqualTo(new RateLimiting("strict_limit", 60, 10, Optional.empty()));
+        .isEqualTo(new RateLimiting("strict_limit", 60, 10, new RateKey.ClientIp()));
     assertThat(c.allMiddlewares().get("loose_limit"))
         .as("burst_size defaults to requests_per_minute")
-        .isEqualTo(new RateLimiting("loose_limit", 6000, 6000, Optional.empty()));
-    assertThat(c.allMiddlewares().get("jwt")).isEqualTo(new Authentication("jwt", Optional.of("s3cret"),
-        Optional.empty(), List.of("/api/users/login", "/auth/open/*")));
+        .isEqualTo(new RateLimiting("loose_limit", 6000, 6000, new RateKey.ClientIp()));
+    assertThat(c.allMiddlewares().get("jwt")).isEqualTo(new Authentication("jwt", Optional.of("0123456789abcdef0123456789abcdef-test"),
+        Optional.empty(), List.of("/api/users/login", "/auth/open/*"), Optional.empty(), Optional.empty(), true));
     assertThat(c.allMiddlewares().get("open_cors")).isEqualTo(new Cors("open_cors",
         List.of("https://app.example.com"), List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"), List.of("*"),
         true, Optional.of(600), List.of("X-Request-Id")));
@@ -192,7 +193,7 @@ class ServersAndMiddlewaresTest {
         """);
 
     assertThat(c.loadBalancer()).contains(new LoadBalancerConfig("web", List.of("limit", "cors")));
-    assertThat(c.middlewares().get("limit")).isEqualTo(new RateLimiting("limit", 120, 120, Optional.of("X-API-Key")));
+    assertThat(c.middlewares().get("limit")).isEqualTo(new RateLimiting("limit", 120, 120, new RateKey.Header("X-API-Key")));
     assertThat(c.middlewares().get("cors")).isInstanceOf(Cors.class);
   }
 
@@ -302,7 +303,7 @@ class ServersAndMiddlewaresTest {
           routes: {}
           middlewares:
             authentication:
-              jwt_secret: s
+              jwt_secret: 0123456789abcdef0123456789abcdef-test
               public_key_path: "PUB"
         """).replace("PUB", pub.toString());
 
@@ -322,7 +323,8 @@ class ServersAndMiddlewaresTest {
         """).replace("PUB", pub.toString()));
 
     assertThat(c.allMiddlewares().get("authentication"))
-        .isEqualTo(new Authentication("authentication", Optional.empty(), Optional.of(pub.toString()), List.of()));
+        .isEqualTo(new Authentication("authentication", Optional.empty(), Optional.of(pub.toString()), List.of(),
+            Optional.empty(), Optional.empty(), true));
   }
 
   @Test
@@ -364,7 +366,7 @@ class ServersAndMiddlewaresTest {
           routes: {}
           middlewares:
             authentication:
-              jwt_secret: s
+              jwt_secret: 0123456789abcdef0123456789abcdef-test
               excluded_paths:
                 - /health
                 - metrics

@@ -50,7 +50,7 @@ class MiddlewaresTest {
         cors:
           allowed_origins: ["*"]
         authentication:
-          jwt_secret: s
+          jwt_secret: 0123456789abcdef0123456789abcdef-test
         """));
 
     Middlewares m = Middlewares.build(vertx, c).await();

@@ -7,6 +7,7 @@ import cloud.locci.proxy.core.config.ConfigLoader;
 import cloud.locci.proxy.core.config.ConfigOverrides;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.health.HealthCheckVerticle;
+import cloud.locci.proxy.core.tracing.TracingVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -16,7 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
 /**
- * Deploys a config verticle, the health-check verticle and {@code instances} proxy verticles in one
+ * Deploys a config verticle, the health-check and tracing verticles and {@code instances} proxy verticles in one
  * Vert.x, as the launcher does, for tests. The proxy listens on the config's bind address (use port 0
  * in tests).
  */
@@ -53,6 +54,7 @@ public final class ProxyDeployment {
     List<ProxyVerticle<?>> created = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(cv)
         .compose(id -> vertx.deployVerticle(new HealthCheckVerticle()))
+        .compose(id -> vertx.deployVerticle(new TracingVerticle()))
         .compose(id -> vertx.deployVerticle(() -> {
           ProxyVerticle<?> v = proxy.get();
           created.add(v);

@@ -75,6 +75,11 @@ public final class TestTokens {
     return signer.generateToken(claims.copy(), new JWTOptions().setAlgorithm(algorithm));
   }
 
+  /** A signed token with {@code claims} and the extra JOSE header parameters {@code header} (e.g. {@code crit}). */
+  public String sign(JsonObject claims, JsonObject header) {
+    return signer.generateToken(claims.copy(), new JWTOptions().setAlgorithm(algorithm).setHeader(header));
+  }
+
   /** A signed token for {@code sub} that expires in an hour. */
   public String forSubject(String sub) {
     return sign(new JsonObject().put("sub", sub).put("exp", nowSecs() + 3600));

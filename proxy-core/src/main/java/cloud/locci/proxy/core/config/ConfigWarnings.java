@@ -1,0 +1,54 @@
+package cloud.locci.proxy.core.config;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Things a valid configuration should not do but may: said by {@code validate} and logged at start
+ * and on reload, never refused.
+ */
+public final class ConfigWarnings {
+
+  private static final Set<PosixFilePermission> GROUP_OR_OTHERS = EnumSet.of(
+      PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ);
+
+  private ConfigWarnings() {}
+
+  /** One line per warning, each starting with the key path it is about. */
+  public static List<String> of(ProxyConfig config) {
+    List<String> out = new ArrayList<>();
+    config.server().tls().ifPresent(tls -> {
+      Path key = Path.of(tls.keyPath());
+      readableByOthers(key).ifPresent(who -> out.add("server.tls.key_path: the private key \"" + key
+          + "\" is readable by " + who + "; make it readable by the proxy's user only (chmod 600)"));
+    });
+    return List.copyOf(out);
+  }
+
+  /** "group", "others" or "group and others" when {@code file} grants them read; empty otherwise or off POSIX. */
+  static java.util.Optional<String> readableByOthers(Path file) {
+    PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
+    if (view == null) {
+      return java.util.Optional.empty();
+    }
+    Set<PosixFilePermission> perms;
+    try {
+      perms = view.readAttributes().permissions();
+    } catch (IOException e) {
+      return java.util.Optional.empty(); // the validator reports unreadable files
+    }
+    perms.retainAll(GROUP_OR_OTHERS);
+    if (perms.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(perms.size() == 2 ? "group and others"
+        : perms.contains(PosixFilePermission.GROUP_READ) ? "group" : "others");
+  }
+}

@@ -1,0 +1,627 @@
+package cloud.locci.proxy.core.forward;
+
+import cloud.locci.proxy.core.config.UpstreamConfig;
+import cloud.locci.proxy.core.tracing.AttemptSpan;
+import cloud.locci.proxy.core.upstream.Backend;
+import cloud.locci.proxy.core.upstream.SelectionContext;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.streams.Pipe;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drives one client request through its upstream attempts, phase by phase ({@link Phase}): select a
+ * server, connect, send, await the head, stream the body (or tunnel a WebSocket), done.
+ *
+ * <p>Whatever ends the exchange early (a failure of either side, a timeout, the client leaving, an
+ * exception thrown anywhere in it) goes through one abort path, {@link #abort}, which knows the phase
+ * and the side that failed. It releases what the attempt holds (the pooled connection, the server's
+ * in-flight count, the route timeout), asks {@link RetryPolicy} whether another attempt follows, and
+ * otherwise answers the client with the proxy's JSON error if nothing was sent yet, or cuts it.
+ *
+ * <p>Confined to the event loop of the client connection. Callbacks of an earlier attempt are ignored
+ * (each carries its attempt number).
+ */
+final class ExchangeDriver extends SilenceWatch.Watched implements SelectionContext {
+
+  private static final Logger log = LoggerFactory.getLogger(ExchangeDriver.class);
+
+  private final Forwarder forwarder;
+  private final UpstreamClients clients;
+  private final Exchange exchange;
+  private final HttpServerRequest request;
+  private final Target target;
+  private final Forwarder.ClientLimits limits;
+  private final long maxBody;
+  private final boolean hasBody;
+  /** Servers whose attempt failed; connect failover tries each server at most once. */
+  private final List<Backend> failed = new ArrayList<>(2);
+
+  private Phase phase = Phase.SELECT;
+  private int attempt;
+  private int retriesUsed;
+  private boolean freshUsed;
+
+  private boolean relaying;
+  private boolean continueSent;
+  private boolean bodyRead;
+  private boolean clientEnded;
+  private long bodyBytes;
+
+  // The current attempt.
+  private Backend backend;
+  private boolean backendHeld;
+  private ConnectionPool pool;
+  private ConnectionPool.Lease lease;
+  private HttpClientRequest upstreamRequest;
+  private boolean requestSent;
+  private long sentNanos;
+  private NetSocket clientSocket;
+  private NetSocket upstreamSocket;
+  private AttemptSpan span = AttemptSpan.NONE;
+
+  ExchangeDriver(Forwarder forwarder, UpstreamClients clients, Exchange exchange, Target target,
+      Forwarder.ClientLimits limits, long maxBody) {
+    this.forwarder = forwarder;
+    this.clients = clients;
+    this.exchange = exchange;
+    this.request = exchange.request();
+    this.target = target;
+    this.limits = limits;
+    this.maxBody = maxBody;
+    this.hasBody = hasBody(request);
+    clientLimits(limits.bodyTimeoutMs(), limits.idleTimeoutMs());
+  }
+
+  void start() {
+    HttpServerResponse response = request.response();
+    response.closeHandler(v -> {
+      if (!response.ended()) {
+        run(attempt, () -> abort(Side.CLIENT, null, null));
+      }
+    });
+    try {
+      if (!select(false)) {
+        phase = Phase.DONE;
+        forwarder.reject(exchange, Reason.NO_HEALTHY_UPSTREAM,
+            "no healthy server in upstream \"" + target.group().name() + "\"", null, false);
+      }
+    } catch (RuntimeException e) {
+      log.warn("{} {}: exchange failed in phase {}", request.method(), request.uri(), phase, e);
+      abort(Side.PROXY, Reason.INTERNAL_ERROR, e);
+    }
+  }
+
+  // ---- select and connect
+
+  /**
+   * Picks the next server and starts an attempt on it.
+   *
+   * @param untriedOnly connect failover: only servers not tried yet (each at most once)
+   * @return false when no server is left (nothing started)
+   */
+  private boolean select(boolean untriedOnly) {
+    phase = Phase.SELECT;
+    Optional<Backend> next = untriedOnly ? target.group().selectUntried(this, failed)
+        : target.group().select(this, failed);
+    if (next.isEmpty()) {
+      return false;
+    }
+    connect(next.get(), false);
+    return true;
+  }
+
+  private void connect(Backend b, boolean fresh) {
+    int my = ++attempt;
+    phase = Phase.CONNECT;
+    backend = b;
+    exchange.backend(b);
+    span = exchange.trace().attempt(b, my);
+    b.stats().begin();
+    backendHeld = true;
+    lease = null;
+    upstreamRequest = null;
+    requestSent = false;
+    UpstreamConfig upstream = target.group().config();
+    pool = clients.pool(upstream, b);
+    ConnectionPool owner = pool;
+    owner.acquire(TimeUnit.SECONDS.toMillis(upstream.connectTimeoutSecs()), fresh).onComplete(ar -> {
+      if (my != attempt || phase != Phase.CONNECT) {
+        // The exchange moved on (the client left): an unused connection goes back as it came.
+        if (ar.succeeded()) {
+          owner.release(ar.result().connection());
+        }
+        return;
+      }
+      run(my, () -> {
+        if (ar.failed()) {
+          abort(Side.UPSTREAM, Forwarder.classify(ar.cause()), ar.cause());
+          return;
+        }
+        lease = ar.result();
+        phase = Phase.SEND;
+        // No Vert.x idle timeout: the route timeout is SilenceWatch's, over the whole exchange.
+        lease.connection().request(new RequestOptions().setMethod(request.method()).setURI(target.uri()))
+            .onComplete(r -> {
+              if (my != attempt || phase == Phase.DONE) {
+                if (r.succeeded()) {
+                  r.result().reset();
+                }
+                return;
+              }
+              run(my, () -> send(my, r));
+            });
+      });
+    });
+  }
+
+  // ---- send
+
+  private void send(int my, AsyncResult<HttpClientRequest> ar) {
+    if (ar.failed()) {
+      abort(Side.UPSTREAM, Forwarder.classify(ar.cause()), ar.cause());
+      return;
+    }
+    upstreamRequest = ar.result();
+    MultiMap out = upstreamRequest.headers();
+    boolean webSocket = request.canUpgradeToWebSocket();
+    HeaderRules.copyRequestHeaders(request.headers(), out, webSocket);
+    HostAndPort authority = request.authority();
+    upstreamRequest.authority(authority != null ? authority
+        : HostAndPort.create(backend.address().host(), backend.address().port()));
+    HeaderRules.setForwarded(request, out);
+    exchange.applyUpstreamHeaders(out);
+    span.inject(out);
+    sentNanos = System.nanoTime();
+    clients.silence().watch(this, target.timeoutMs());
+    upstreamRequest.exceptionHandler(err -> run(my, () -> abort(Side.UPSTREAM, Forwarder.classify(err), err)));
+    if (webSocket) {
+      phase = Phase.AWAIT_HEAD;
+      upstreamRequest.connect().onComplete(r -> run(my, () -> upgraded(my, r)));
+      return;
+    }
+    upstreamRequest.response().onComplete(r -> run(my, () -> answered(my, r)));
+    if (!hasBody) {
+      phase = Phase.AWAIT_HEAD;
+      request.resume();
+      upstreamRequest.end().onSuccess(v -> sent(my));
+      return;
+    }
+    if (!out.contains(HttpHeaders.CONTENT_LENGTH)) {
+      upstreamRequest.setChunked(true);
+    }
+    if (clientEnded) {
+      // An empty chunked body, already over before an earlier attempt failed.
+      phase = Phase.AWAIT_HEAD;
+      upstreamRequest.end().onSuccess(v -> sent(my));
+      return;
+    }
+    relayBody();
+  }
+
+  private void sent(int my) {
+    if (my == attempt) {
+      requestSent = true;
+    }
+  }
+
+  /**
+   * Streams the client's body to the current attempt's request with back-pressure both ways, counting
+   * bytes against {@code max_body_size} and the client's silence against {@code body_timeout_secs}.
+   * The handlers are installed once; they write to whichever attempt is current.
+   */
+  private void relayBody() {
+    if (!relaying) {
+      relaying = true;
+      request.handler(chunk -> run(attempt, () -> bodyChunk(chunk)));
+      request.endHandler(v -> run(attempt, this::bodyEnd));
+      request.exceptionHandler(err -> run(attempt, () -> abort(Side.CLIENT, null, err)));
+    }
+    bodyPending(true);
+    if (!continueSent && expectsContinue()) {
+      // Only now, after the middlewares accepted the request and a server took it (SPEC §15).
+      continueSent = true;
+      request.response().writeContinue();
+    }
+    request.resume();
+  }
+
+  private void bodyChunk(Buffer chunk) {
+    bodyRead = true;
+    bodyBytes += chunk.length();
+    clientMoved();
+    if (maxBody > 0 && bodyBytes > maxBody) {
+      abort(Side.CLIENT, Reason.BODY_TOO_LARGE, null);
+      return;
+    }
+    if (upstreamRequest == null || phase.compareTo(Phase.SEND) < 0) {
+      throw new IllegalStateException("request body data in phase " + phase);
+    }
+    upstreamRequest.write(chunk);
+    if (upstreamRequest.writeQueueFull()) {
+      request.pause();
+      upstreamFull(true);
+      int my = attempt;
+      upstreamRequest.drainHandler(v -> run(my, () -> {
+        upstreamFull(false);
+        request.resume();
+      }));
+    }
+  }
+
+  private void bodyEnd() {
+    clientEnded = true;
+    bodyPending(false);
+    if (phase == Phase.SEND) {
+      phase = Phase.AWAIT_HEAD;
+    }
+    int my = attempt;
+    upstreamRequest.end().onSuccess(v -> sent(my));
+  }
+
+  // ---- the answer
+
+  private void answered(int my, AsyncResult<HttpClientResponse> ar) {
+    if (ar.failed()) {
+      abort(Side.UPSTREAM, Forwarder.classify(ar.cause()), ar.cause());
+      return;
+    }
+    HttpClientResponse upstream = ar.result();
+    span.answered(upstream.statusCode());
+    touch();
+    target.group().reportSuccess(backend);
+    exchange.upstreamNanos(System.nanoTime() - sentNanos);
+    HttpServerResponse response = request.response();
+    if (response.closed()) {
+      abort(Side.CLIENT, null, null);
+      return;
+    }
+    phase = Phase.STREAM;
+    response.setStatusCode(upstream.statusCode());
+    String message = upstream.statusMessage();
+    if (message != null && !message.isEmpty()) {
+      response.setStatusMessage(message);
+    }
+    HeaderRules.copyResponseHeaders(upstream.headers(), response.headers(), false);
+    if (exchange.hasResponseHeaders()) {
+      HeaderRules.overlay(response.headers(), exchange.responseHeaders());
+    }
+    if (!upstream.headers().contains(HttpHeaders.CONTENT_LENGTH) && mayHaveBody(upstream.statusCode())
+        && request.version() != HttpVersion.HTTP_1_0) {
+      response.setChunked(true);
+    }
+    Pipe<Buffer> pipe = upstream.pipe();
+    pipe.endOnFailure(false);
+    pipe.to(SilenceWatch.touching(response, this, true)).onComplete(done -> run(my, () -> {
+      if (done.failed()) {
+        log.debug("response from {} for {} {} cut: {}", backend, request.method(), request.uri(),
+            done.cause().toString());
+        abort(Side.UPSTREAM, null, done.cause());
+        return;
+      }
+      phase = Phase.DONE;
+      clients.silence().unwatch(this);
+      releaseBackend();
+      if (requestSent && reusable(upstream)) {
+        pool.release(lease.connection());
+      } else {
+        pool.discard(lease.connection());
+      }
+      lease = null;
+      forwarder.finish(exchange);
+    }));
+  }
+
+  /**
+   * The upstream answered a WebSocket handshake. On 101 the two connections become one tunnel of raw
+   * bytes, each side closing the other, with its own idle limit ({@code server.idle_timeout_secs}); the
+   * exchange is reported then (status 101). Any other answer is relayed like a normal response.
+   */
+  private void upgraded(int my, AsyncResult<HttpClientResponse> ar) {
+    if (ar.failed() || ar.result().statusCode() != 101) {
+      answered(my, ar);
+      return;
+    }
+    HttpClientResponse upstream = ar.result();
+    String invalid = WebSocketHandshake.problem(request.headers(), upstream.headers());
+    if (invalid != null) {
+      upstream.exceptionHandler(t -> { }); // discarding the connection is what ends this response
+      abort(Side.UPSTREAM, Reason.UPSTREAM_PROTOCOL, new IllegalStateException(invalid));
+      return;
+    }
+    span.answered(101);
+    exchange.upstreamNanos(System.nanoTime() - sentNanos);
+    HttpServerResponse response = request.response();
+    response.setStatusCode(101);
+    HeaderRules.copyResponseHeaders(upstream.headers(), response.headers(), true);
+    if (exchange.hasResponseHeaders()) {
+      HeaderRules.overlay(response.headers(), exchange.responseHeaders());
+    }
+    phase = Phase.TUNNEL;
+    exchange.tunnel();
+    pool.detach(lease.connection());
+    upstreamSocket = upstream.netSocket();
+    clients.silence().unwatch(this);
+    clients.silence().watch(this, limits.idleTimeoutMs());
+    request.toNetSocket().onComplete(client -> run(my, () -> {
+      if (client.failed()) {
+        log.debug("WebSocket upgrade of {} failed on the client side: {}", request.uri(), client.cause().toString());
+        abort(Side.CLIENT, null, client.cause());
+        return;
+      }
+      clientSocket = client.result();
+      clientSocket.closeHandler(v -> run(my, () -> abort(Side.CLIENT, null, null)));
+      upstreamSocket.closeHandler(v -> run(my, () -> abort(Side.UPSTREAM, null, null)));
+      clientSocket.pipeTo(SilenceWatch.touching(upstreamSocket, this, false));
+      upstreamSocket.pipeTo(SilenceWatch.touching(clientSocket, this, false));
+      forwarder.finish(exchange);
+    }));
+  }
+
+  // ---- timeouts
+
+  @Override
+  void silent(long limitMillis) {
+    run(attempt, () -> {
+      if (phase == Phase.TUNNEL) {
+        log.debug("WebSocket tunnel of {} idle for {} ms: closed", request.uri(), limitMillis);
+        abort(Side.CLIENT, null, null);
+        return;
+      }
+      abort(Side.UPSTREAM, Reason.UPSTREAM_TIMEOUT,
+          new TimeoutException("no data from " + backend + " for " + limitMillis + " ms (timeout_secs)"));
+    });
+  }
+
+  @Override
+  void clientSilent(boolean body, long limitMillis) {
+    run(attempt, () -> {
+      log.debug("{} {}: the client {} for {} ms", request.method(), request.uri(),
+          body ? "sent no body byte" : "accepted no response byte", limitMillis);
+      abort(Side.CLIENT, Reason.CLIENT_TIMEOUT, null);
+    });
+  }
+
+  // ---- the one abort path
+
+  /**
+   * Runs {@code action} for attempt {@code my} unless the exchange moved on; an exception thrown in it
+   * is a fault of the proxy and aborts the exchange like any other failure.
+   */
+  private void run(int my, Runnable action) {
+    if (my != attempt || phase == Phase.DONE) {
+      return;
+    }
+    try {
+      action.run();
+    } catch (RuntimeException e) {
+      log.warn("{} {}: exchange failed in phase {}", request.method(), request.uri(), phase, e);
+      abort(Side.PROXY, Reason.INTERNAL_ERROR, e);
+    }
+  }
+
+  /**
+   * Ends the current attempt early. Releases what it holds, then either starts another attempt (as
+   * {@link RetryPolicy} decides) or answers the client: the proxy's JSON error while no response head
+   * was sent, else a cut connection.
+   *
+   * @param side who failed
+   * @param reason the reason word; null when the client left or the upstream cut a response mid-body
+   * @param cause what was thrown or reported, if anything
+   */
+  private void abort(Side side, Reason reason, Throwable cause) {
+    if (phase == Phase.DONE) {
+      return;
+    }
+    Phase at = phase;
+    phase = Phase.DONE;
+    if (side == Side.UPSTREAM && reason != null) {
+      span.failed(reason);
+    }
+    boolean reused = lease != null && lease.reused();
+    try {
+      releaseAttempt(at);
+      if (at == Phase.TUNNEL) {
+        forwarder.finish(exchange);
+        return;
+      }
+      boolean clientGone = request.response().closed();
+      if (side == Side.UPSTREAM && reason != null && at.beforeResponse() && at != Phase.SELECT) {
+        exchange.attemptFailed(backend, reason);
+        if (reason == Reason.UPSTREAM_TLS) {
+          TlsFailureLog.report(target.group().name(), backend, cause);
+        } else {
+          log.debug("{} {} to {} failed in phase {} ({}): {}", request.method(), request.uri(), backend, at,
+              reason.word(), cause == null ? "-" : cause.toString());
+        }
+        RetryPolicy.Action action = clientGone ? RetryPolicy.Action.GIVE_UP
+            : RetryPolicy.decide(at, side, reused, request.method(), !bodyRead,
+                new RetryPolicy.Tried(retriesUsed, target.retries(), freshUsed));
+        if (!clientGone && action != RetryPolicy.Action.FRESH_CONNECTION
+            && !(cause instanceof ConnectionPool.Exhausted)) {
+          // A reused connection the upstream had closed is not the server's failure, nor our own pool limit.
+          target.group().reportFailure(backend, reason.word());
+        }
+        if (action == RetryPolicy.Action.FRESH_CONNECTION) {
+          freshUsed = true;
+          request.pause();
+          connect(backend, true);
+          return;
+        }
+        if (!failed.contains(backend)) {
+          failed.add(backend);
+        }
+        if (action == RetryPolicy.Action.NEXT_SERVER) {
+          if (at != Phase.CONNECT) {
+            retriesUsed++;
+          }
+          request.pause();
+          if (select(at == Phase.CONNECT)) {
+            return;
+          }
+          phase = Phase.DONE;
+          reason = allFailed();
+        }
+      }
+      answer(side, reason, cause);
+    } catch (RuntimeException e) {
+      log.warn("{} {}: aborting the exchange failed", request.method(), request.uri(), e);
+      phase = Phase.DONE;
+      request.response().reset();
+      forwarder.finish(exchange);
+    }
+  }
+
+  /** Releases the attempt's upstream side: the request, the connection (never reused), the server's count. */
+  private void releaseAttempt(Phase at) {
+    clients.silence().unwatch(this);
+    if (at == Phase.TUNNEL) {
+      if (clientSocket != null) {
+        clientSocket.close();
+      }
+      if (upstreamSocket != null) {
+        upstreamSocket.close();
+      }
+      if (clientSocket == null) {
+        request.response().reset();
+      }
+    } else {
+      if (upstreamRequest != null) {
+        upstreamRequest.reset();
+      }
+      if (lease != null) {
+        pool.discard(lease.connection());
+      }
+    }
+    lease = null;
+    upstreamRequest = null;
+    releaseBackend();
+  }
+
+  private void releaseBackend() {
+    span.end();
+    if (backendHeld) {
+      backendHeld = false;
+      backend.stats().end();
+    }
+  }
+
+  /**
+   * The reason when every server tried failed before answering: 504 {@code upstream_timeout} when every
+   * failure was a timeout (as nginx), else the last other reason (502).
+   */
+  private Reason allFailed() {
+    Reason last = Reason.UPSTREAM_TIMEOUT;
+    for (Exchange.FailedAttempt f : exchange.failedAttempts()) {
+      if (f.reason() != Reason.UPSTREAM_TIMEOUT) {
+        last = f.reason();
+      }
+    }
+    return last;
+  }
+
+  private void answer(Side side, Reason reason, Throwable cause) {
+    HttpServerResponse response = request.response();
+    if (reason == null || response.closed() || response.headWritten()) {
+      // The client left, or the response was already under way: only cutting is left.
+      if (!response.closed()) {
+        response.reset();
+      }
+      forwarder.finish(exchange);
+      return;
+    }
+    String message = message(side, reason);
+    // An unread request body leaves the connection at an unknown position: it carries no further request.
+    boolean close = !request.isEnded() && request.version() != HttpVersion.HTTP_2;
+    MultiMap headers = null;
+    if (close) {
+      headers = MultiMap.caseInsensitiveMultiMap().add(HttpHeaders.CONNECTION, HttpHeaderValues.CLOSE);
+      request.pause();
+    }
+    forwarder.reject(exchange, reason, message, headers, close);
+  }
+
+  private String message(Side side, Reason reason) {
+    if (side == Side.CLIENT) {
+      return reason == Reason.BODY_TOO_LARGE
+          ? "request body over " + maxBody + " bytes (max_body_size)"
+          : "no request body byte received for " + limits.bodyTimeoutMs() / 1000 + " s (server.body_timeout_secs)";
+    }
+    if (side == Side.PROXY) {
+      return reason.message();
+    }
+    List<Exchange.FailedAttempt> attempts = exchange.failedAttempts();
+    if (attempts.size() <= 1) {
+      return reason.message() + " (" + backend + ")";
+    }
+    return reason.message() + "; every attempt failed: " + attempts.stream()
+        .map(f -> f.backend().address() + " " + f.reason().word()).collect(Collectors.joining(", "));
+  }
+
+  // ---- helpers
+
+  private boolean expectsContinue() {
+    return request.version() != HttpVersion.HTTP_1_0
+        && HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(String.valueOf(request.getHeader(HttpHeaders.EXPECT)));
+  }
+
+  static boolean hasBody(HttpServerRequest request) {
+    if (request.version() == HttpVersion.HTTP_2) {
+      return !request.isEnded();
+    }
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (length != null) {
+      return !length.equals("0");
+    }
+    return request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
+  }
+
+  /** The upstream keeps the connection open after this response (HTTP/1.1 without Connection: close). */
+  private static boolean reusable(HttpClientResponse upstream) {
+    if (upstream.version() != HttpVersion.HTTP_1_1) {
+      return false;
+    }
+    String c = upstream.getHeader(HttpHeaders.CONNECTION);
+    return c == null || !HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(c.trim()) && !c.contains("close");
+  }
+
+  private boolean mayHaveBody(int status) {
+    return request.method() != HttpMethod.HEAD && status >= 200 && status != 204 && status != 304;
+  }
+
+  @Override
+  public String clientIp() {
+    SocketAddress remote = request.remoteAddress();
+    return remote == null ? "" : remote.hostAddress();
+  }
+
+  @Override
+  public String path() {
+    return request.path();
+  }
+
+  @Override
+  public String header(String name) {
+    return request.getHeader(name);
+  }
+}
