@@ -91,7 +91,10 @@ final class ConfigJson {
         .put("header_timeout_secs", s.headerTimeoutSecs())
         .put("shutdown_grace_secs", s.shutdownGraceSecs())
         .put("body_timeout_secs", s.bodyTimeoutSecs())
-        .put("max_body_size", s.maxBodySize().orElse(0L));
+        .put("max_body_size", s.maxBodySize().orElse(0L))
+        .put("allow_encoded_slashes", s.allowEncodedSlashes())
+        .put("underscores_in_headers", s.underscoresInHeaders())
+        .put("trusted_proxies", new JsonArray(s.trustedProxies().stream().map(Object::toString).toList()));
   }
 
   /** One upstream group as configured (servers with their weights). */

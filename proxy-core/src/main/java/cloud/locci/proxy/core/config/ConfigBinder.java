@@ -116,9 +116,24 @@ final class ConfigBinder {
         m.integer("header_timeout_secs", 1, MAX_SECS).orElse(ServerConfig.DEFAULT_HEADER_TIMEOUT_SECS),
         m.integer("shutdown_grace_secs", 0, MAX_SECS).orElse(ServerConfig.DEFAULT_SHUTDOWN_GRACE_SECS),
         m.integer("body_timeout_secs", 1, MAX_SECS).orElse(ServerConfig.DEFAULT_BODY_TIMEOUT_SECS),
-        m.longInteger("max_body_size", 0, MAX_BODY_SIZE));
+        m.longInteger("max_body_size", 0, MAX_BODY_SIZE),
+        m.bool("allow_encoded_slashes").orElse(false),
+        m.bool("underscores_in_headers").orElse(false),
+        m.list("trusted_proxies", this::cidr));
     m.finish();
     return s;
+  }
+
+  /** One {@code server.trusted_proxies} entry: a literal address or CIDR block, never a host name. */
+  private Optional<Cidr> cidr(Node n, String path) {
+    return ctx.string(n, path).flatMap(s -> {
+      Optional<Cidr> c = Cidr.parse(s);
+      if (c.isEmpty()) {
+        ctx.error(n, path, "\"" + s + "\" is not an address block; expected an IP address or CIDR such as"
+            + " \"10.0.0.0/8\" or \"2001:db8::/32\" (no host bits after the prefix, no host names)");
+      }
+      return c;
+    });
   }
 
   private LoggingConfig logging(YamlMap m) {

@@ -165,6 +165,14 @@ public final class ConfigReference {
         "request body bytes; more gets 413 `body_too_large` (at once when Content-Length says so); `0`: unlimited"));
     k.add(new Key("server.shutdown_grace_secs", integer(0, MAX_SECS), code(ServerConfig.DEFAULT_SHUTDOWN_GRACE_SECS),
         "in-flight requests may finish for this long after SIGTERM/SIGINT"));
+    k.add(new Key("server.allow_encoded_slashes", "boolean", "`false`",
+        "accept `%2F`, `%5C`, `%00` and `\\` in a path and forward them as they are (still encoded) instead of"
+            + " answering 400"));
+    k.add(new Key("server.underscores_in_headers", "boolean", "`false`",
+        "keep client header names containing `_` (dropped by default, as nginx does)"));
+    k.add(new Key("server.trusted_proxies", "list of CIDR", "`[]`",
+        "peers whose `X-Forwarded-*`, `Forwarded` and `X-Real-IP` are kept (`X-Forwarded-For` appended to);"
+            + " from any other peer they are replaced by the proxy's own"));
 
     k.add(new Key("logging", SECTION, "optional", "log level and format"));
     k.add(new Key("logging.level", "level spec", code(LoggingConfig.DEFAULT_LEVEL),
