@@ -59,6 +59,18 @@
     return response.json();
   }
 
+  /** The members in cluster mode; null when the node is not in cluster mode (the API answers 404). */
+  async function clusterOrNull() {
+    try {
+      return await api('cluster');
+    } catch (e) {
+      if (e instanceof Failed && e.message.endsWith('HTTP 404')) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
   // ---- DOM helpers: text only ----
 
   function el(tag, attrs, ...children) {
@@ -239,6 +251,23 @@
     $('certificates').replaceChild(body, $('certificates').tBodies[0]);
   }
 
+  function renderCluster(cluster) {
+    $('cluster').hidden = cluster === null;
+    if (cluster === null) {
+      return;
+    }
+    const body = el('tbody', { role: 'rowgroup' });
+    (cluster.members || []).forEach((m) => {
+      body.appendChild(el('tr', { role: 'row', 'data-member': m.address },
+        cell('Address', el('code', null, m.address)),
+        cell('Node id', el('code', null, m.id)),
+        cell('Config version', String(m.config_version), { class: 'num' }),
+        cell('Health', el('span', { class: 'health ' + (m.healthy ? 'up' : 'down') },
+          m.healthy ? '● live' : '✕ silent'))));
+    });
+    $('members').replaceChild(body, $('members').tBodies[0]);
+  }
+
   function diffLines(diff) {
     const lines = [];
     ['routes', 'upstreams', 'middlewares'].forEach((kind) => {
@@ -301,9 +330,9 @@
         softwareVersion = v.version;
       }
       const status = await api('status');
-      const [routes, upstreams, traffic, changes, config] = await Promise.all([
+      const [routes, upstreams, traffic, changes, config, cluster] = await Promise.all([
         api('routes'), api('upstreams'), api('traffic'), api('changes'),
-        status.mode === 'load_balancer' ? api('config') : Promise.resolve(null)]);
+        status.mode === 'load_balancer' ? api('config') : Promise.resolve(null), clusterOrNull()]);
       if (mine !== generation) {
         return;
       }
@@ -312,6 +341,7 @@
       renderUpstreams(upstreams);
       renderCertificates(status.acme);
       renderChanges(changes);
+      renderCluster(cluster);
       $('login').hidden = true;
       $('dashboard').hidden = false;
       $('forget-key').hidden = !memoryKey;

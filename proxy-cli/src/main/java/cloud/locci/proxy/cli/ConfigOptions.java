@@ -30,6 +30,10 @@ final class ConfigOptions {
       description = "Proxy verticle instances, one per event loop (alias of server.workers; default: CPU cores).")
   Integer instances;
 
+  @Option(names = "--cluster",
+      description = "Join the cluster the config's cluster section describes (same as cluster.enabled: true).")
+  boolean cluster;
+
   @Option(names = "--log-level", paramLabel = "SPEC",
       description = "Log level, e.g. debug or cloud.locci=debug,io.netty=warn (wins over LOCCI_LOG and RUST_LOG).")
   String logLevel;

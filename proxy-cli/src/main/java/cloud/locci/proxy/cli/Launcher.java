@@ -52,6 +52,8 @@ final class Launcher {
   private String proxyDeployment;
   private int port;
   private ControlApiVerticle control;
+  // Cluster mode only; null otherwise (nothing of the cluster package, hence of Hazelcast, is loaded then).
+  private cloud.locci.proxy.cli.cluster.ClusterMode cluster;
 
   private final AccessLog accessLog = new AccessLog();
 
@@ -86,9 +88,20 @@ final class Launcher {
         .setMetricsOptions(metrics.vertxMetricsOptions(vertxHttpMetrics));
     Vertx vertx = Vertx.builder().with(options).withMetrics(metrics.vertxMetricsFactory()).build();
     Launcher launcher = new Launcher(vertx, config, instances, metrics);
+    if (config.cluster().enabled()) {
+      try {
+        launcher.cluster = cloud.locci.proxy.cli.cluster.ClusterMode.join(config, file);
+      } catch (IllegalStateException e) {
+        vertx.close();
+        throw new CommandFailure(ExitCodes.RUNTIME, e.getMessage());
+      }
+    }
     try {
       launcher.deploy(file, overrides).await(60, TimeUnit.SECONDS);
     } catch (Exception e) {
+      if (launcher.cluster != null) {
+        launcher.cluster.leave();
+      }
       vertx.close();
       Throwable cause = e;
       while (!(cause instanceof ListenException) && cause.getCause() != null) {
@@ -103,7 +116,13 @@ final class Launcher {
     logTransport();
     Supplier<ProxyVerticle<?>> proxy = proxyFor(config.mode());
     Holder<ProxyVerticle<?>> first = new Holder<>();
-    return vertx.deployVerticle(new ConfigVerticle(config, file, overrides))
+    ConfigVerticle configVerticle = new ConfigVerticle(config, file, overrides);
+    if (cluster != null) {
+      configVerticle.changesAnsweredElsewhere();
+    }
+    return vertx.deployVerticle(configVerticle)
+        .compose(id -> cluster == null ? Future.succeededFuture()
+            : cluster.deploy(vertx, configVerticle, config, file, overrides))
         .compose(id -> vertx.deployVerticle(new MetricsVerticle(metrics)))
         .compose(id -> vertx.eventBus().<VersionedConfig>consumer(Addresses.CONFIG_CHANGED,
             m -> logLevel(m.body().config().logging().level())).completion())
@@ -212,7 +231,8 @@ final class Launcher {
           if (cut > 0) {
             log.warn("grace period of {}s over: {} request(s) were cut short", grace, cut);
           }
-          vertx.close().onComplete(v -> {
+          Future<Void> left = cluster == null ? Future.succeededFuture() : cluster.leave();
+          left.eventually(() -> vertx.close()).onComplete(v -> {
             log.info("stopped");
             stopped.complete(null);
           });

@@ -53,6 +53,9 @@ final class StartCommand implements Callable<Integer> {
     ProxyConfig config;
     try {
       config = ConfigLoader.load(options.config, overrides);
+      if (options.cluster) {
+        config = config.withCluster(config.cluster().withEnabled(true));
+      }
     } catch (ConfigException e) {
       cl.getErr().println("locci-proxy: invalid configuration, nothing started:");
       e.errors().forEach(err -> cl.getErr().println("  " + err));

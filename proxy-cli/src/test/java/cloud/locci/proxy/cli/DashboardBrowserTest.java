@@ -184,6 +184,8 @@ class DashboardBrowserTest {
       assertThat(text(driver, "#version")).isEqualTo("dev");
       assertThat(text(driver, "#config-version")).isEqualTo("2");
       assertThat(text(driver, "#uptime")).matches("[0-9]+ (s|min [0-9]+ s)");
+      assertThat(driver.findElement(By.id("cluster")).isDisplayed()).as("no cluster section outside cluster mode")
+          .isFalse();
 
       // Routes in match order (longest pattern first), with upstream, middlewares and last-minute traffic.
       assertThat(attributes(driver, "#routes tbody tr", "data-route")).containsExactly("users", "catch_all");

@@ -36,4 +36,23 @@ class JsonLinesEncoderTest {
     assertThat(json.getString("path")).isEqualTo("/a");
     assertThat(json.containsKey("upstream_ms")).isTrue();
   }
+
+  @Test
+  void clientChosenValuesWithControlCharactersStayOneValidJsonLine() {
+    LoggerContext context = new LoggerContext();
+    String hostile = "a\\\" 200 0\r\n127.0.0.1 - - \"GET /forged\u0000\u001b\u2028";
+    LoggingEvent event = new LoggingEvent("x", context.getLogger("locci.access"), Level.INFO, hostile, null, null);
+    event.setKeyValuePairs(List.of(new KeyValuePair("path", hostile)));
+    JsonLinesEncoder encoder = new JsonLinesEncoder();
+    encoder.setContext(context);
+    encoder.start();
+
+    String line = new String(encoder.encode(event), StandardCharsets.UTF_8);
+
+    assertThat(line.indexOf('\n')).isEqualTo(line.length() - 1);
+    assertThat(line).doesNotContain("\r", "\u0000", "\u001b");
+    JsonObject json = new JsonObject(line);
+    assertThat(json.getString("message")).isEqualTo(hostile);
+    assertThat(json.getString("path")).isEqualTo(hostile);
+  }
 }

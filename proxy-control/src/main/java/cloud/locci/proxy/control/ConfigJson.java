@@ -66,6 +66,12 @@ final class ConfigJson {
         .put("otlp_endpoint", c.tracing().otlpEndpoint())
         .put("sample_ratio", c.tracing().sampleRatio())
         .put("service_name", c.tracing().serviceName()));
+    json.put("cluster", new JsonObject()
+        .put("enabled", c.cluster().enabled())
+        .put("name", c.cluster().name())
+        .put("host", c.cluster().host())
+        .put("port", c.cluster().port())
+        .put("members", new JsonArray(c.cluster().members().stream().map(Object::toString).toList())));
     return json;
   }
 
@@ -83,7 +89,10 @@ final class ConfigJson {
         .put("header_timeout_secs", s.headerTimeoutSecs())
         .put("shutdown_grace_secs", s.shutdownGraceSecs())
         .put("body_timeout_secs", s.bodyTimeoutSecs())
-        .put("max_body_size", s.maxBodySize().orElse(0L));
+        .put("max_body_size", s.maxBodySize().orElse(0L))
+        .put("allow_encoded_slashes", s.allowEncodedSlashes())
+        .put("underscores_in_headers", s.underscoresInHeaders())
+        .put("trusted_proxies", new JsonArray(s.trustedProxies().stream().map(Object::toString).toList()));
   }
 
   private static JsonObject tls(ServerConfig.ListenerTls t) {
@@ -160,6 +169,7 @@ final class ConfigJson {
     if (m instanceof RateLimiting r) {
       json.put("requests_per_minute", r.requestsPerMinute()).put("burst_size", r.burstSize());
       json.put("key", r.key().toString());
+      json.put("scope", r.scope().yamlName());
     } else if (m instanceof Authentication a) {
       a.jwtSecret().ifPresent(s -> json.put("jwt_secret", MASK));
       a.publicKeyPath().ifPresent(p -> json.put("public_key_path", p));

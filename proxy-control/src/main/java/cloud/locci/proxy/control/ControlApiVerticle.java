@@ -174,6 +174,7 @@ public final class ControlApiVerticle extends VerticleBase {
     router.delete("/api/v1/upstreams/:name/servers/:server").handler(this::removeServer);
     router.post("/api/v1/reload").handler(this::reload);
     router.get("/api/v1/explain").handler(this::explain);
+    router.get("/api/v1/cluster").handler(this::cluster);
     router.get("/api/v1/traffic").handler(ctx -> withConfig(ctx, (c, v) -> ok(ctx, traffic(c.config()))));
     router.get("/api/v1/changes").handler(ctx -> ok(ctx, new JsonObject()
         .put("config_version", version).put("max", ChangeHistory.MAX).put("changes", history.json())));
@@ -330,7 +331,11 @@ public final class ControlApiVerticle extends VerticleBase {
    */
   private void change(RoutingContext ctx, ConfigChange change, int status,
       java.util.function.Function<VersionedConfig, JsonObject> body) {
-    vertx.eventBus().<VersionedConfig>request(Addresses.CONFIG_UPDATE, change).onComplete(ar -> {
+    DeliveryOptions options = new DeliveryOptions();
+    if (ctx.body() != null && ctx.body().buffer() != null) {
+      options.addHeader(Addresses.CHANGE_BODY_HEADER, ctx.body().asString());
+    }
+    vertx.eventBus().<VersionedConfig>request(Addresses.CONFIG_UPDATE, change, options).onComplete(ar -> {
       if (ar.failed()) {
         ApiErrors.fromBus(ctx, ar.cause(), "the config verticle is not available");
         return;
@@ -396,6 +401,20 @@ public final class ControlApiVerticle extends VerticleBase {
         return;
       }
       ok(ctx, ExplanationJson.toJson(ar.result().body()));
+    });
+  }
+
+  /** {@code GET /api/v1/cluster}: the members as cluster mode sees them; 404 outside cluster mode. */
+  private void cluster(RoutingContext ctx) {
+    vertx.eventBus().<JsonObject>request(Addresses.CLUSTER_MEMBERS, null).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ok(ctx, ar.result().body());
+      } else if (ar.cause() instanceof io.vertx.core.eventbus.ReplyException re
+          && re.failureType() == io.vertx.core.eventbus.ReplyFailure.NO_HANDLERS) {
+        ApiErrors.send(ctx, 404, "not running in cluster mode (start --cluster, or cluster.enabled: true)");
+      } else {
+        ApiErrors.fromBus(ctx, ar.cause(), "cluster membership is not available");
+      }
     });
   }
 

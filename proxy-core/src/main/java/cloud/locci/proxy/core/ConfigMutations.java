@@ -23,7 +23,7 @@ import java.util.TreeSet;
  * the validator cannot know (does the name exist, may this key change here); the candidate is then
  * validated as a file is.
  */
-final class ConfigMutations {
+public final class ConfigMutations {
 
   /** Keys of an upstream that {@code POST /api/v1/upstreams} may change on an existing group. */
   static final Set<String> MUTABLE_UPSTREAM_KEYS = Set.of("servers", "strategy", "hash_on");
@@ -31,7 +31,7 @@ final class ConfigMutations {
   private ConfigMutations() {}
 
   /** The change was refused before validation: {@code status} 400, 404 or 409 and why. */
-  static final class Refused extends Exception {
+  public static final class Refused extends Exception {
     private final int status;
 
     Refused(int status, String message) {
@@ -39,12 +39,17 @@ final class ConfigMutations {
       this.status = status;
     }
 
-    int status() {
+    public int status() {
       return status;
     }
   }
 
-  static ProxyConfig apply(ProxyConfig c, ConfigChange change) throws Refused {
+  /**
+   * The whole configuration {@code change} asks for, not yet validated.
+   *
+   * @throws Refused 404 for an unknown name, 409 for one that exists, 400 for a change this mode refuses
+   */
+  public static ProxyConfig apply(ProxyConfig c, ConfigChange change) throws Refused {
     if (change instanceof AddRoute add) {
       return addRoute(c, add.route());
     } else if (change instanceof RemoveRoute remove) {
@@ -58,7 +63,7 @@ final class ConfigMutations {
   }
 
   /** Words for the log line of an accepted change. */
-  static String describe(ConfigChange change) {
+  public static String describe(ConfigChange change) {
     if (change instanceof AddRoute add) {
       return "route \"" + add.route().name() + "\" added";
     } else if (change instanceof RemoveRoute remove) {

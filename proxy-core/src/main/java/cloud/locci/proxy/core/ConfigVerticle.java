@@ -53,6 +53,7 @@ public final class ConfigVerticle extends VerticleBase {
   private VersionedConfig current;
   private CurrentConfig shared;
   private int apiChangesSinceFile;
+  private boolean changesElsewhere;
   /** The last change queued: the next one starts when it is over (changes apply in the order received). */
   private Future<?> queue = Future.succeededFuture();
 
@@ -67,6 +68,17 @@ public final class ConfigVerticle extends VerticleBase {
     this.overrides = overrides;
   }
 
+  /**
+   * Cluster mode: control-API changes and reloads ({@link Addresses#CONFIG_UPDATE},
+   * {@link Addresses#CONFIG_RELOAD}) are answered by the cluster's sequencer, which orders them across
+   * nodes and hands each result to {@link #adopt}; this verticle then only holds, serves and publishes the
+   * current version. Call before deploying.
+   */
+  public ConfigVerticle changesAnsweredElsewhere() {
+    changesElsewhere = true;
+    return this;
+  }
+
   @Override
   public Future<?> start() {
     LocalCodec.register(vertx, VersionedConfig.class);
@@ -75,6 +87,9 @@ public final class ConfigVerticle extends VerticleBase {
     shared.set(current);
     for (Class<?> type : ConfigChange.class.getPermittedSubclasses()) {
       LocalCodec.register(vertx, type);
+    }
+    if (changesElsewhere) {
+      return vertx.eventBus().consumer(Addresses.CONFIG_GET, msg -> msg.reply(current)).completion();
     }
     return Future.all(
         vertx.eventBus().consumer(Addresses.CONFIG_GET, msg -> msg.reply(current)).completion(),
@@ -103,6 +118,26 @@ public final class ConfigVerticle extends VerticleBase {
     Future<T> result = queue.transform(ar -> step.get());
     queue = result;
     return result;
+  }
+
+  /**
+   * Makes {@code candidate} current as exactly {@code version} (cluster mode: the cluster's version),
+   * after validating it as {@link #apply} does. Fails when it is invalid or {@code version} is not newer
+   * than the current one.
+   */
+  public Future<VersionedConfig> adopt(ProxyConfig candidate, long version, String why) {
+    return onOwnContext(() -> inOrder(() -> vertx.executeBlocking(
+            () -> ConfigValidator.validate(candidate, Locations.none(why)))
+        .compose(errors -> {
+          if (!errors.isEmpty()) {
+            return Future.failedFuture(new ConfigException(errors));
+          }
+          if (version <= current.version()) {
+            return Future.failedFuture(new IllegalStateException("config version " + version + " is not newer than "
+                + current.version()));
+          }
+          return Future.succeededFuture(swapTo(version, candidate, why));
+        })));
   }
 
   /**
@@ -207,12 +242,12 @@ public final class ConfigVerticle extends VerticleBase {
 
   /**
    * Keys that a running process cannot apply: the number of instances, the control API's listener, the
-   * log format, and the proxy listener's options unless its address changes too (a new listener then
-   * opens with the new options). {@code server.idle_timeout_secs}, {@code body_timeout_secs} and
-   * {@code max_body_size} are the proxy's own clocks and limits, read per connection or per request:
-   * they apply on reload.
+   * log format, the cluster section, and the proxy listener's options unless its address changes too (a
+   * new listener then opens with the new options). {@code server.idle_timeout_secs},
+   * {@code body_timeout_secs} and {@code max_body_size} are the proxy's own clocks and limits, read per
+   * connection or per request: they apply on reload.
    */
-  static List<String> restartRequired(ProxyConfig before, ProxyConfig after) {
+  public static List<String> restartRequired(ProxyConfig before, ProxyConfig after) {
     List<String> keys = new ArrayList<>();
     ServerConfig a = before.server();
     ServerConfig b = after.server();
@@ -245,6 +280,9 @@ public final class ConfigVerticle extends VerticleBase {
     if (before.logging().format() != after.logging().format()) {
       keys.add("logging.format");
     }
+    if (!before.cluster().equals(after.cluster())) {
+      keys.add("cluster");
+    }
     return keys;
   }
 
@@ -256,7 +294,11 @@ public final class ConfigVerticle extends VerticleBase {
   }
 
   private VersionedConfig swap(ProxyConfig config, String why) {
-    current = new VersionedConfig(current.version() + 1, config);
+    return swapTo(current.version() + 1, config, why);
+  }
+
+  private VersionedConfig swapTo(long version, ProxyConfig config, String why) {
+    current = new VersionedConfig(version, config);
     shared.set(current);
     vertx.eventBus().publish(Addresses.CONFIG_CHANGED, current);
     log.info("config version {} is now current ({})", current.version(), why);

@@ -15,7 +15,6 @@ import cloud.locci.proxy.core.explain.Explanation;
 import cloud.locci.proxy.core.forward.ClientIdle;
 import cloud.locci.proxy.core.forward.ConnectionGuard;
 import cloud.locci.proxy.core.forward.Decision;
-import cloud.locci.proxy.core.forward.DotSegments;
 import cloud.locci.proxy.core.forward.Exchange;
 import cloud.locci.proxy.core.forward.ExchangeListener;
 import cloud.locci.proxy.core.forward.Forwarder;
@@ -27,6 +26,7 @@ import cloud.locci.proxy.core.health.HealthReport;
 import cloud.locci.proxy.core.middleware.Middleware;
 import cloud.locci.proxy.core.middleware.Middlewares;
 import cloud.locci.proxy.core.middleware.Verdict;
+import cloud.locci.proxy.core.request.RequestHygiene;
 import cloud.locci.proxy.core.tracing.TracingSwitch;
 import cloud.locci.proxy.core.upstream.HealthView;
 import cloud.locci.proxy.core.upstream.UpstreamRegistry;
@@ -76,6 +76,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   private Middlewares middlewares = Middlewares.NONE;
   private HealthView health = HealthView.ALL_HEALTHY;
   private T snapshot;
+  private RequestHygiene hygiene;
   private ExchangeListener listener = ExchangeListener.NONE;
   private TrafficCounters counters;
   private CurrentConfig newest;
@@ -220,6 +221,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
       if (config == null || next.version() > config.version()) {
         ServerAddress before = config == null ? null : config.config().server().bindAddress();
         config = next;
+        hygiene = RequestHygiene.of(next.config().server());
         limits = Forwarder.ClientLimits.of(next.config().server());
         middlewares = built;
         rebuild();
@@ -338,15 +340,15 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
         rebuild();
       }
     }
-    Exchange exchange = new Exchange(request, System.nanoTime());
-    exchange.trace(tracing.current().begin(request));
+    RequestHygiene.Admission admission = hygiene.admit(request);
+    Exchange exchange = new Exchange(admission.request(), System.nanoTime());
+    exchange.trace(tracing.current().begin(admission.request()));
     ClientIdle clock = idle.get(request.connection());
     if (clock != null) {
       exchange.idle(clock);
     }
-    if (DotSegments.in(request.path())) {
-      forwarder.reject(exchange, Reason.BAD_REQUEST,
-          "path contains \".\" or \"..\" segments; send the resolved path", null);
+    if (admission.problem() != null) {
+      refuseMalformed(exchange, admission.problem());
       return;
     }
     Decision decision = decide(snapshot, exchange);
@@ -403,6 +405,24 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     exchange.trace(tracing.current().begin(request));
     forwarder.reject(exchange, reason, reason.message(), null)
         .onComplete(ar -> request.connection().close());
+  }
+
+  /**
+   * A request refused by {@link RequestHygiene} (SPEC §10, §15): 400 {@code bad_request}, nothing
+   * forwarded; an HTTP/1.x connection is closed after the answer (where the next request starts is no
+   * longer certain), an HTTP/2 stream ends with the answer and the connection goes on.
+   */
+  private void refuseMalformed(Exchange exchange, String problem) {
+    HttpServerRequest request = exchange.request();
+    boolean http1 = request.version() != io.vertx.core.http.HttpVersion.HTTP_2;
+    if (http1) {
+      request.response().putHeader(io.vertx.core.http.HttpHeaders.CONNECTION, "close");
+    }
+    forwarder.reject(exchange, Reason.BAD_REQUEST, problem, null).onComplete(ar -> {
+      if (http1) {
+        request.connection().close();
+      }
+    });
   }
 
   /** The listener could not be opened; names the address (a port already in use is exit 1). */

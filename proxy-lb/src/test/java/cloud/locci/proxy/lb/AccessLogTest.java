@@ -110,4 +110,34 @@ class AccessLogTest {
     assertThat(fields(lines.list.get(0))).containsEntry("reason", "upstream_refused").containsEntry("status", 502);
     client.close().await();
   }
+
+  @Test
+  void clientChosenValuesAreEscapedSoNoLineCanBeForged(Vertx vertx) {
+    EchoUpstream echo = EchoUpstream.start(vertx, "e").await();
+    String yaml = """
+        mode: load_balancer
+        server: { bind_address: "127.0.0.1:0" }
+        upstreams:
+          app: { servers: ["%s"] }
+        load_balancer: { upstream: app }
+        control_api: { enabled: false }
+        """.formatted(echo.address());
+    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), () -> {
+      LoadBalancerVerticle v = new LoadBalancerVerticle();
+      v.exchangeListener(new AccessLog());
+      return v;
+    }, 1).await().port();
+    // What nginx's old escaping let through: a backslash before the quote that ends the field.
+    String agent = "x\\\" 200 0 \"-\" \"forged\u00e9";
+    cloud.locci.proxy.core.testing.RawClient.Exchange r = cloud.locci.proxy.core.testing.RawClient.sendAndAwaitClose(
+        vertx, port, "GET /a HTTP/1.1\r\nHost: x\r\nUser-Agent: " + agent + "\r\nReferer: \"\\\r\n"
+            + "Connection: close\r\n\r\n", 5_000).await();
+    assertThat(r.status()).isEqualTo(200);
+    Eventually.untilTrue(vertx, Duration.ofSeconds(5), "an access line", () -> !lines.list.isEmpty()).await();
+    String line = lines.list.get(0).getFormattedMessage();
+    assertThat(line).contains("\"GET /a HTTP/1.1\" 200 ")
+        .contains(" \"\\x22\\x5C\" \"x\\x5C\\x22 200 0 \\x22-\\x22 \\x22forged\\xC3\\xA9\" route=-"); // é sent as UTF-8: its two bytes
+    // Exactly six quotes: the request, the referer and the user agent, each opened and closed once.
+    assertThat(line.chars().filter(c -> c == '"').count()).isEqualTo(6);
+  }
 }

@@ -59,7 +59,7 @@ public class HeaderRulesBenchmark {
   public MultiMap requestHeaders() {
     MultiMap out = Http1xHeaders.httpHeaders();
     HeaderRules.copyRequestHeaders(request, out, false);
-    HeaderRules.setForwarded(request, out, "203.0.113.9", "https", "shop.example.com");
+    HeaderRules.setForwarded(request, out, "203.0.113.9", "https", "shop.example.com", "443");
     return out;
   }
 

@@ -30,6 +30,18 @@ public final class Addresses {
    */
   public static final String CONFIG_UPDATE = "locci.config.update";
 
+  /**
+   * Header of a {@link #CONFIG_UPDATE} request: the request body the change was read from, as the client
+   * sent it. Cluster mode ships it to the other nodes, which read it with the same binder.
+   */
+  public static final String CHANGE_BODY_HEADER = "locci-change-body";
+
+  /**
+   * Request (any body), cluster mode only: replies with the members as a JSON object
+   * {@code {"members":[{"id","address","config_version","healthy"}]}}; nobody answers outside cluster mode.
+   */
+  public static final String CLUSTER_MEMBERS = "locci.cluster.members";
+
   /** Event: a server's health flipped. Published by the health-check verticle. */
   public static final String HEALTH_CHANGED = "locci.health.changed";
 

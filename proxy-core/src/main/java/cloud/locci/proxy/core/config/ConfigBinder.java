@@ -30,6 +30,10 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
 final class ConfigBinder {
 
   private static final int MAX_SECS = 24 * 3600;
+  private static final java.util.regex.Pattern CLUSTER_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  // A host name or IPv4 address, or an IPv6 address without brackets; nothing with a port or a scheme.
+  private static final java.util.regex.Pattern HOST =
+      java.util.regex.Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*");
   private static final long MAX_BODY_SIZE = ServerConfig.MAX_BODY_SIZE;
 
   private final YamlContext ctx;
@@ -70,13 +74,15 @@ final class ConfigBinder {
     Map<String, MiddlewareConfig> middlewares = m.map("middlewares").map(this::middlewares).orElse(Map.of());
     ControlApiConfig control = m.map("control_api").map(this::controlApi).orElse(ControlApiConfig.defaults());
     TracingConfig tracing = m.map("tracing").map(this::tracing).orElse(TracingConfig.defaults());
+    ClusterConfig cluster = m.map("cluster").map(this::cluster).orElse(ClusterConfig.defaults());
     m.finish();
     Optional<Mode> mode = modeOverride.or(() -> fileMode);
     // Without a valid mode (already reported) the rest is still checked, under the mode its sections suggest.
     modeGuessed = mode.isEmpty();
     Mode effective = mode.orElse(gateway.isPresent() && lb.isEmpty() ? Mode.API_GATEWAY : Mode.LOAD_BALANCER);
     return Optional.of(new ProxyConfig(effective, server, logging, upstreams, lb, gateway, middlewares, control,
-        tracing));
+        tracing,
+        cluster));
   }
 
   /** Whether the last {@link #bind} had no valid mode and used a stand-in (so the result must not be used). */
@@ -97,10 +103,25 @@ final class ConfigBinder {
         m.integer("shutdown_grace_secs", 0, MAX_SECS).orElse(ServerConfig.DEFAULT_SHUTDOWN_GRACE_SECS),
         m.integer("body_timeout_secs", 1, MAX_SECS).orElse(ServerConfig.DEFAULT_BODY_TIMEOUT_SECS),
         m.longInteger("max_body_size", 0, MAX_BODY_SIZE),
+        m.bool("allow_encoded_slashes").orElse(false),
+        m.bool("underscores_in_headers").orElse(false),
+        m.list("trusted_proxies", this::cidr),
         m.node("http_bind_address").flatMap(n -> address(n, m.child("http_bind_address"))),
         m.bool("https_redirect").orElse(false));
     m.finish();
     return s;
+  }
+
+  /** One {@code server.trusted_proxies} entry: a literal address or CIDR block, never a host name. */
+  private Optional<Cidr> cidr(Node n, String path) {
+    return ctx.string(n, path).flatMap(s -> {
+      Optional<Cidr> c = Cidr.parse(s);
+      if (c.isEmpty()) {
+        ctx.error(n, path, "\"" + s + "\" is not an address block; expected an IP address or CIDR such as"
+            + " \"10.0.0.0/8\" or \"2001:db8::/32\" (no host bits after the prefix, no host names)");
+      }
+      return c;
+    });
   }
 
   private Optional<ListenerTls> listenerTls(YamlMap t) {
@@ -385,7 +406,14 @@ final class ConfigBinder {
       return Optional.of(new RateKey.Header(s));
     });
     RateKey chosen = key.or(() -> keyHeader).orElse(new RateKey.ClientIp());
-    return rpm.map(r -> new RateLimiting(name, r, burst.orElse(r), chosen));
+    RateLimitScope scope = m.string("scope").flatMap(s -> {
+      Optional<RateLimitScope> parsed = RateLimitScope.parse(s);
+      if (parsed.isEmpty()) {
+        ctx.errorAt(m.child("scope"), m.child("scope"), "unknown scope \"" + s + "\"; expected local or cluster");
+      }
+      return parsed;
+    }).orElse(RateLimitScope.LOCAL);
+    return rpm.map(r -> new RateLimiting(name, r, burst.orElse(r), chosen, scope));
   }
 
   private Optional<MiddlewareConfig> authentication(String name, YamlMap m) {
@@ -434,5 +462,29 @@ final class ConfigBinder {
         ctx.errorAt(m.child("service_name"), m.child("service_name"), p));
     m.finish();
     return new TracingConfig(enabled, endpoint, ratio, service);
+  }
+
+  private ClusterConfig cluster(YamlMap m) {
+    boolean enabled = m.bool("enabled").orElse(false);
+    String name = m.string("name").filter(n -> {
+      if (CLUSTER_NAME.matcher(n).matches()) {
+        return true;
+      }
+      ctx.errorAt(m.child("name"), m.child("name"), "\"" + n + "\" is not a cluster name: 1-64 letters, digits,"
+          + " '.', '_' or '-'");
+      return false;
+    }).orElse(ClusterConfig.DEFAULT_NAME);
+    String host = m.string("host").filter(h -> {
+      if (HOST.matcher(h).matches()) {
+        return true;
+      }
+      ctx.errorAt(m.child("host"), m.child("host"), "\"" + h + "\" is not a host: an IP address or a host name,"
+          + " without port or scheme (the port is cluster.port)");
+      return false;
+    }).orElse(ClusterConfig.DEFAULT_HOST);
+    int port = m.integer("port", 1, 65535).orElse(ClusterConfig.DEFAULT_PORT);
+    List<ServerAddress> members = m.list("members", this::address);
+    m.finish();
+    return new ClusterConfig(enabled, name, host, port, members);
   }
 }

@@ -11,7 +11,7 @@ import java.util.Objects;
  * answer of a reload (SPEC §10) and the content of its log line.
  *
  * @param sections other top-level sections that differ: {@code mode}, {@code server}, {@code logging},
- *     {@code load_balancer}, {@code control_api}
+ *     {@code load_balancer}, {@code control_api}, {@code cluster}
  */
 public record ConfigDiff(Changes routes, Changes upstreams, Changes middlewares, List<String> sections) {
 
@@ -92,6 +92,9 @@ public record ConfigDiff(Changes routes, Changes upstreams, Changes middlewares,
     }
     if (!before.tracing().equals(after.tracing())) {
       sections.add("tracing");
+    }
+    if (!before.cluster().equals(after.cluster())) {
+      sections.add("cluster");
     }
     return new ConfigDiff(
         Changes.between(routes(before), routes(after)),

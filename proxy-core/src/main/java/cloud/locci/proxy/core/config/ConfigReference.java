@@ -186,6 +186,14 @@ public final class ConfigReference {
         "request body bytes; more gets 413 `body_too_large` (at once when Content-Length says so); `0`: unlimited"));
     k.add(new Key("server.shutdown_grace_secs", integer(0, MAX_SECS), code(ServerConfig.DEFAULT_SHUTDOWN_GRACE_SECS),
         "in-flight requests may finish for this long after SIGTERM/SIGINT"));
+    k.add(new Key("server.allow_encoded_slashes", "boolean", "`false`",
+        "accept `%2F`, `%5C`, `%00` and `\\` in a path and forward them as they are (still encoded) instead of"
+            + " answering 400"));
+    k.add(new Key("server.underscores_in_headers", "boolean", "`false`",
+        "keep client header names containing `_` (dropped by default, as nginx does)"));
+    k.add(new Key("server.trusted_proxies", "list of CIDR", "`[]`",
+        "peers whose `X-Forwarded-*`, `Forwarded` and `X-Real-IP` are kept (`X-Forwarded-For` appended to);"
+            + " from any other peer they are replaced by the proxy's own"));
 
     k.add(new Key("logging", SECTION, "optional", "log level and format"));
     k.add(new Key("logging.level", "level spec", code(LoggingConfig.DEFAULT_LEVEL),
@@ -289,6 +297,9 @@ public final class ConfigReference {
             + " client), or the `sub` verified by an authentication middleware listed before it"));
     k.add(new Key("middlewares.<name>.key_header", "header name", "none: the client address",
         "rate_limiting: the seed's spelling of `key: header:NAME` (a value the client chooses)"));
+    k.add(new Key("middlewares.<name>.scope", words(Arrays.stream(RateLimitScope.values())
+        .map(RateLimitScope::yamlName).toList()), "`local`",
+        "rate_limiting: `cluster` shares the budget among the live cluster nodes, each enforcing its part"));
     k.add(new Key("middlewares.<name>.jwt_secret", "string", "required unless `public_key_path`",
         "authentication: HS256 secret of the Bearer JWTs; 32 bytes or more"));
     k.add(new Key("middlewares.<name>.public_key_path", "file", "required unless `jwt_secret`",
@@ -336,6 +347,19 @@ public final class ConfigReference {
         "share of new traces recorded; a request with `traceparent` follows its sampled flag"));
     k.add(new Key("tracing.service_name", "string", code(TracingConfig.DEFAULT_SERVICE),
         "the spans' `service.name`"));
+
+    k.add(new Key("cluster", SECTION, "optional", "cluster mode: nodes that share control-API changes and"
+        + " cluster-scoped rate limits; every key here is the node's own"));
+    k.add(new Key("cluster.enabled", "boolean", code(ClusterConfig.defaults().enabled()),
+        "join the cluster (`start --cluster` does the same)"));
+    k.add(new Key("cluster.name", "1-64 of `A-Za-z0-9._-`", code(ClusterConfig.DEFAULT_NAME),
+        "nodes with different names never join each other, even on one host"));
+    k.add(new Key("cluster.host", "IP address or host name", code(ClusterConfig.DEFAULT_HOST),
+        "the interface cluster traffic binds to and other nodes reach this one at"));
+    k.add(new Key("cluster.port", integer(1, 65535), code(ClusterConfig.DEFAULT_PORT),
+        "the Hazelcast member port on `cluster.host`"));
+    k.add(new Key("cluster.members", "list of host:port", "`[]`: wait to be contacted",
+        "other nodes' `cluster.host:cluster.port` to join through (TCP/IP, no multicast)"));
     return List.copyOf(k);
   }
 }

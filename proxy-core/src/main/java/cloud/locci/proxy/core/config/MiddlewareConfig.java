@@ -26,12 +26,20 @@ public sealed interface MiddlewareConfig
    * @param requestsPerMinute refill rate
    * @param burstSize bucket capacity (default: requestsPerMinute)
    * @param key what identifies a client ({@code key}, or {@code key_header} as {@code header:NAME})
+   * @param scope {@code local}: each node has the whole budget; {@code cluster}: the budget is shared by the
+   *     live nodes of the cluster, each enforcing its part (SPEC §9)
    */
-  record RateLimiting(String name, int requestsPerMinute, int burstSize, RateKey key)
+  record RateLimiting(String name, int requestsPerMinute, int burstSize, RateKey key, RateLimitScope scope)
       implements MiddlewareConfig {
     public RateLimiting {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(scope, "scope");
+    }
+
+    /** A node-local limit. */
+    public RateLimiting(String name, int requestsPerMinute, int burstSize, RateKey key) {
+      this(name, requestsPerMinute, burstSize, key, RateLimitScope.LOCAL);
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param apiGateway present when the file has an {@code api_gateway} section
  * @param middlewares the top-level {@code middlewares} map (usable by both modes)
  * @param tracing the {@code tracing} section (off by default)
+ * @param cluster the {@code cluster} section (SPEC §9); disabled by default
  */
 public record ProxyConfig(
     Mode mode,
@@ -27,7 +28,8 @@ public record ProxyConfig(
     Optional<GatewayConfig> apiGateway,
     Map<String, MiddlewareConfig> middlewares,
     ControlApiConfig controlApi,
-    TracingConfig tracing) {
+    TracingConfig tracing,
+    ClusterConfig cluster) {
 
   public ProxyConfig {
     Objects.requireNonNull(mode, "mode");
@@ -37,6 +39,7 @@ public record ProxyConfig(
     middlewares = ordered(middlewares);
     Objects.requireNonNull(controlApi, "controlApi");
     Objects.requireNonNull(tracing, "tracing");
+    Objects.requireNonNull(cluster, "cluster");
   }
 
   /** An unmodifiable copy that keeps iteration order (Map.copyOf does not). */
@@ -62,32 +65,42 @@ public record ProxyConfig(
 
   public ProxyConfig withMode(Mode newMode) {
     return new ProxyConfig(newMode, server, logging, upstreams, loadBalancer, apiGateway, middlewares, controlApi,
-        tracing);
+        tracing, cluster);
   }
 
   public ProxyConfig withServer(ServerConfig newServer) {
     return new ProxyConfig(mode, newServer, logging, upstreams, loadBalancer, apiGateway, middlewares, controlApi,
-        tracing);
+        tracing, cluster);
   }
 
   public ProxyConfig withLogging(LoggingConfig newLogging) {
     return new ProxyConfig(mode, server, newLogging, upstreams, loadBalancer, apiGateway, middlewares, controlApi,
-        tracing);
+        tracing, cluster);
+  }
+
+  public ProxyConfig withControlApi(ControlApiConfig newControlApi) {
+    return new ProxyConfig(mode, server, logging, upstreams, loadBalancer, apiGateway, middlewares, newControlApi,
+        tracing, cluster);
+  }
+
+  public ProxyConfig withCluster(ClusterConfig newCluster) {
+    return new ProxyConfig(mode, server, logging, upstreams, loadBalancer, apiGateway, middlewares, controlApi,
+        tracing, newCluster);
   }
 
   public ProxyConfig withTracing(TracingConfig newTracing) {
     return new ProxyConfig(mode, server, logging, upstreams, loadBalancer, apiGateway, middlewares, controlApi,
-        newTracing);
+        newTracing, cluster);
   }
 
   public ProxyConfig withUpstreams(Map<String, UpstreamConfig> newUpstreams) {
     return new ProxyConfig(mode, server, logging, newUpstreams, loadBalancer, apiGateway, middlewares, controlApi,
-        tracing);
+        tracing, cluster);
   }
 
   public ProxyConfig withApiGateway(GatewayConfig newGateway) {
     return new ProxyConfig(mode, server, logging, upstreams, loadBalancer, Optional.of(newGateway), middlewares,
-        controlApi, tracing);
+        controlApi, tracing, cluster);
   }
 
   /**

@@ -18,6 +18,12 @@ import java.util.Optional;
  *     {@code client_timeout} (default 60, nginx's {@code client_body_timeout})
  * @param maxBodySize request body bytes beyond which the answer is 413 {@code body_too_large}; empty
  *     means unlimited (the default); a route's {@code max_body_size} replaces it for that route
+ * @param allowEncodedSlashes accept {@code %2F}, {@code %5C}, {@code %00} and {@code \} in paths and forward
+ *     them as they are (still encoded) instead of answering 400 (default false)
+ * @param underscoresInHeaders keep client header names containing {@code _} (default false: dropped, as
+ *     nginx does, because CGI-style upstreams read {@code X_Auth_Subject} as {@code X-Auth-Subject})
+ * @param trustedProxies peers whose {@code X-Forwarded-*}, {@code Forwarded} and {@code X-Real-IP} are
+ *     kept (default none: every client's are replaced by the proxy's own)
  * @param httpBindAddress a second, plain-HTTP listener (port 80 in production): answers ACME http-01
  *     challenges and either routes like the main listener or redirects to https; empty means none
  * @param httpsRedirect whether the plain listener answers everything but ACME challenges with a 308 to
@@ -34,8 +40,15 @@ public record ServerConfig(
     int shutdownGraceSecs,
     int bodyTimeoutSecs,
     Optional<Long> maxBodySize,
+    boolean allowEncodedSlashes,
+    boolean underscoresInHeaders,
+    List<Cidr> trustedProxies,
     Optional<ServerAddress> httpBindAddress,
     boolean httpsRedirect) {
+
+  public ServerConfig {
+    trustedProxies = List.copyOf(trustedProxies);
+  }
 
   public static final ServerAddress DEFAULT_BIND = new ServerAddress("0.0.0.0", 8484);
   public static final int DEFAULT_MAX_HEADER_SIZE = 8 * 1024;
@@ -51,18 +64,20 @@ public record ServerConfig(
   public static ServerConfig defaults(ServerAddress bindAddress) {
     return new ServerConfig(bindAddress, Optional.empty(), Optional.empty(), DEFAULT_MAX_HEADER_SIZE,
         DEFAULT_MAX_REQUEST_LINE, DEFAULT_IDLE_TIMEOUT_SECS, DEFAULT_HEADER_TIMEOUT_SECS,
-        DEFAULT_SHUTDOWN_GRACE_SECS, DEFAULT_BODY_TIMEOUT_SECS, Optional.empty(), Optional.empty(), false);
+        DEFAULT_SHUTDOWN_GRACE_SECS, DEFAULT_BODY_TIMEOUT_SECS, Optional.empty(), false, false, List.of(),
+        Optional.empty(), false);
   }
 
   public ServerConfig withBindAddress(ServerAddress address) {
     return new ServerConfig(address, workers, tls, maxHeaderSize, maxRequestLine, idleTimeoutSecs,
-        headerTimeoutSecs, shutdownGraceSecs, bodyTimeoutSecs, maxBodySize, httpBindAddress, httpsRedirect);
+        headerTimeoutSecs, shutdownGraceSecs, bodyTimeoutSecs, maxBodySize, allowEncodedSlashes,
+        underscoresInHeaders, trustedProxies, httpBindAddress, httpsRedirect);
   }
 
   public ServerConfig withWorkers(int n) {
     return new ServerConfig(bindAddress, Optional.of(n), tls, maxHeaderSize, maxRequestLine,
-        idleTimeoutSecs, headerTimeoutSecs, shutdownGraceSecs, bodyTimeoutSecs, maxBodySize, httpBindAddress,
-        httpsRedirect);
+        idleTimeoutSecs, headerTimeoutSecs, shutdownGraceSecs, bodyTimeoutSecs, maxBodySize, allowEncodedSlashes,
+        underscoresInHeaders, trustedProxies, httpBindAddress, httpsRedirect);
   }
 
   /**

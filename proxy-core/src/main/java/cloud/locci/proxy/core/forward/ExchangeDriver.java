@@ -189,9 +189,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     HostAndPort authority = request.authority();
     upstreamRequest.authority(authority != null ? authority
         : HostAndPort.create(backend.address().host(), backend.address().port()));
-    SocketAddress remote = request.remoteAddress();
-    HeaderRules.setForwarded(request.headers(), out, remote == null ? null : remote.hostAddress(),
-        request.isSSL() ? "https" : "http", authority == null ? null : authority.toString());
+    HeaderRules.setForwarded(request, out);
     exchange.applyUpstreamHeaders(out);
     span.inject(out);
     sentNanos = System.nanoTime();
@@ -345,6 +343,12 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       return;
     }
     HttpClientResponse upstream = ar.result();
+    String invalid = WebSocketHandshake.problem(request.headers(), upstream.headers());
+    if (invalid != null) {
+      upstream.exceptionHandler(t -> { }); // discarding the connection is what ends this response
+      abort(Side.UPSTREAM, Reason.UPSTREAM_PROTOCOL, new IllegalStateException(invalid));
+      return;
+    }
     span.answered(101);
     exchange.upstreamNanos(System.nanoTime() - sentNanos);
     HttpServerResponse response = request.response();

@@ -3,6 +3,9 @@ package cloud.locci.proxy.core.forward;
 import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +21,9 @@ public final class HeaderRules {
   static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
   static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
   static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+  static final AsciiString X_FORWARDED_PORT = AsciiString.cached("x-forwarded-port");
+  static final AsciiString X_REAL_IP = AsciiString.cached("x-real-ip");
+  private static final AsciiString WEBSOCKET = AsciiString.cached("websocket");
 
   private static final AsciiString VARY = AsciiString.cached("vary");
 
@@ -27,19 +33,22 @@ public final class HeaderRules {
    * Copies the end-to-end request headers of {@code from} into {@code to}. Host, Expect and the
    * X-Forwarded-* headers are left to the caller.
    *
-   * @param webSocket keep {@code Upgrade} and send {@code Connection: Upgrade} (a WebSocket handshake)
+   * @param webSocket send {@code Upgrade: websocket} and {@code Connection: Upgrade} (a WebSocket
+   *     handshake); whatever else the client's {@code Upgrade} offered ({@code h2c}) stays behind, since
+   *     the proxy only knows how to tunnel a WebSocket
    */
   public static void copyRequestHeaders(MultiMap from, MultiMap to, boolean webSocket) {
     List<String> listed = connectionTokens(from);
     for (Map.Entry<String, String> h : from) {
       String name = h.getKey();
       int kind = classify(name);
-      if (kind == END_TO_END ? isListed(name, listed) : !(kind == UPGRADE_HEADER && webSocket)) {
+      if (kind != END_TO_END || isListed(name, listed)) {
         continue;
       }
       to.add(name, h.getValue());
     }
     if (webSocket) {
+      to.set(HttpHeaders.UPGRADE, WEBSOCKET);
       to.set(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE);
     }
   }
@@ -67,23 +76,46 @@ public final class HeaderRules {
   }
 
   /**
-   * Sets the X-Forwarded-* headers: the client's address appended to any {@code X-Forwarded-For} it
-   * sent, {@code X-Forwarded-Proto} and {@code X-Forwarded-Host} replaced with what this proxy saw.
+   * Sets the headers that tell the upstream about the client (SPEC §4, §15). The client's own were
+   * removed before routing unless its peer is a trusted proxy ({@code ClientHeaders}), so what is left
+   * here came from a trusted proxy and is kept: {@code X-Forwarded-For} gets the peer's address
+   * appended; {@code X-Forwarded-Proto}, {@code -Host}, {@code -Port} and {@code X-Real-IP} are set to
+   * what this proxy saw unless a trusted proxy sent them ({@code Forwarded} is passed as it came from a
+   * trusted proxy, never made up).
    */
-  public static void setForwarded(MultiMap incoming, MultiMap to, String clientIp, String scheme, String host) {
+  public static void setForwarded(HttpServerRequest request, MultiMap to) {
+    SocketAddress remote = request.remoteAddress();
+    HostAndPort authority = request.authority();
+    SocketAddress local = request.localAddress();
+    setForwarded(request.headers(), to, remote == null ? null : remote.hostAddress(),
+        request.isSSL() ? "https" : "http", authority == null ? null : authority.toString(),
+        local == null || local.port() < 0 ? null : Integer.toString(local.port()));
+  }
+
+  /**
+   * {@link #setForwarded(HttpServerRequest, MultiMap)} with the values already taken from the request
+   * ({@code null} for one the proxy does not know).
+   */
+  public static void setForwarded(MultiMap incoming, MultiMap to, String clientIp, String scheme, String host,
+      String port) {
     List<String> prior = incoming.getAll(X_FORWARDED_FOR);
     if (clientIp != null) {
-      if (prior.isEmpty()) {
-        to.set(X_FORWARDED_FOR, clientIp);
-      } else {
-        to.set(X_FORWARDED_FOR, String.join(", ", prior) + ", " + clientIp);
-      }
+      to.set(X_FORWARDED_FOR, prior.isEmpty() ? clientIp : String.join(", ", prior) + ", " + clientIp);
     } else if (!prior.isEmpty()) {
       to.set(X_FORWARDED_FOR, String.join(", ", prior));
     }
-    to.set(X_FORWARDED_PROTO, scheme);
-    if (host != null) {
-      to.set(X_FORWARDED_HOST, host);
+    keepOrSet(incoming, to, X_FORWARDED_PROTO, scheme);
+    keepOrSet(incoming, to, X_FORWARDED_HOST, host);
+    keepOrSet(incoming, to, X_FORWARDED_PORT, port);
+    keepOrSet(incoming, to, X_REAL_IP, clientIp);
+  }
+
+  private static void keepOrSet(MultiMap incoming, MultiMap to, AsciiString name, String own) {
+    String kept = incoming.get(name);
+    if (kept != null) {
+      to.set(name, kept);
+    } else if (own != null) {
+      to.set(name, own);
     }
   }
 
@@ -174,13 +206,15 @@ public final class HeaderRules {
           return CONNECTION_HEADER;
         }
         return eq(name, "keep-alive") ? HOP_BY_HOP_HEADER : END_TO_END;
+      case 9:
+        return eq(name, "x-real-ip") ? PROXY_SET : END_TO_END;
       case 15:
         return eq(name, "x-forwarded-for") ? PROXY_SET : END_TO_END;
       case 16:
         if (eq(name, "proxy-connection")) {
           return HOP_BY_HOP_HEADER;
         }
-        return eq(name, "x-forwarded-host") ? PROXY_SET : END_TO_END;
+        return eq(name, "x-forwarded-host") || eq(name, "x-forwarded-port") ? PROXY_SET : END_TO_END;
       case 17:
         if (eq(name, "transfer-encoding")) {
           return HOP_BY_HOP_HEADER;

@@ -28,7 +28,8 @@ import org.slf4j.spi.LoggingEventBuilder;
  * {@code upstream_ms}, {@code duration_ms}, {@code reason}, {@code attempts}: upstream attempts made,
  * more than one after a connect failover or a retry), which the JSON log format turns into fields.
  * With tracing on, both end with {@code trace_id} (32 hex digits, also when the trace is not sampled).
- * Runs on the request's event loop: it only builds the line; writing is the logging backend's job
+ * Values the client chose (method, target, Referer, User-Agent) are escaped as nginx does
+ * ({@link LogEscape}): one request is always one line, whatever it sent. Runs on the request's event loop: it only builds the line; writing is the logging backend's job
  * (an asynchronous appender, so the event loop never waits for the console or a disk).
  */
 public final class AccessLog implements ExchangeListener {
@@ -59,11 +60,12 @@ public final class AccessLog implements ExchangeListener {
     String uri = request.uri();
 
     StringBuilder line = new StringBuilder(256)
-        .append(client).append(" - - [").append(CLOCK.get().now()).append("] \"")
-        .append(request.method().name()).append(' ').append(uri).append(' ').append(version(request.version()))
-        .append("\" ").append(status).append(' ').append(bytes)
-        .append(" \"").append(orDash(request.getHeader("Referer"))).append("\" \"")
-        .append(orDash(request.getHeader("User-Agent"))).append('"')
+        .append(client).append(" - - [").append(CLOCK.get().now()).append("] \"");
+    LogEscape.append(line, request.method().name()).append(' ');
+    LogEscape.append(line, uri).append(' ').append(version(request.version()))
+        .append("\" ").append(status).append(' ').append(bytes).append(" \"");
+    LogEscape.append(line, orDash(request.getHeader("Referer"))).append("\" \"");
+    LogEscape.append(line, orDash(request.getHeader("User-Agent"))).append('"')
         .append(" route=").append(orDash(exchange.route()))
         .append(" upstream=").append(orDash(exchange.upstream()))
         .append(" server=").append(server)
@@ -115,7 +117,7 @@ public final class AccessLog implements ExchangeListener {
   }
 
   private static String orDash(String s) {
-    return s == null || s.isEmpty() ? "-" : s.replace("\"", "\\\"");
+    return s == null || s.isEmpty() ? "-" : s;
   }
 
   private static String version(HttpVersion v) {

@@ -1,6 +1,8 @@
 package cloud.locci.proxy.core.middleware;
 
+import cloud.locci.proxy.core.cluster.LiveMembers;
 import cloud.locci.proxy.core.config.MiddlewareConfig;
+import cloud.locci.proxy.core.config.RateLimitScope;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
@@ -28,12 +30,16 @@ final class MiddlewareRegistry implements Shareable {
   private final ConcurrentHashMap<MiddlewareConfig.RateLimiting, WeakReference<TokenBuckets>> buckets =
       new ConcurrentHashMap<>();
 
-  MiddlewareRegistry() {}
+  private final LiveMembers live;
+
+  MiddlewareRegistry(LiveMembers live) {
+    this.live = live;
+  }
 
   /** The registry of {@code vertx}'s process, created on first use. */
   static MiddlewareRegistry of(Vertx vertx) {
     LocalMap<String, MiddlewareRegistry> map = vertx.sharedData().getLocalMap(MAP);
-    MiddlewareRegistry fresh = new MiddlewareRegistry();
+    MiddlewareRegistry fresh = new MiddlewareRegistry(LiveMembers.of(vertx));
     MiddlewareRegistry existing = map.putIfAbsent(KEY, fresh);
     return existing == null ? fresh : existing;
   }
@@ -45,7 +51,7 @@ final class MiddlewareRegistry implements Shareable {
     buckets.compute(config, (k, ref) -> {
       TokenBuckets live = ref == null ? null : ref.get();
       if (live == null) {
-        live = TokenBuckets.of(k);
+        live = TokenBuckets.of(k, k.scope() == RateLimitScope.CLUSTER ? this.live::count : () -> 1);
         ref = new WeakReference<>(live);
       }
       // Held strongly from here on, so the collector cannot clear it before the caller keeps it.

@@ -41,13 +41,11 @@ final class RateLimitMiddleware implements Middleware {
 
   private final MiddlewareConfig.RateLimiting config;
   private final TokenBuckets buckets;
-  private final String limit;
   private final String message;
 
   RateLimitMiddleware(MiddlewareConfig.RateLimiting config, TokenBuckets buckets) {
     this.config = config;
     this.buckets = buckets;
-    this.limit = Integer.toString(buckets.capacity());
     this.message = "rate limit exceeded: " + config.requestsPerMinute() + " requests per minute, bursts of "
         + config.burstSize();
   }
@@ -65,7 +63,7 @@ final class RateLimitMiddleware implements Middleware {
   public Future<Verdict> onRequest(Exchange exchange) {
     TokenBuckets.Take take = buckets.take(key(exchange));
     MultiMap headers = exchange.responseHeaders();
-    headers.set(LIMIT, limit);
+    headers.set(LIMIT, buckets.capacityText());
     headers.set(REMAINING, Long.toString(take.remaining()));
     if (take.allowed()) {
       return Middlewares.GO_ON;

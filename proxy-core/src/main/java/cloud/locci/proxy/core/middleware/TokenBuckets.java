@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -35,9 +36,10 @@ final class TokenBuckets {
   private static final long DEAD = Long.MIN_VALUE;
   private static final int DEBT_BINS = 256;
 
-  private final int capacity;
-  private final long intervalNanos;
-  private final long capacityNanos;
+  private final int requestsPerMinute;
+  private final int burst;
+  private final IntSupplier shares;
+  private volatile Limits limits;
   private final int maxKeys;
   private final int lowWater;
   private final LongSupplier clock;
@@ -51,21 +53,58 @@ final class TokenBuckets {
    * @param clock monotonic nanoseconds
    */
   TokenBuckets(int requestsPerMinute, int capacity, int maxKeys, LongSupplier clock) {
+    this(requestsPerMinute, capacity, () -> 1, maxKeys, clock);
+  }
+
+  /**
+   * Buckets that enforce one part of a budget shared by {@code shares} nodes (a {@code scope: cluster}
+   * limit): rate and capacity divided by it, recomputed when it changes.
+   */
+  TokenBuckets(int requestsPerMinute, int capacity, IntSupplier shares, int maxKeys, LongSupplier clock) {
     if (requestsPerMinute < 1 || capacity < 1 || maxKeys < 10) {
       throw new IllegalArgumentException("rate " + requestsPerMinute + ", capacity " + capacity + ", keys " + maxKeys);
     }
-    this.capacity = capacity;
-    this.intervalNanos = Math.max(1, TimeUnit.MINUTES.toNanos(1) / requestsPerMinute);
-    // At most 1e8 * 6e10 = 6e18 (burst_size and requests_per_minute are bounded by the binder): fits a long.
-    this.capacityNanos = intervalNanos * capacity;
+    this.requestsPerMinute = requestsPerMinute;
+    this.burst = capacity;
+    this.shares = shares;
+    this.limits = Limits.of(requestsPerMinute, capacity, 1);
     this.maxKeys = maxKeys;
     this.lowWater = maxKeys - maxKeys / 10;
     this.clock = clock;
   }
 
-  /** The buckets of {@code config}, with the default key bound and the JVM's monotonic clock. */
-  static TokenBuckets of(MiddlewareConfig.RateLimiting config) {
-    return new TokenBuckets(config.requestsPerMinute(), config.burstSize(), DEFAULT_MAX_KEYS, System::nanoTime);
+  /**
+   * The buckets of {@code config}, with the default key bound and the JVM's monotonic clock.
+   *
+   * @param shares how many nodes share the budget now (always 1 for a {@code scope: local} limit)
+   */
+  static TokenBuckets of(MiddlewareConfig.RateLimiting config, IntSupplier shares) {
+    return new TokenBuckets(config.requestsPerMinute(), config.burstSize(), shares, DEFAULT_MAX_KEYS, System::nanoTime);
+  }
+
+  /**
+   * This node's part of the budget: one token every {@code intervalNanos}, at most {@code capacity}. A
+   * bucket's state is the instant it is full again, and the time to fill an empty bucket
+   * ({@code capacityNanos}) hardly changes with the number of shares, so existing buckets carry over when
+   * it changes: a client keeps its debt, only the token size changes.
+   */
+  private record Limits(int shares, int capacity, long intervalNanos, long capacityNanos, String capacityText) {
+    static Limits of(int requestsPerMinute, int burst, int shares) {
+      int capacity = Math.max(1, burst / shares);
+      long interval = Math.max(1, TimeUnit.MINUTES.toNanos(1) * shares / requestsPerMinute);
+      // At most 1e8 * 6e10 = 6e18 (burst_size and requests_per_minute are bounded by the binder): fits a long.
+      return new Limits(shares, capacity, interval, interval * capacity, Integer.toString(capacity));
+    }
+  }
+
+  private Limits limits() {
+    Limits l = limits;
+    int n = Math.max(1, shares.getAsInt());
+    if (n != l.shares()) {
+      l = Limits.of(requestsPerMinute, burst, n);
+      limits = l;
+    }
+    return l;
   }
 
   /**
@@ -77,12 +116,22 @@ final class TokenBuckets {
    */
   record Take(boolean allowed, long remaining, long waitNanos) {}
 
+  /** This node's bucket size now. */
   int capacity() {
-    return capacity;
+    return limits().capacity();
+  }
+
+  /** {@link #capacity()} as text, for the {@code X-RateLimit-Limit} header (no allocation per request). */
+  String capacityText() {
+    return limits().capacityText();
   }
 
   /** Takes one token from {@code key}'s bucket, creating it full if it does not exist. Lock-free. */
   Take take(String key) {
+    Limits l = limits();
+    long intervalNanos = l.intervalNanos();
+    long capacityNanos = l.capacityNanos();
+    int capacity = l.capacity();
     long now = clock.getAsLong();
     while (true) {
       AtomicLong bucket = buckets.get(key);
@@ -123,7 +172,7 @@ final class TokenBuckets {
     }
     try {
       long now = clock.getAsLong();
-      long binWidth = capacityNanos / DEBT_BINS + 1;
+      long binWidth = limits().capacityNanos() / DEBT_BINS + 1;
       int[] histogram = new int[DEBT_BINS];
       int kept = 0;
       for (Map.Entry<String, AtomicLong> e : buckets.entrySet()) {

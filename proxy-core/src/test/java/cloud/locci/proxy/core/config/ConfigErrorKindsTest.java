@@ -153,6 +153,25 @@ class ConfigErrorKindsTest {
     }
 
     @Test
+    void trustedProxyThatIsNotAnAddressBlock() {
+      String yaml = """
+          mode: load_balancer
+          server:
+            trusted_proxies:
+              - "10.0.0.0/8"
+              - "proxy.internal"
+          upstreams:
+            web:
+              servers: ["10.0.0.1:3000"]
+          load_balancer:
+            upstream: web
+          """;
+
+      assertOnlyError(failure(yaml), lineOf(yaml, "proxy.internal"), "server.trusted_proxies[1]",
+          "\"proxy.internal\" is not an address block");
+    }
+
+    @Test
     void hugeIntegerIsOutOfRangeNotGarbage() {
       String yaml = """
           mode: load_balancer

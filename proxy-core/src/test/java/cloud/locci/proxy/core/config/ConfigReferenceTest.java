@@ -167,6 +167,7 @@ class ConfigReferenceTest {
           authentication: {jwt_secret: 0123456789abcdef0123456789abcdef-test}
           cors: {}
       control_api: {}
+      cluster: {}
       """;
 
   /** The ACME section with only its required key (http-01, the default challenge, needs the plain listener). */
@@ -220,6 +221,9 @@ class ConfigReferenceTest {
       entry("server.shutdown_grace_secs", c -> c.server().shutdownGraceSecs()),
       entry("server.body_timeout_secs", c -> c.server().bodyTimeoutSecs()),
       entry("server.max_body_size", c -> c.server().maxBodySize()),
+      entry("server.allow_encoded_slashes", c -> c.server().allowEncodedSlashes()),
+      entry("server.underscores_in_headers", c -> c.server().underscoresInHeaders()),
+      entry("server.trusted_proxies", c -> c.server().trustedProxies()),
       entry("server.http_bind_address", c -> c.server().httpBindAddress()),
       entry("server.https_redirect", c -> c.server().httpsRedirect()),
       entry("server.tls.acme.email", c -> acme().email()),
@@ -268,6 +272,7 @@ class ConfigReferenceTest {
       entry("middlewares.<name>.require_exp", c -> auth(c).requireExp()),
       entry("control_api.allowed_origins", c -> c.controlApi().allowedOrigins()),
       entry("control_api.allowed_hosts", c -> c.controlApi().allowedHosts()),
+      entry("middlewares.<name>.scope", c -> rate(c).scope()),
       entry("middlewares.<name>.excluded_paths", c -> auth(c).excludedPaths()),
       entry("middlewares.<name>.allowed_origins", c -> cors(c).allowedOrigins()),
       entry("middlewares.<name>.allowed_methods", c -> cors(c).allowedMethods()),
@@ -281,7 +286,12 @@ class ConfigReferenceTest {
       entry("tracing.enabled", c -> c.tracing().enabled()),
       entry("tracing.otlp_endpoint", c -> c.tracing().otlpEndpoint()),
       entry("tracing.sample_ratio", c -> c.tracing().sampleRatio()),
-      entry("tracing.service_name", c -> c.tracing().serviceName()));
+      entry("tracing.service_name", c -> c.tracing().serviceName()),
+      entry("cluster.enabled", c -> c.cluster().enabled()),
+      entry("cluster.name", c -> c.cluster().name()),
+      entry("cluster.host", c -> c.cluster().host()),
+      entry("cluster.port", c -> c.cluster().port()),
+      entry("cluster.members", c -> c.cluster().members()));
 
   /** Optional keys whose default is not a value of a record field: the type defaults to the name. */
   private static final Set<String> NOT_A_FIELD = Set.of("middlewares.<name>.type");
@@ -333,6 +343,9 @@ class ConfigReferenceTest {
     }
     if (v instanceof AcmeConfig.Challenge ch) {
       return ch.yamlName();
+    }
+    if (v instanceof RateLimitScope scope) {
+      return scope.yamlName();
     }
     if (v instanceof LogFormat f) {
       return f.name().toLowerCase(Locale.ROOT);

@@ -74,7 +74,7 @@ class ErrorReportingPrimitivesTest {
     ProxyConfig c = new ProxyConfig(Mode.LOAD_BALANCER, ServerConfig.defaults(ServerConfig.DEFAULT_BIND),
         LoggingConfig.defaults(), Map.of("web", UpstreamConfig.of("web", List.of())),
         Optional.of(new ProxyConfig.LoadBalancerConfig("web", List.of())), Optional.empty(),
-        Map.of(), ControlApiConfig.defaults(), TracingConfig.defaults());
+        Map.of(), ControlApiConfig.defaults(), TracingConfig.defaults(), ClusterConfig.defaults());
 
     List<ConfigError> errors = ConfigValidator.validate(c, new Locations("x.yaml", Map.of("upstreams.web", 9)));
 

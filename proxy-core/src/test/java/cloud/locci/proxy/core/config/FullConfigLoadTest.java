@@ -324,7 +324,8 @@ class FullConfigLoadTest {
         """.replace("CA", ca.toString()));
 
     assertThat(c.server()).isEqualTo(new ServerConfig(new ServerAddress("127.0.0.1", 9000), Optional.empty(),
-        Optional.empty(), 16384, 4096, 30, 5, 0, 7, Optional.of(5_000_000_000L), Optional.empty(), false));
+        Optional.empty(), 16384, 4096, 30, 5, 0, 7, Optional.of(5_000_000_000L), false, false, List.of(),
+        Optional.empty(), false));
     assertThat(c.logging()).isEqualTo(new LoggingConfig("warn,cloud.locci=debug", LogFormat.JSON, false));
     UpstreamConfig u = c.upstreams().get("hashed");
     assertThat(u).isEqualTo(new UpstreamConfig("hashed",

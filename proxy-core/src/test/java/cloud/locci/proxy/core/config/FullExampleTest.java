@@ -70,7 +70,7 @@ class FullExampleTest {
     assertThat(c.allMiddlewares().get("rate_limiting"))
         .isEqualTo(new RateLimiting("rate_limiting", 1000, 100, new RateKey.Header("X-API-Key")));
     assertThat(c.allMiddlewares().get("per_client_limit"))
-        .isEqualTo(new RateLimiting("per_client_limit", 600, 600, new RateKey.ClientIp()));
+        .isEqualTo(new RateLimiting("per_client_limit", 600, 600, new RateKey.ClientIp(), RateLimitScope.CLUSTER));
     assertThat(c.allMiddlewares().get("authentication")).isInstanceOfSatisfying(Authentication.class, a -> {
       assertThat(a.jwtSecret()).contains(FullExample.JWT_SECRET);
       assertThat(a.excludedPaths()).containsExactly("/health", "/public/*");
@@ -83,6 +83,12 @@ class FullExampleTest {
       assertThat(cors.exposeHeaders()).containsExactly("X-Request-Id");
     });
     assertThat(c.loadBalancer().get().middlewares()).containsExactly("per_client_limit");
+  }
+
+  @Test
+  void clusterSection() throws Exception {
+    assertThat(load().cluster()).isEqualTo(new ClusterConfig(false, "locci", "127.0.0.1", 5701,
+        java.util.List.of(new ServerAddress("127.0.0.1", 5702))));
   }
 
   @Test
