@@ -10,17 +10,12 @@ import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.RateLimitScope;
 import cloud.locci.proxy.core.config.ServerAddress;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
  * {@code docker/compose.cluster.yaml} and its three node configs, checked without Docker: three nodes of
@@ -31,31 +26,20 @@ class DockerClusterComposeTest {
 
   private static final List<String> NODES = List.of("node1", "node2", "node3");
 
+  private ComposeFile compose;
   private Path root;
   private Map<String, Object> services;
 
   @BeforeEach
-  @SuppressWarnings("unchecked")
   void parse() throws IOException {
-    root = Dockerfile.repoRoot();
-    String text = Files.readString(root.resolve("docker/compose.cluster.yaml"), StandardCharsets.UTF_8);
-    Map<String, Object> doc = (Map<String, Object>) new Load(LoadSettings.builder().build()).loadFromString(text);
-    services = (Map<String, Object>) doc.get("services");
-  }
-
-  @SuppressWarnings("unchecked")
-  private Map<String, Object> service(String name) {
-    assertThat(services).containsKey(name);
-    return (Map<String, Object>) services.get(name);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static List<String> strings(Map<String, Object> service, String key) {
-    return ((List<Object>) service.get(key)).stream().map(String::valueOf).collect(Collectors.toList());
+    compose = ComposeFile.load("docker/compose.cluster.yaml");
+    root = compose.root();
+    Map<String, Object> doc = compose.doc();
+    services = compose.services();
   }
 
   private Path configOf(String node) {
-    List<String> volumes = strings(service(node), "volumes");
+    List<String> volumes = ComposeFile.strings(compose.service(node), "volumes");
     assertThat(volumes).hasSize(1);
     String[] parts = volumes.get(0).split(":");
     assertThat(parts[1]).isEqualTo("/app/config.yaml");
@@ -67,7 +51,7 @@ class DockerClusterComposeTest {
   void threeNodesOfTheImageBuiltFromTheDockerfile() {
     assertThat(services).containsOnlyKeys(NODES.toArray(String[]::new));
     for (String node : NODES) {
-      Map<String, Object> s = service(node);
+      Map<String, Object> s = compose.service(node);
       @SuppressWarnings("unchecked")
       Map<String, Object> build = (Map<String, Object>) s.get("build");
       Path context = root.resolve("docker").resolve(String.valueOf(build.get("context"))).normalize();
@@ -75,7 +59,7 @@ class DockerClusterComposeTest {
       assertThat(context.resolve(String.valueOf(build.get("dockerfile")))).isRegularFile();
       assertThat(s.get("image")).isEqualTo("locci/proxy:latest");
       assertThat(s.get("hostname")).isEqualTo(node);
-      assertThat(strings(s, "expose")).contains("8484", "8485", "5701");
+      assertThat(ComposeFile.strings(s, "expose")).contains("8484", "8485", "5701");
     }
   }
 
@@ -83,7 +67,7 @@ class DockerClusterComposeTest {
   void onlyTheProxiesArePublished() {
     List<String> published = new ArrayList<>();
     for (String node : NODES) {
-      List<String> ports = strings(service(node), "ports");
+      List<String> ports = ComposeFile.strings(compose.service(node), "ports");
       assertThat(ports).hasSize(1);
       assertThat(ports).allMatch(p -> p.matches("\\d+:8484"));
       published.addAll(ports);

@@ -8,16 +8,11 @@ import cloud.locci.proxy.core.config.ConfigOverrides;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.ServerAddress;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
  * {@code docker/compose.acme.yaml} and its {@code docker/config.acme.yaml}, checked without Docker: the
@@ -25,15 +20,15 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
  */
 class DockerComposeAcmeTest {
 
+  private ComposeFile compose;
   private Path root;
   private Map<String, Object> doc;
 
   @BeforeEach
-  @SuppressWarnings("unchecked")
   void parse() throws IOException {
-    root = Dockerfile.repoRoot();
-    String text = Files.readString(root.resolve("docker/compose.acme.yaml"), StandardCharsets.UTF_8);
-    doc = (Map<String, Object>) new Load(LoadSettings.builder().build()).loadFromString(text);
+    compose = ComposeFile.load("docker/compose.acme.yaml");
+    root = compose.root();
+    doc = compose.doc();
   }
 
   @SuppressWarnings("unchecked")
@@ -43,16 +38,11 @@ class DockerComposeAcmeTest {
     return (Map<String, Object>) services.get("locci-proxy");
   }
 
-  @SuppressWarnings("unchecked")
-  private static List<String> strings(Map<String, Object> service, String key) {
-    return ((List<Object>) service.get(key)).stream().map(String::valueOf).collect(Collectors.toList());
-  }
-
   @Test
   @SuppressWarnings("unchecked")
   void onlyTheHttpAndHttpsPortsArePublished() {
     Map<String, Object> proxy = proxy();
-    assertThat(strings(proxy, "ports")).containsExactly("80:80", "443:443");
+    assertThat(ComposeFile.strings(proxy, "ports")).containsExactly("80:80", "443:443");
     Map<String, Object> sysctls = (Map<String, Object>) proxy.get("sysctls");
     assertThat(String.valueOf(sysctls.get("net.ipv4.ip_unprivileged_port_start"))).isEqualTo("0");
     Map<String, Object> build = (Map<String, Object>) proxy.get("build");
@@ -62,7 +52,7 @@ class DockerComposeAcmeTest {
   @Test
   void theConfigIsValidAndListensWhereTheComposeFilePublishes() throws Exception {
     Map<String, Object> proxy = proxy();
-    assertThat(strings(proxy, "volumes")).contains("./config.acme.yaml:/app/config.yaml:ro");
+    assertThat(ComposeFile.strings(proxy, "volumes")).contains("./config.acme.yaml:/app/config.yaml:ro");
     ProxyConfig c = ConfigLoader.load(root.resolve("docker/config.acme.yaml"), ConfigOverrides.none());
 
     assertThat(c.server().bindAddress()).isEqualTo(new ServerAddress("0.0.0.0", 443));
@@ -79,7 +69,7 @@ class DockerComposeAcmeTest {
   void certificatesLiveInANamedVolume() throws Exception {
     ProxyConfig c = ConfigLoader.load(root.resolve("docker/config.acme.yaml"), ConfigOverrides.none());
     String storage = c.server().tls().orElseThrow().acme().orElseThrow().storagePath();
-    List<String> mounts = strings(proxy(), "volumes");
+    List<String> mounts = ComposeFile.strings(proxy(), "volumes");
     String volume = mounts.stream().filter(m -> !m.startsWith(".")).findFirst().orElseThrow();
     String[] parts = volume.split(":");
     assertThat(storage).as("storage_path inside the volume " + volume).startsWith(parts[1] + "/");

@@ -11,8 +11,6 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
  * {@code docker/compose.yaml}, parsed and checked without Docker: Traefik v3 in front with Let's
@@ -20,33 +18,22 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
  */
 class DockerComposeTest {
 
+  private ComposeFile compose;
   private Path root;
   private Map<String, Object> services;
 
   @BeforeEach
-  @SuppressWarnings("unchecked")
   void parse() throws IOException {
-    root = Dockerfile.repoRoot();
-    String text = Files.readString(root.resolve("docker/compose.yaml"), StandardCharsets.UTF_8);
-    Map<String, Object> doc = (Map<String, Object>) new Load(LoadSettings.builder().build()).loadFromString(text);
-    services = (Map<String, Object>) doc.get("services");
+    compose = ComposeFile.load("docker/compose.yaml");
+    root = compose.root();
+    Map<String, Object> doc = compose.doc();
+    services = compose.services();
     assertThat(doc).containsKey("volumes");
   }
 
   @SuppressWarnings("unchecked")
-  private Map<String, Object> service(String name) {
-    assertThat(services).containsKey(name);
-    return (Map<String, Object>) services.get(name);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static List<String> strings(Map<String, Object> service, String key) {
-    return ((List<Object>) service.get(key)).stream().map(String::valueOf).collect(Collectors.toList());
-  }
-
-  @SuppressWarnings("unchecked")
   private Map<String, String> labels() {
-    return ((Map<String, Object>) service("locci-proxy").get("labels")).entrySet().stream()
+    return ((Map<String, Object>) compose.service("locci-proxy").get("labels")).entrySet().stream()
         .collect(Collectors.toMap(Map.Entry::getKey, e -> String.valueOf(e.getValue())));
   }
 
@@ -57,30 +44,30 @@ class DockerComposeTest {
 
   @Test
   void traefikTerminatesTlsWithLetsEncrypt() {
-    Map<String, Object> traefik = service("traefik");
+    Map<String, Object> traefik = compose.service("traefik");
     assertThat(String.valueOf(traefik.get("image"))).startsWith("traefik:v3");
-    assertThat(strings(traefik, "ports")).containsExactly("80:80", "443:443");
-    assertThat(strings(traefik, "command")).contains(
+    assertThat(ComposeFile.strings(traefik, "ports")).containsExactly("80:80", "443:443");
+    assertThat(ComposeFile.strings(traefik, "command")).contains(
         "--providers.docker.exposedbydefault=false",
         "--entrypoints.web.address=:80",
         "--entrypoints.websecure.address=:443",
         "--certificatesresolvers.letsencrypt.acme.httpchallenge.entrypoint=web")
         .anyMatch(c -> c.startsWith("--certificatesresolvers.letsencrypt.acme.email=${ACME_EMAIL:?"))
         .anyMatch(c -> c.startsWith("--certificatesresolvers.letsencrypt.acme.storage=/letsencrypt/"));
-    assertThat(strings(traefik, "volumes")).contains("/var/run/docker.sock:/var/run/docker.sock:ro")
+    assertThat(ComposeFile.strings(traefik, "volumes")).contains("/var/run/docker.sock:/var/run/docker.sock:ro")
         .anyMatch(v -> v.endsWith(":/letsencrypt"));
   }
 
   @Test
   @SuppressWarnings("unchecked")
   void proxyIsBuiltFromTheDockerfileWithItsConfigMountedReadOnly() {
-    Map<String, Object> proxy = service("locci-proxy");
+    Map<String, Object> proxy = compose.service("locci-proxy");
     Map<String, Object> build = (Map<String, Object>) proxy.get("build");
     Path context = root.resolve("docker").resolve(String.valueOf(build.get("context"))).normalize();
     assertThat(context).isEqualTo(root);
     assertThat(context.resolve(String.valueOf(build.get("dockerfile")))).isRegularFile();
 
-    assertThat(strings(proxy, "volumes")).containsExactly("./config.yaml:/app/config.yaml:ro");
+    assertThat(ComposeFile.strings(proxy, "volumes")).containsExactly("./config.yaml:/app/config.yaml:ro");
     assertThat(root.resolve("docker/config.yaml")).isRegularFile();
     assertThat(proxy).as("only Traefik reaches the proxy: no published ports").doesNotContainKey("ports");
 
@@ -108,8 +95,8 @@ class DockerComposeTest {
   @Test
   void traefiksDashboardIsNotPublished() {
     // --api.insecure serves the dashboard and Traefik's API without authentication on :8080.
-    assertThat(strings(service("traefik"), "command")).noneMatch(c -> c.startsWith("--api"));
-    assertThat(strings(service("traefik"), "ports")).noneMatch(p -> p.contains("8080"));
+    assertThat(ComposeFile.strings(compose.service("traefik"), "command")).noneMatch(c -> c.startsWith("--api"));
+    assertThat(ComposeFile.strings(compose.service("traefik"), "ports")).noneMatch(p -> p.contains("8080"));
   }
 
   @Test
@@ -118,8 +105,8 @@ class DockerComposeTest {
     assertThat(l.values()).as("no router to the control API").noneMatch(v -> v.contains("CONTROL_HOST"));
     assertThat(l).as("no Traefik service on the control API's port")
         .noneSatisfy((k, v) -> assertThat(k.endsWith(".loadbalancer.server.port") && v.equals("8485")).isTrue());
-    assertThat(strings(service("locci-proxy"), "expose")).containsExactly("8484");
-    assertThat(service("locci-proxy")).doesNotContainKey("ports");
+    assertThat(ComposeFile.strings(compose.service("locci-proxy"), "expose")).containsExactly("8484");
+    assertThat(compose.service("locci-proxy")).doesNotContainKey("ports");
   }
 
   @Test
@@ -139,7 +126,7 @@ class DockerComposeTest {
         assertThat(l).as(key).containsKey("traefik.http.services." + value + ".loadbalancer.server.port");
       }
       if (key.endsWith(".tls.certresolver")) {
-        assertThat(strings(service("traefik"), "command")).as(key)
+        assertThat(ComposeFile.strings(compose.service("traefik"), "command")).as(key)
             .anyMatch(c -> c.startsWith("--certificatesresolvers." + value + ".acme."));
       }
     });
