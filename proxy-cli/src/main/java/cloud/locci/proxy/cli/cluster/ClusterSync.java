@@ -74,6 +74,10 @@ public final class ClusterSync extends VerticleBase {
   private boolean pollQueued;
   private Future<?> queue = Future.succeededFuture();
   private AsyncMap<String, String> map;
+  /** The log's text as this node last read or wrote it: what a change's write must still find there. */
+  private String lastText;
+  /** How often a change is tried again when another node's write came between its read and its write. */
+  private static final int RACE_RETRIES = 5;
 
   /**
    * @param proxy the proxy's Vert.x, whose local event bus the control API talks to
@@ -126,7 +130,28 @@ public final class ClusterSync extends VerticleBase {
       msg.fail(500, e.getMessage());
       return;
     }
-    serial(() -> locked(() -> readLog().compose(c -> reconcile(c, false)).compose(inCluster -> {
+    serial(() -> applyChange(change, entry, RACE_RETRIES)).onComplete(ar -> {
+      if (ar.succeeded()) {
+        msg.reply(ar.result());
+        announce();
+      } else if (ar.cause() instanceof Refusal r) {
+        msg.fail(r.status, r.getMessage());
+      } else {
+        log.warn("control API change ({}) failed: {}", ConfigMutations.describe(change), ar.cause().getMessage());
+        msg.fail(503, "the change could not be shared with the cluster: " + ar.cause().getMessage());
+      }
+    });
+  }
+
+  /**
+   * Validates {@code change} against the cluster's newest log and writes the log one version further,
+   * under the cluster-wide lock. The write is a compare-and-set against the text read, so that even if
+   * the lock ever let two nodes in at once (Hazelcast's map locks are re-entrant per thread and Vert.x
+   * releases them asynchronously), the second write fails instead of overwriting the first; the change
+   * is then validated again against the new log, so a duplicate name gets its 409 as on a single node.
+   */
+  private Future<VersionedConfig> applyChange(ConfigChange change, String entry, int retries) {
+    return locked(() -> readLog().compose(c -> reconcile(c, false)).compose(inCluster -> {
       if (!inCluster.head().equals(applied.head())) {
         return Future.failedFuture(new Refusal(503, "this node could not apply the cluster's config version "
             + inCluster.version() + " (see its log); make the change on another node"));
@@ -138,18 +163,14 @@ public final class ClusterSync extends VerticleBase {
       ProxyConfig running = running();
       return vertx.executeBlocking(() -> candidate(running, change)).compose(candidate -> {
         SharedLog next = applied.append(entry);
-        return write(next).compose(v -> adopt(next, candidate, "control API: " + ConfigMutations.describe(change)));
+        return writeOver(next).compose(v -> adopt(next, candidate, "control API: " + ConfigMutations.describe(change)));
       });
-    }))).onComplete(ar -> {
-      if (ar.succeeded()) {
-        msg.reply(ar.result());
-        announce();
-      } else if (ar.cause() instanceof Refusal r) {
-        msg.fail(r.status, r.getMessage());
-      } else {
-        log.warn("control API change ({}) failed: {}", ConfigMutations.describe(change), ar.cause().getMessage());
-        msg.fail(503, "the change could not be shared with the cluster: " + ar.cause().getMessage());
+    })).recover(err -> {
+      if (err instanceof LostRace && retries > 0) {
+        log.debug("another node wrote the config log at the same time; trying the change again");
+        return applyChange(change, entry, retries - 1);
       }
+      return Future.failedFuture(err);
     });
   }
 
@@ -226,7 +247,7 @@ public final class ClusterSync extends VerticleBase {
         }
         SharedLog next = applied.rebase(read.result().text(), source(path.toString()));
         ConfigDiff diff = ConfigDiff.between(before, candidate);
-        return write(next)
+        return writeOver(next)
             .compose(v -> adopt(next, candidate, "reload of " + path + " shared with the cluster: " + diff))
             .map(vc -> {
               own = fresh;
@@ -362,11 +383,30 @@ public final class ClusterSync extends VerticleBase {
   // ---- the shared log and its lock ----
 
   private Future<SharedLog> readLog() {
-    return map.get(LOG_KEY).map(text -> text == null ? null : SharedLog.decode(text));
+    return map.get(LOG_KEY).map(text -> {
+      lastText = text;
+      return text == null ? null : SharedLog.decode(text);
+    });
   }
 
   private Future<Void> write(SharedLog next) {
-    return map.put(LOG_KEY, next.encode());
+    String text = next.encode();
+    return map.put(LOG_KEY, text).onSuccess(v -> lastText = text);
+  }
+
+  /** Writes {@code next} only if the log is still as this node last saw it; else fails with {@link LostRace}. */
+  private Future<Void> writeOver(SharedLog next) {
+    String text = next.encode();
+    Future<Boolean> swapped = lastText == null
+        ? map.putIfAbsent(LOG_KEY, text).map(previous -> previous == null)
+        : map.replaceIfPresent(LOG_KEY, lastText, text);
+    return swapped.compose(ok -> {
+      if (!ok) {
+        return Future.failedFuture(new LostRace());
+      }
+      lastText = text;
+      return Future.succeededFuture();
+    });
   }
 
   /** Runs {@code op} holding the cluster-wide lock, released whatever the outcome. */
@@ -403,6 +443,13 @@ public final class ClusterSync extends VerticleBase {
     Promise<T> p = Promise.promise();
     f.onComplete(ar -> context.runOnContext(v -> p.handle(ar)));
     return p.future();
+  }
+
+  /** Another node's write came between this node's read of the log and its write. */
+  private static final class LostRace extends Exception {
+    LostRace() {
+      super("the cluster's config log changed while this node was writing it", null, false, false);
+    }
   }
 
   /** A change refused with an HTTP status, as the config verticle refuses it. */
