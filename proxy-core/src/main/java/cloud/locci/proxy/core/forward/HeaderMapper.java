@@ -1,0 +1,141 @@
+package cloud.locci.proxy.core.forward;
+
+import cloud.locci.proxy.core.config.UpstreamProtocol;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The header rules of one pair of protocols, client side and upstream side (HTTP/1.x or HTTP/2 each).
+ * The common rules are {@link HeaderRules}' (hop-by-hop headers and what {@code Connection} lists stay
+ * on their side, both ways); what differs per pair:
+ *
+ * <ul>
+ *   <li><b>Cookies</b>: an HTTP/2 client may split {@code cookie} into several fields (RFC 9113
+ *       §8.2.3); an HTTP/1.1 upstream gets them joined into one with {@code "; "}.</li>
+ *   <li><b>{@code TE}</b>: hop-by-hop, dropped towards HTTP/1.1 upstreams; towards HTTP/2 upstreams
+ *       {@code TE: trailers} is kept (the one value HTTP/2 allows, which gRPC servers require).</li>
+ *   <li><b>Host and {@code :authority}</b>: the driver sets the request's authority, which Vert.x
+ *       writes as {@code Host} on HTTP/1.1 and {@code :authority} on HTTP/2; a {@code Host} field is
+ *       never copied as a header.</li>
+ *   <li><b>Response trailers</b> go to an HTTP/2 client, and to an HTTP/1.1 client that sent
+ *       {@code TE: trailers} (in a chunked response); otherwise they are dropped, not merged into the
+ *       head (SPEC §12). Hop-by-hop and framing fields never cross in trailers.</li>
+ * </ul>
+ *
+ * <p>The mappers are stateless singletons built once; {@link #of} picks one per lease from a table, by
+ * the request's version and the protocol of the lease it got (which may differ from the upstream's
+ * configured protocol if a server negotiated down by ALPN).
+ */
+abstract class HeaderMapper {
+
+  private static final HeaderMapper[][] TABLE = new HeaderMapper[2][UpstreamProtocol.values().length];
+
+  static {
+    for (UpstreamProtocol p : UpstreamProtocol.values()) {
+      TABLE[0][p.ordinal()] = p.multiplexed() ? new ToHttp2(false) : new ToHttp1(false);
+      TABLE[1][p.ordinal()] = p.multiplexed() ? new ToHttp2(true) : new ToHttp1(true);
+    }
+  }
+
+  /** Whether the client speaks HTTP/2. */
+  final boolean http2Client;
+
+  private HeaderMapper(boolean http2Client) {
+    this.http2Client = http2Client;
+  }
+
+  /** The mapper for a client speaking {@code client} and an upstream lease speaking {@code upstream}. */
+  static HeaderMapper of(HttpVersion client, UpstreamProtocol upstream) {
+    return TABLE[client == HttpVersion.HTTP_2 ? 1 : 0][upstream.ordinal()];
+  }
+
+  /**
+   * Copies the end-to-end request headers of {@code request} into {@code out} (the upstream request's
+   * headers). Host, Expect and the X-Forwarded-* headers are left to the caller.
+   *
+   * @param webSocket a WebSocket handshake: {@code Upgrade: websocket} and {@code Connection: Upgrade}
+   */
+  abstract void requestHeaders(HttpServerRequest request, MultiMap out, boolean webSocket);
+
+  /** Copies the end-to-end response headers {@code from} the upstream {@code to} the client's response. */
+  void responseHeaders(MultiMap from, MultiMap to, boolean webSocket) {
+    HeaderRules.copyResponseHeaders(from, to, webSocket);
+  }
+
+  /**
+   * Whether the client of {@code request} gets response trailers: an HTTP/2 client always, an HTTP/1.1
+   * client only if it said {@code TE: trailers} (and the response is chunked, which the caller knows).
+   */
+  boolean clientTakesTrailers(HttpServerRequest request) {
+    return http2Client || acceptsTrailers(request.headers());
+  }
+
+  /**
+   * Copies the end-to-end fields of the upstream's trailers {@code from} into the client response's
+   * trailers {@code to}; hop-by-hop and framing fields stay behind. The caller checked
+   * {@link #clientTakesTrailers} (otherwise trailers are dropped).
+   */
+  void responseTrailers(MultiMap from, MultiMap to) {
+    for (Map.Entry<String, String> h : from) {
+      String name = h.getKey();
+      if (HeaderRules.classify(name) == HeaderRules.END_TO_END && !HttpHeaderNames.CONTENT_LENGTH.contentEqualsIgnoreCase(name)) {
+        to.add(name, h.getValue());
+      }
+    }
+  }
+
+  /** Whether {@code headers}' {@code TE} lists {@code trailers}. */
+  static boolean acceptsTrailers(MultiMap headers) {
+    List<String> te = headers.getAll(HttpHeaderNames.TE);
+    for (int i = 0; i < te.size(); i++) {
+      for (String token : te.get(i).split(",")) {
+        String t = token.trim();
+        int semi = t.indexOf(';');
+        if ((semi < 0 ? t : t.substring(0, semi).trim()).equalsIgnoreCase("trailers")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Towards an HTTP/1.1 upstream. */
+  private static final class ToHttp1 extends HeaderMapper {
+
+    ToHttp1(boolean http2Client) {
+      super(http2Client);
+    }
+
+    @Override
+    void requestHeaders(HttpServerRequest request, MultiMap out, boolean webSocket) {
+      HeaderRules.copyRequestHeaders(request.headers(), out, webSocket);
+      if (http2Client) {
+        List<String> cookies = out.getAll(HttpHeaders.COOKIE);
+        if (cookies.size() > 1) {
+          out.set(HttpHeaders.COOKIE, String.join("; ", cookies));
+        }
+      }
+    }
+  }
+
+  /** Towards an HTTP/2 upstream (h2c or h2). */
+  private static final class ToHttp2 extends HeaderMapper {
+
+    ToHttp2(boolean http2Client) {
+      super(http2Client);
+    }
+
+    @Override
+    void requestHeaders(HttpServerRequest request, MultiMap out, boolean webSocket) {
+      HeaderRules.copyRequestHeaders(request.headers(), out, false);
+      if (acceptsTrailers(request.headers())) {
+        out.set(HttpHeaderNames.TE, "trailers");
+      }
+    }
+  }
+}
