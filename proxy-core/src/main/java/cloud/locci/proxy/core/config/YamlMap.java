@@ -129,7 +129,8 @@ final class YamlMap {
    * and its missing required keys are reported instead of it vanishing silently.
    */
   Optional<YamlMap> namedEntry(String name) {
-    ask(name);
+    known.add(name);
+    ctx.asked(child(name));
     NodeTuple t = entries.get(name);
     return t == null ? Optional.empty() : of(ctx, child(name), schemaChild(ConfigSchema.NAME), t.getValueNode());
   }
@@ -241,6 +242,7 @@ final class YamlMap {
   // Every getter funnels through here: what it marks known is exactly what the binder accepts, and the
   // context keeps the full path so ConfigReferenceTest can compare the binder with ConfigSchema.
   private void ask(String key) {
+    declared(key); // a key the schema does not declare is a programming error, caught by any test binding it
     known.add(key);
     ctx.asked(child(key));
   }
