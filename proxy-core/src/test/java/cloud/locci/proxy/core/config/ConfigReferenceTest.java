@@ -316,7 +316,7 @@ class ConfigReferenceTest {
         continue;
       }
       Function<ProxyConfig, Object> value = VALUES.get(key.path());
-      Optional<String> actual = value != null ? Optional.of(render(value.apply(c))) : fromView(views, key.path());
+      Optional<String> actual = value != null ? Optional.of(render(value.apply(c))) : fromView(views, key);
       if (actual.isEmpty()) {
         unchecked.add(key.path());
         continue;
@@ -340,12 +340,16 @@ class ConfigReferenceTest {
    * The rendered value of the key at schema path {@code path} in the first view whose parent section
    * exists ({@code none} when the key is absent there); empty when no view has the parent.
    */
-  private static Optional<String> fromView(List<JsonObject> views, String path) {
+  private static Optional<String> fromView(List<JsonObject> views, Key key) {
+    String path = key.path();
+    // A middleware type's key ("cors: ...") is looked for in instances of that type only.
+    int colon = key.meaning().indexOf(':');
+    String type = path.startsWith("middlewares.") && colon > 0 ? key.meaning().substring(0, colon) : "";
     List<String> candidates = path.startsWith("middlewares.")
         ? List.of(path, ConfigSchema.GATEWAY_MIDDLEWARES + path.substring("middlewares".length())) : List.of(path);
     for (JsonObject view : views) {
       for (String p : candidates) {
-        Optional<Optional<Object>> found = find(view, p.split("\\."), 0);
+        Optional<Optional<Object>> found = find(view, p.split("\\."), 0, type);
         if (found.isPresent()) {
           Object v = found.get().orElse(null);
           return Optional.of(v instanceof JsonArray a ? render(a.getList()) : v == null ? "none" : String.valueOf(v));
@@ -356,8 +360,9 @@ class ConfigReferenceTest {
   }
 
   /** Empty when the parent of the last segment is missing; else the value, itself empty when absent. */
-  private static Optional<Optional<Object>> find(Object node, String[] segments, int i) {
-    if (!(node instanceof JsonObject o)) {
+  private static Optional<Optional<Object>> find(Object node, String[] segments, int i, String type) {
+    if (!(node instanceof JsonObject o) || (!type.isEmpty() && i == segments.length - 1
+        && o.containsKey("type") && !type.equals(o.getValue("type")))) {
       return Optional.empty();
     }
     String segment = segments[i];
@@ -368,7 +373,7 @@ class ConfigReferenceTest {
       // Prefer an entry that has the key (a middleware of the right type), else any that has the parent.
       Optional<Optional<Object>> any = Optional.empty();
       for (String name : o.fieldNames()) {
-        Optional<Optional<Object>> r = find(o.getValue(name), segments, i + 1);
+        Optional<Optional<Object>> r = find(o.getValue(name), segments, i + 1, type);
         if (r.isPresent() && r.get().isPresent()) {
           return r;
         }
@@ -378,9 +383,9 @@ class ConfigReferenceTest {
     }
     if (segment.endsWith("[]")) {
       JsonArray items = o.getJsonArray(segment.substring(0, segment.length() - 2));
-      return items == null || items.isEmpty() ? Optional.empty() : find(items.getValue(0), segments, i + 1);
+      return items == null || items.isEmpty() ? Optional.empty() : find(items.getValue(0), segments, i + 1, type);
     }
-    return find(o.getValue(segment), segments, i + 1);
+    return find(o.getValue(segment), segments, i + 1, type);
   }
 
   /** The value part of a default: {@code none} for every "none: ..." and the code span otherwise. */
