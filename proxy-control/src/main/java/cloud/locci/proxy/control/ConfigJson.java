@@ -92,7 +92,8 @@ final class ConfigJson {
         .put("max_body_size", s.maxBodySize().orElse(0L))
         .put("allow_encoded_slashes", s.allowEncodedSlashes())
         .put("underscores_in_headers", s.underscoresInHeaders())
-        .put("trusted_proxies", new JsonArray(s.trustedProxies().stream().map(Object::toString).toList()));
+        .put("trusted_proxies", new JsonArray(s.trustedProxies().stream().map(Object::toString).toList()))
+        .put("h2c", s.h2c());
   }
 
   private static JsonObject tls(ServerConfig.ListenerTls t) {
@@ -139,7 +140,8 @@ final class ConfigJson {
         .put("fail_timeout_secs", p.failTimeoutSecs())));
     return json
         .put("max_connections_per_server", u.maxConnectionsPerServer())
-        .put("connect_timeout_secs", u.connectTimeoutSecs());
+        .put("connect_timeout_secs", u.connectTimeoutSecs())
+        .put("protocol", u.protocol().yamlName());
   }
 
   /** One route with its name, as {@code GET /api/v1/routes} lists it ({@code host} null when none). */

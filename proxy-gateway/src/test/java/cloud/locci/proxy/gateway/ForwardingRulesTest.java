@@ -287,7 +287,10 @@ class ForwardingRulesTest {
   @Test
   void headNotReceivedInTimeIs408AndClosed() {
     EchoUpstream echo = EchoUpstream.start(vertx, "e").await();
-    int port = gateway(List.of(echo.address()), "", "header_timeout_secs: 1");
+    // A connection's first head: with h2c on, Vert.x builds the HTTP/1 connection only once that head is
+    // complete, and a head that never completes is closed without an answer (H2cListenerTest); from the
+    // second head on (next test), or with h2c off, it is 408.
+    int port = gateway(List.of(echo.address()), "", "header_timeout_secs: 1\nh2c: false");
     RawClient.Exchange r = RawClient.sendAndAwaitClose(vertx, port, "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ", 10_000)
         .await();
     assertThat(r.status()).isEqualTo(408);

@@ -194,6 +194,9 @@ public final class ConfigReference {
     k.add(new Key("server.trusted_proxies", "list of CIDR", "`[]`",
         "peers whose `X-Forwarded-*`, `Forwarded` and `X-Real-IP` are kept (`X-Forwarded-For` appended to);"
             + " from any other peer they are replaced by the proxy's own"));
+    k.add(new Key("server.h2c", "boolean", code(ServerConfig.DEFAULT_H2C),
+        "plain listeners also speak cleartext HTTP/2 with prior knowledge (h2c, as gRPC clients use); the TLS"
+            + " listener offers h2 and http/1.1 by ALPN either way"));
 
     k.add(new Key("logging", SECTION, "optional", "log level and format"));
     k.add(new Key("logging.level", "level spec", code(LoggingConfig.DEFAULT_LEVEL),
@@ -250,6 +253,12 @@ public final class ConfigReference {
         code(UpstreamConfig.DEFAULT_MAX_CONNECTIONS_PER_SERVER), "pooled connections to one server, per process"));
     k.add(new Key("upstreams.<name>.connect_timeout_secs", integer(1, MAX_SECS),
         code(UpstreamConfig.DEFAULT_CONNECT_TIMEOUT_SECS), "TCP (and TLS) connect timeout; 502 after it"));
+    k.add(new Key("upstreams.<name>.protocol",
+        words(Arrays.stream(UpstreamConfig.Protocol.values()).map(UpstreamConfig.Protocol::yamlName)
+            .collect(Collectors.toList())),
+        code(UpstreamConfig.Protocol.HTTP1.yamlName()),
+        "HTTP/1.1, cleartext HTTP/2 (prior knowledge) or HTTP/2 over TLS (`h2` needs `tls: true`); HTTP/2"
+            + " requests share connections as streams"));
 
     k.add(new Key("load_balancer", SECTION, "required when `mode` is `load_balancer`",
         "the load balancer: every request goes to one group"));

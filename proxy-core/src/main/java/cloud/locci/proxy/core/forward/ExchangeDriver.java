@@ -207,7 +207,10 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       upstreamRequest.end().onSuccess(v -> sent(my));
       return;
     }
-    if (!out.contains(HttpHeaders.CONTENT_LENGTH)) {
+    if (!out.contains(HttpHeaders.CONTENT_LENGTH) && request.version() != HttpVersion.HTTP_2) {
+      // An HTTP/2 client's body has no framing of its own: Vert.x chunks the upstream request at its
+      // first data write, and a stream that ends without data goes out without a body (its END_STREAM
+      // may still be queued behind the paused request, so hasBody cannot know it yet).
       upstreamRequest.setChunked(true);
     }
     if (clientEnded) {
