@@ -143,6 +143,10 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     upstreamRequest = null;
     requestSent = false;
     UpstreamConfig upstream = target.group().config();
+    if (upstream.protocol().multiplexed()) {
+      openStream(my, upstream, b);
+      return;
+    }
     pool = clients.pool(upstream, b);
     ConnectionPool owner = pool;
     owner.acquire(TimeUnit.SECONDS.toMillis(upstream.connectTimeoutSecs()), fresh).onComplete(ar -> {
@@ -175,6 +179,30 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     });
   }
 
+  /**
+   * An HTTP/2 upstream ({@link Http2Upstreams}): the attempt's lease is one stream on a shared connection,
+   * so there is no pooled connection to hand back; a failure to get the stream is a connect failure.
+   */
+  private void openStream(int my, UpstreamConfig upstream, Backend b) {
+    pool = null;
+    clients.http2().open(upstream, b, request.method(), target.uri()).onComplete(r -> {
+      if (my != attempt || phase != Phase.CONNECT) {
+        if (r.succeeded()) {
+          r.result().reset(); // the exchange moved on: this stream only
+        }
+        return;
+      }
+      run(my, () -> {
+        if (r.failed()) {
+          abort(Side.UPSTREAM, Forwarder.classify(r.cause()), r.cause());
+          return;
+        }
+        phase = Phase.SEND;
+        send(my, r);
+      });
+    });
+  }
+
   // ---- send
 
   private void send(int my, AsyncResult<HttpClientRequest> ar) {
@@ -184,7 +212,9 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     }
     upstreamRequest = ar.result();
     MultiMap out = upstreamRequest.headers();
-    boolean webSocket = request.canUpgradeToWebSocket();
+    // A WebSocket handshake needs an HTTP/1.1 upstream (no RFC 8441 CONNECT): to an HTTP/2 one it goes
+    // as a plain GET, and the upstream's answer is relayed.
+    boolean webSocket = request.canUpgradeToWebSocket() && pool != null;
     HeaderRules.copyRequestHeaders(request.headers(), out, webSocket);
     HostAndPort authority = request.authority();
     upstreamRequest.authority(authority != null ? authority
@@ -315,7 +345,8 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     }
     Pipe<Buffer> pipe = upstream.pipe();
     pipe.endOnFailure(false);
-    pipe.to(SilenceWatch.touching(response, this, true)).onComplete(done -> run(my, () -> {
+    pipe.to(Trailers.relay(upstream, request, SilenceWatch.touching(response, this, true)))
+        .onComplete(done -> run(my, () -> {
       if (done.failed()) {
         log.debug("response from {} for {} {} cut: {}", backend, request.method(), request.uri(),
             done.cause().toString());
@@ -325,11 +356,13 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       phase = Phase.DONE;
       clients.silence().unwatch(this);
       releaseBackend();
-      if (requestSent && reusable(upstream)) {
-        pool.release(lease.connection());
-      } else {
-        pool.discard(lease.connection());
-      }
+      if (lease != null) {
+        if (requestSent && reusable(upstream)) {
+          pool.release(lease.connection());
+        } else {
+          pool.discard(lease.connection());
+        }
+      } // an HTTP/2 stream (no lease) gave its slot back when it ended
       lease = null;
       forwarder.finish(exchange);
     }));
