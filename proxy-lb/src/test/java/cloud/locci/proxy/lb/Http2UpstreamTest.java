@@ -113,7 +113,9 @@ class Http2UpstreamTest {
   @Test
   void anH2UpstreamIsReachedOverTlsWithAlpn() {
     Http2Upstream upstream = Http2Upstream.h2(vertx, 100).await();
-    int port = proxy(quoted(upstream.address()), ", protocol: h2, tls: true, tls_verify: false");
+    // A generous connect timeout: the first TLS client context is built on the event loop, which took
+    // seconds on a loaded CI machine.
+    int port = proxy(quoted(upstream.address()), ", protocol: h2, tls: true, tls_verify: false, connect_timeout_secs: 30");
 
     Answer fromHttp1 = send(http1, new RequestOptions().setPort(port).setURI("/tls"), null);
     assertThat(fromHttp1.status()).isEqualTo(200);

@@ -73,6 +73,8 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
   private boolean backendHeld;
   private ConnectionPool pool;
   private ConnectionPool.Lease lease;
+  /** The current attempt's stream slot when the upstream speaks HTTP/2 (then {@link #lease} is null). */
+  private Http2Pool.Lease stream;
   private HttpClientRequest upstreamRequest;
   private boolean requestSent;
   private long sentNanos;
@@ -180,25 +182,36 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
   }
 
   /**
-   * An HTTP/2 upstream ({@link Http2Upstreams}): the attempt's lease is one stream on a shared connection,
-   * so there is no pooled connection to hand back; a failure to get the stream is a connect failure.
+   * An HTTP/2 upstream ({@link Http2Pool}): the attempt's lease is one stream slot on a shared
+   * connection; failing to get one is a connect failure (nothing was sent).
    */
   private void openStream(int my, UpstreamConfig upstream, Backend b) {
     pool = null;
-    clients.http2().open(upstream, b, request.method(), target.uri()).onComplete(r -> {
+    Http2Pool streams = clients.http2().pool(upstream, b);
+    streams.acquire(TimeUnit.SECONDS.toMillis(upstream.connectTimeoutSecs())).onComplete(ar -> {
       if (my != attempt || phase != Phase.CONNECT) {
-        if (r.succeeded()) {
-          r.result().reset(); // the exchange moved on: this stream only
+        if (ar.succeeded()) {
+          ar.result().release(); // the exchange moved on: the slot goes back unused
         }
         return;
       }
       run(my, () -> {
-        if (r.failed()) {
-          abort(Side.UPSTREAM, Forwarder.classify(r.cause()), r.cause());
+        if (ar.failed()) {
+          abort(Side.UPSTREAM, Forwarder.classify(ar.cause()), ar.cause());
           return;
         }
+        stream = ar.result();
         phase = Phase.SEND;
-        send(my, r);
+        stream.connection().request(new RequestOptions().setMethod(request.method()).setURI(target.uri()))
+            .onComplete(r -> {
+              if (my != attempt || phase == Phase.DONE) {
+                if (r.succeeded()) {
+                  r.result().reset();
+                }
+                return;
+              }
+              run(my, () -> send(my, r));
+            });
       });
     });
   }
@@ -362,8 +375,9 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
         } else {
           pool.discard(lease.connection());
         }
-      } // an HTTP/2 stream (no lease) gave its slot back when it ended
+      }
       lease = null;
+      releaseStream();
       forwarder.finish(exchange);
     }));
   }
@@ -550,8 +564,17 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       }
     }
     lease = null;
+    releaseStream();
     upstreamRequest = null;
     releaseBackend();
+  }
+
+  /** The HTTP/2 stream ended or was reset (this stream only): its slot goes back. */
+  private void releaseStream() {
+    if (stream != null) {
+      stream.release();
+      stream = null;
+    }
   }
 
   private void releaseBackend() {

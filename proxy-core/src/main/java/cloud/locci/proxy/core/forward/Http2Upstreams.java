@@ -6,83 +6,77 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpConnectOptions;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.ClientSSLOptions;
 import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The HTTP/2 upstreams of one proxy instance ({@code protocol: h2c | h2}, SPEC §12). Unlike HTTP/1.1,
- * where {@link ConnectionPool} lends a whole connection per exchange, an HTTP/2 connection carries many
- * exchanges at once as streams; Vert.x's client pool already does that: each connection takes streams up
- * to the server's {@code SETTINGS_MAX_CONCURRENT_STREAMS}, then the pool opens another, up to
- * {@code max_connections_per_server} (shared by the instances like HTTP/1.1's), and a request that finds
- * every stream slot taken waits for one within the connect timeout. So an attempt's lease is one stream:
- * the {@link HttpClientRequest} itself; ending it (or resetting it, which resets that stream only) gives
- * the slot back.
- *
- * <p>One Vert.x client per protocol, TLS trust, connect timeout and connection limit (the pool inside it
- * keeps one set of connections per server address and TLS name). Created on first use and kept for the
- * instance's life, so a reload that keeps an upstream's settings keeps its connections. Confined to the
- * instance's event loop.
+ * The HTTP/2 upstreams of one proxy instance ({@code protocol: h2c | h2}, SPEC §12): an {@link Http2Pool}
+ * per server address, TLS name and trust, on top of one Vert.x client per protocol, TLS trust and connect
+ * timeout, which opens the connections (prior knowledge in cleartext, ALPN h2 with TLS). Unlike HTTP/1.1,
+ * where {@link ConnectionPool} lends a whole connection per exchange, an attempt here holds one stream.
+ * Created on first use and kept for the instance's life, so a reload that keeps an upstream's settings
+ * keeps its connections. Confined to the instance's event loop.
  */
 final class Http2Upstreams {
 
   /**
    * How long an HTTP/2 connection with no stream stays open. HTTP/2 servers announce their own closing
-   * with GOAWAY, so a request never lands on a connection the server is closing unannounced; this only
-   * bounds what idle connections cost both sides.
+   * with GOAWAY, so this only bounds what idle connections cost both sides.
    */
-  static final int IDLE_SECS = 30;
+  static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(30);
 
   /** What separates one Vert.x client from another. */
   private record ClientKey(UpstreamConfig.Protocol protocol, Optional<UpstreamClients.TlsTrust> tls,
-      int connectTimeoutMs, int maxConnections) {}
+      int connectTimeoutMs) {}
+
+  /** One pool's identity. */
+  private record PoolKey(ClientKey client, SocketAddress server, String peerHost, int port, int max) {}
 
   private final Vertx vertx;
   private final int instances;
   private final Map<ClientKey, HttpClientAgent> clients = new HashMap<>();
+  private final Map<PoolKey, Http2Pool> pools = new HashMap<>();
 
   Http2Upstreams(Vertx vertx, int instances) {
     this.vertx = vertx;
     this.instances = Math.max(1, instances);
   }
 
-  /**
-   * Opens a stream to {@code backend} of {@code upstream}: connects first if no connection has a free
-   * stream slot (and the limit allows), else waits for a slot. Fails like a connect (refused, TLS,
-   * timeout: the connect timeout also bounds the wait for a slot), with nothing of the request sent.
-   */
-  Future<HttpClientRequest> open(UpstreamConfig upstream, Backend backend, HttpMethod method, String uri) {
+  /** The streams to {@code backend} of {@code upstream}. */
+  Http2Pool pool(UpstreamConfig upstream, Backend backend) {
     int connectTimeoutMs = (int) TimeUnit.SECONDS.toMillis(upstream.connectTimeoutSecs());
-    int max = (upstream.maxConnectionsPerServer() + instances - 1) / instances;
-    ClientKey key = new ClientKey(upstream.protocol(),
+    ClientKey clientKey = new ClientKey(upstream.protocol(),
         upstream.tls() ? Optional.of(new UpstreamClients.TlsTrust(upstream.tlsVerify(), upstream.caPath()))
             : Optional.empty(),
-        connectTimeoutMs, max);
-    HttpClientAgent client = clients.computeIfAbsent(key, this::build);
-    RequestOptions options = new RequestOptions()
-        .setServer(backend.socketAddress())
-        // With TLS, the host given here is the peer name: sent as SNI and checked against the certificate.
-        .setHost(upstream.tls() ? upstream.sni().orElse(backend.address().host()) : backend.address().host())
-        .setPort(backend.address().port())
-        .setSsl(upstream.tls())
-        .setMethod(method)
-        .setURI(uri)
-        // The time to get a stream: a connection (TCP and TLS handshakes) or a free slot on one.
-        .setConnectTimeout(connectTimeoutMs)
-        // No Vert.x idle timeout: the route timeout is SilenceWatch's, over the whole exchange.
-        .setIdleTimeout(0);
-    return client.request(options);
+        connectTimeoutMs);
+    // max_connections_per_server is shared by the instances, as for HTTP/1.1.
+    int max = (upstream.maxConnectionsPerServer() + instances - 1) / instances;
+    PoolKey key = new PoolKey(clientKey, backend.socketAddress(),
+        upstream.tls() ? upstream.sni().orElse(backend.address().host()) : backend.address().host(),
+        backend.address().port(), max);
+    Http2Pool pool = pools.get(key);
+    if (pool == null) {
+      HttpConnectOptions connect = new HttpConnectOptions()
+          .setServer(key.server())
+          // With TLS, the host given here is the peer name: sent as SNI and checked against the certificate.
+          .setHost(key.peerHost())
+          .setPort(key.port())
+          .setSsl(upstream.tls())
+          .setConnectTimeout(connectTimeoutMs);
+      pool = new Http2Pool(vertx, clients.computeIfAbsent(clientKey, this::build), connect, max);
+      pools.put(key, pool);
+    }
+    return pool;
   }
 
   private HttpClientAgent build(ClientKey key) {
@@ -92,16 +86,15 @@ final class Http2Upstreams {
         .setHttp2ClearTextUpgrade(false)
         // Streams per connection: the server's SETTINGS_MAX_CONCURRENT_STREAMS, nothing lower of ours.
         .setHttp2MultiplexingLimit(-1)
-        .setHttp2KeepAliveTimeout(IDLE_SECS)
         .setTcpNoDelay(true)
         .setKeepAlive(true)
         .setDecompressionSupported(false)
         .setMaxHeaderSize(64 * 1024)
+        // connect_timeout_secs bounds the TCP handshake and, separately, the TLS handshake.
         .setConnectTimeout(key.connectTimeoutMs())
         .setSslHandshakeTimeout(key.connectTimeoutMs())
         .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
-    PoolOptions pool = new PoolOptions().setHttp2MaxSize(key.maxConnections());
-    var builder = vertx.httpClientBuilder().with(pool);
+    var builder = vertx.httpClientBuilder();
     if (key.tls().isPresent()) {
       UpstreamClients.TlsTrust trust = key.tls().get();
       // ALPN offers h2 (and http/1.1, which a server without HTTP/2 picks: the request still works).
@@ -119,8 +112,21 @@ final class Http2Upstreams {
     return builder.with(options).build();
   }
 
-  /** Closes every client and its connections (at the instance's stop). */
+  /** Once a second (from {@link UpstreamClients}): idle connections close; pools nobody uses go. */
+  void sweep() {
+    for (Iterator<Http2Pool> it = pools.values().iterator(); it.hasNext(); ) {
+      Http2Pool pool = it.next();
+      pool.closeIdleOlderThan(IDLE_NANOS);
+      if (pool.isUnused()) {
+        it.remove();
+      }
+    }
+  }
+
+  /** Closes every pool and client (at the instance's stop). */
   Future<Void> close() {
+    pools.values().forEach(Http2Pool::close);
+    pools.clear();
     List<Future<Void>> closing = new ArrayList<>();
     clients.values().forEach(c -> closing.add(c.close()));
     clients.clear();

@@ -141,6 +141,7 @@ public final class UpstreamClients {
 
   /** Once a second: idle connections past their keep-alive time close; pools nobody uses go. */
   private void sweep() {
+    http2.sweep();
     for (Iterator<ConnectionPool> it = pools.values().iterator(); it.hasNext(); ) {
       ConnectionPool pool = it.next();
       pool.closeIdleOlderThan(KEEP_ALIVE_NANOS);
