@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * or TLS with ALPN h2 (self-signed for {@code localhost}). It counts the connections it accepted and the
  * streams open at once, and answers each request with JSON: {@code version}, {@code ssl}, {@code method},
  * {@code uri}, {@code authority}, {@code headers}, {@code bodyLength}, {@code port}; {@code GET /health}
- * is its health check ({@link #healthStatus}). A request header
+ * is its health check ({@link #healthStatus}); {@code /reset} resets its stream (and only it). A request header
  * {@code x-trailer: name=value} (repeatable) makes it end its answer with those trailers; with
  * {@link #holdUntil} every request waits until that many are open at once, so a test can prove they
  * shared connections concurrently without sleeping.
@@ -77,6 +77,10 @@ public final class Http2Upstream {
   }
 
   private void handle(HttpServerRequest req) {
+    if (req.path().equals("/reset")) {
+      req.response().reset(8); // CANCEL: this stream only
+      return;
+    }
     if (req.path().equals("/health")) {
       req.response().setStatusCode(req.version() == io.vertx.core.http.HttpVersion.HTTP_2 ? healthStatus : 505).end();
       return;
