@@ -177,7 +177,9 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     }
     upstreamRequest = ar.result();
     MultiMap out = upstreamRequest.headers();
-    boolean webSocket = request.canUpgradeToWebSocket();
+    // A WebSocket handshake needs an HTTP/1.1 upstream (no RFC 8441 CONNECT): to an HTTP/2 one it goes
+    // as a plain GET, and the upstream's answer is relayed.
+    boolean webSocket = request.canUpgradeToWebSocket() && !lease.protocol().multiplexed();
     mapper = HeaderMapper.of(request.version(), lease.protocol());
     mapper.requestHeaders(request, out, webSocket);
     HostAndPort authority = request.authority();
@@ -201,7 +203,10 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       upstreamRequest.end().onSuccess(v -> sent(my));
       return;
     }
-    if (!out.contains(HttpHeaders.CONTENT_LENGTH)) {
+    if (!out.contains(HttpHeaders.CONTENT_LENGTH) && request.version() != HttpVersion.HTTP_2) {
+      // An HTTP/2 client's body has no framing of its own: Vert.x chunks the upstream request at its
+      // first data write, and a stream that ends without data goes out without a body (its END_STREAM
+      // may still be queued behind the paused request, so hasBody cannot know it yet).
       upstreamRequest.setChunked(true);
     }
     if (clientEnded) {
@@ -264,11 +269,8 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       if (phase == Phase.SEND) {
         phase = Phase.AWAIT_HEAD;
       }
-    } else if (relay == responseBody && !trailers.isEmpty() && phase == Phase.STREAM) {
-      HttpServerResponse response = request.response();
-      if (mapper.clientTakesTrailers(request) && (request.version() == HttpVersion.HTTP_2 || response.isChunked())) {
-        mapper.responseTrailers(trailers, response.trailers());
-      }
+    } else if (relay == responseBody && phase == Phase.STREAM) {
+      Trailers.copy(trailers, request); // only to a client that can take them, without forbidden fields
     }
   }
 
