@@ -1,13 +1,11 @@
 package cloud.locci.proxy.core.forward;
 
 import cloud.locci.proxy.core.config.UpstreamConfig.Protocol;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The header rules of one pair of protocols, client side and upstream side (HTTP/1.x or HTTP/2 each).
@@ -17,8 +15,8 @@ import java.util.Map;
  * <ul>
  *   <li><b>Cookies</b>: an HTTP/2 client may split {@code cookie} into several fields (RFC 9113
  *       §8.2.3); an HTTP/1.1 upstream gets them joined into one with {@code "; "}.</li>
- *   <li><b>{@code TE}</b>: hop-by-hop, dropped towards HTTP/1.1 upstreams; towards HTTP/2 upstreams
- *       {@code TE: trailers} is kept (the one value HTTP/2 allows, which gRPC servers require).</li>
+ *   <li><b>{@code TE}</b>: hop-by-hop both ways for now; gRPC's {@code TE: trailers} towards HTTP/2
+ *       upstreams (SPEC §12) is the gRPC path's to add.</li>
  *   <li><b>Host and {@code :authority}</b>: the driver sets the request's authority, which Vert.x
  *       writes as {@code Host} on HTTP/1.1 and {@code :authority} on HTTP/2; a {@code Host} field is
  *       never copied as a header.</li>
@@ -93,10 +91,9 @@ abstract class HeaderMapper {
 
     @Override
     void requestHeaders(HttpServerRequest request, MultiMap out, boolean webSocket) {
+      // No WebSocket over HTTP/2 upstreams (no RFC 8441 CONNECT). TE stays hop-by-hop here too: gRPC's
+      // TE: trailers (SPEC §12) is added by the gRPC path, not by every HTTP/2 request.
       HeaderRules.copyRequestHeaders(request.headers(), out, false);
-      if (Trailers.saysTrailers(request.headers())) {
-        out.set(HttpHeaderNames.TE, "trailers");
-      }
     }
   }
 }
