@@ -22,7 +22,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -43,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ClusterIT {
 
-  private static final Duration STARTUP = Duration.ofSeconds(45);
+  private static final Duration STARTUP = Duration.ofSeconds(120);
   private static final int NODES = 3;
 
   @TempDir
@@ -223,28 +225,45 @@ class ClusterIT {
 
   @Test
   @Order(5)
-  void concurrentMutationsOnTwoNodesEndWithTheSameConfigEverywhere() {
+  void concurrentMutationsOnEveryNodeGetTheirSingleNodeAnswersAndEndWithTheSameConfigEverywhere() {
+    long before = versions().await().get(0);
+    int perNode = 6;
     List<Future<HttpResult>> calls = new ArrayList<>();
-    for (int i = 0; i < 8; i++) {
-      calls.add(call(nodes.get(0).controlPort(), HttpMethod.POST, "/api/v1/routes", route("a" + i, "^/a" + i)));
-      calls.add(call(nodes.get(1).controlPort(), HttpMethod.POST, "/api/v1/routes", route("b" + i, "^/b" + i)));
+    for (int i = 0; i < perNode; i++) {
+      for (int n = 0; n < NODES; n++) {
+        String name = (char) ('a' + n) + Integer.toString(i);
+        calls.add(call(nodes.get(n).controlPort(), HttpMethod.POST, "/api/v1/routes", route(name, "^/" + name)));
+      }
     }
-    // The same name from two nodes at once: exactly one wins, the other gets 409.
-    calls.add(call(nodes.get(0).controlPort(), HttpMethod.POST, "/api/v1/routes", route("both", "^/from-1")));
-    calls.add(call(nodes.get(1).controlPort(), HttpMethod.POST, "/api/v1/routes", route("both", "^/from-2")));
+    // The same name from every node at once: exactly one wins, the others get 409, as on one node.
+    for (int n = 0; n < NODES; n++) {
+      calls.add(call(nodes.get(n).controlPort(), HttpMethod.POST, "/api/v1/routes", route("same", "^/from-" + n)));
+    }
     calls.add(call(nodes.get(1).controlPort(), HttpMethod.POST, "/api/v1/upstreams",
         new JsonObject().put("name", "web").put("servers", new JsonArray().add(second.address()))));
-    List<Integer> statuses = Future.all(calls).await().<HttpResult>list().stream().map(HttpResult::status).toList();
-    // Under contention a change may be refused with 503 (it was not applied, and the client is told so;
-    // known limitation, see README "Running several nodes"); it is never answered 201 and then lost.
-    assertThat(statuses.subList(0, 16)).isSubsetOf(201, 503);
-    assertThat(statuses.subList(0, 16)).contains(201);
-    assertThat(statuses.subList(16, 18)).as("the same name from two nodes: never both applied")
-        .isSubsetOf(201, 409, 503).filteredOn(st -> st == 201).hasSizeLessThanOrEqualTo(1);
-    assertThat(statuses.get(18)).isIn(201, 503);
+    List<HttpResult> results = Future.all(calls).await().list();
+    List<Integer> statuses = results.stream().map(HttpResult::status).toList();
+    String why = "answers " + statuses + "; the ones not 201: " + results.stream().filter(r -> r.status() != 201)
+        .map(HttpResult::toString).collect(Collectors.joining("; ")) + "\nnode logs:\n" + clusterLogLines();
+    int distinct = perNode * NODES;
+    // Every change gets the answer it gets on a single node: contention is never a reason to refuse.
+    assertThat(statuses.subList(0, distinct)).as(why).containsOnly(201);
+    assertThat(statuses.subList(distinct, distinct + NODES)).as(why).containsOnlyOnce(201)
+        .filteredOn(st -> st != 201).containsOnly(409).hasSize(NODES - 1);
+    assertThat(statuses.get(distinct + NODES)).as(why).isEqualTo(201);
+    // One global order: each applied change took exactly one version, and every node ends on the last.
+    int applied = distinct + 2;
+    Set<Long> answered = new HashSet<>();
+    for (HttpResult r : results) {
+      if (r.status() == 201) {
+        answered.add(r.json().getLong("config_version"));
+      }
+    }
+    assertThat(answered).as("every applied change has its own version").hasSize(applied)
+        .allSatisfy(v -> assertThat(v).isBetween(before + 1, before + applied));
+    Eventually.until(vertx, Duration.ofSeconds(5), "config_version " + (before + applied) + " on every node",
+        () -> versions().map(v -> v.stream().allMatch(x -> x == before + applied))).await();
 
-    Eventually.until(vertx, Duration.ofSeconds(5), "one config_version on every node", () -> versions()
-        .map(v -> v.stream().distinct().count() == 1)).await();
     List<String> routes = new ArrayList<>();
     List<String> upstreams = new ArrayList<>();
     for (Node n : nodes) {
@@ -254,29 +273,39 @@ class ClusterIT {
     }
     assertThat(routes).containsOnly(routes.get(0));
     assertThat(upstreams).containsOnly(upstreams.get(0));
-    for (int i = 0; i < 16; i++) {
-      String name = "\"" + (i % 2 == 0 ? "a" : "b") + (i / 2) + "\"";
-      if (statuses.get(i) == 201) {
-        assertThat(routes.get(0)).as("a change answered 201 is on every node").contains(name);
-      } else {
-        assertThat(routes.get(0)).as("a refused change is on no node").doesNotContain(name);
+    for (int i = 0; i < perNode; i++) {
+      for (int n = 0; n < NODES; n++) {
+        assertThat(routes.get(0)).contains("\"" + (char) ('a' + n) + i + "\"");
       }
     }
-    if (statuses.subList(16, 18).contains(201)) {
-      assertThat(routes.get(0)).contains("\"both\"");
+    int winner = statuses.subList(distinct, distinct + NODES).indexOf(201);
+    assertThat(routes.get(0)).contains("\"same\"", "^/from-" + winner);
+    for (int n = 0; n < NODES; n++) {
+      if (n != winner) {
+        assertThat(routes.get(0)).doesNotContain("^/from-" + n);
+      }
     }
-    if (statuses.get(18) == 201) {
-      assertThat(upstreams.get(0)).contains(second.address());
+    assertThat(upstreams.get(0)).contains(second.address());
+  }
+
+  /** The nodes' warnings and errors about the cluster, for a failure message. */
+  private static String clusterLogLines() {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < nodes.size(); i++) {
+      for (String line : nodes.get(i).process().output().split("\n")) {
+        if (line.contains("WARN") || line.contains("ERROR") || line.contains("cluster")) {
+          b.append("node ").append(i + 1).append(": ").append(line).append('\n');
+        }
+      }
     }
+    return b.toString();
   }
 
   @Test
   @Order(6)
   void aClusterScopedLimitOf600AdmitsAbout600AcrossThreeNodes() {
     assertThat(limitHeader(nodes.get(0), "probe")).isEqualTo("200");
-    int admitted = hammer(nodes, "phase-1", 300);
-    // 600 tokens to start with, plus 10 per second refilled cluster-wide while the test runs.
-    assertThat(admitted).isBetween(540, 660);
+    assertAdmitsTheBudget(hammer(nodes, "phase-1", 300));
   }
 
   @Test
@@ -325,8 +354,7 @@ class ClusterIT {
     }
     assertThat(limitHeader(alive.get(0), "probe-2")).isEqualTo("300");
     assertThat(limitHeader(alive.get(1), "probe-2")).isEqualTo("300");
-    int admitted = hammer(alive, "phase-2", 450);
-    assertThat(admitted).isBetween(540, 660);
+    assertAdmitsTheBudget(hammer(alive, "phase-2", 450));
 
     // Changes still go through on the two that are left.
     HttpResult added = call(alive.get(1).controlPort(), HttpMethod.POST, "/api/v1/routes",
@@ -343,8 +371,20 @@ class ClusterIT {
     return HttpResult.fetch(client, options, null).await().header("X-RateLimit-Limit");
   }
 
-  /** Sends {@code perNode} requests as client {@code key} to each node, all at once; returns how many got 200. */
-  private static int hammer(List<Node> targets, String key, int perNode) {
+  /** How many of a burst of requests got 200, and how long the burst took. */
+  private record Hammered(int admitted, double seconds) {}
+
+  /**
+   * 600/min for the whole cluster: buckets start full, so 600 ± 10 % at once, plus what the cluster
+   * refills (10 per second) while the burst is being sent, which on a loaded machine takes seconds.
+   */
+  private static void assertAdmitsTheBudget(Hammered h) {
+    assertThat(h.admitted()).as("admitted in %.1f s", h.seconds()).isBetween(540, 660 + (int) Math.ceil(10 * h.seconds()));
+  }
+
+  /** Sends {@code perNode} requests as client {@code key} to each node, all at once. */
+  private static Hammered hammer(List<Node> targets, String key, int perNode) {
+    long start = System.nanoTime();
     List<Future<HttpResult>> sent = new ArrayList<>();
     for (int i = 0; i < perNode; i++) {
       for (Node n : targets) {
@@ -354,8 +394,9 @@ class ClusterIT {
       }
     }
     List<HttpResult> results = Future.all(sent).await().list();
+    double seconds = (System.nanoTime() - start) / 1e9;
     assertThat(results).extracting(HttpResult::status).containsOnly(200, 429);
-    return (int) results.stream().filter(r -> r.status() == 200).count();
+    return new Hammered((int) results.stream().filter(r -> r.status() == 200).count(), seconds);
   }
 
   private static Future<List<Long>> versions() {
