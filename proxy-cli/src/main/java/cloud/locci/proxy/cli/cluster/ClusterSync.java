@@ -89,6 +89,8 @@ public final class ClusterSync extends VerticleBase {
   private AsyncMap<String, String> map;
   /** The log's text as this node last read or wrote it: what a change's write must still find there. */
   private String lastText;
+  /** Races the operation running now has lost so far (operations run one at a time), for its log line. */
+  private int lostRaces;
 
   /**
    * @param proxy the proxy's Vert.x, whose local event bus the control API talks to
@@ -173,7 +175,9 @@ public final class ClusterSync extends VerticleBase {
       ProxyConfig running = running();
       return vertx.executeBlocking(() -> candidate(running, change)).compose(candidate -> {
         SharedLog next = applied.append(entry);
-        return writeOver(next).compose(v -> adopt(next, candidate, "control API: " + ConfigMutations.describe(change)));
+        String races = lostRaces == 0 ? "" : " (after " + lostRaces + " lost race" + (lostRaces == 1 ? "" : "s") + ")";
+        return writeOver(next)
+            .compose(v -> adopt(next, candidate, "control API: " + ConfigMutations.describe(change) + races));
       });
     });
   }
@@ -420,6 +424,7 @@ public final class ClusterSync extends VerticleBase {
   }
 
   private <T> Future<T> untilWritten(Supplier<Future<T>> attempt, long deadline, int lost) {
+    lostRaces = lost;
     Future<T> f;
     try {
       f = attempt.get();
