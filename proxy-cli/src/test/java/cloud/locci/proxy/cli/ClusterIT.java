@@ -56,6 +56,8 @@ class ClusterIT {
   private static EchoUpstream upstream;
   private static EchoUpstream second;
   private static final List<Node> nodes = new ArrayList<>();
+  /** Every process started, kept from the start so that a node that never came up is stopped too. */
+  private static final List<JarProcess> processes = new ArrayList<>();
 
   /** One running node: its process and the ports it reported. */
   private record Node(JarProcess process, int proxyPort, int controlPort) {}
@@ -69,7 +71,6 @@ class ClusterIT {
     int[] clusterPorts = freePorts(NODES);
     String members = java.util.Arrays.stream(clusterPorts).mapToObj(p -> "\"127.0.0.1:" + p + "\"")
         .collect(Collectors.joining(", "));
-    List<JarProcess> processes = new ArrayList<>();
     for (int i = 0; i < NODES; i++) {
       Path config = dir.resolve("node" + (i + 1) + ".yaml");
       Files.writeString(config, """
@@ -121,7 +122,7 @@ class ClusterIT {
 
   @AfterAll
   static void stopEverything() {
-    nodes.forEach(n -> n.process().close());
+    processes.forEach(JarProcess::close);
     if (vertx != null) {
       vertx.close().await();
     }

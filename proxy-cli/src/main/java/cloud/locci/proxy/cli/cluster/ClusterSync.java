@@ -26,7 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -41,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * (Hazelcast's {@code IMap.replace(key, old, new)}, atomic on the key's owner). When another node wrote
  * first, the swap fails and the change starts again from the newer log, validated again, so it gets the
  * answer it would get on one node after the other change. One of the racing writers always wins, so the
- * cluster always moves on; a loser waits a short random time before its next try. The compare-and-set
+ * cluster always moves on; a loser tries again at once. The compare-and-set
  * alone makes the order global (no lock: Vert.x's Hazelcast lock is re-entrant per worker thread and
  * released asynchronously, so it could let two nodes in at once); the log makes it durable (a
  * Hazelcast map with a backup on another node) and lets any node that was away catch up by reading it.
@@ -70,8 +69,6 @@ public final class ClusterSync extends VerticleBase {
    * when the cluster's log is written without pause for that long.
    */
   private static final long CONTENTION_MS = 10_000;
-  /** The longest pause between two tries; the pause is random, growing with the tries, to break ties. */
-  private static final int MAX_BACKOFF_MS = 50;
   private static final long POLL_MS = 1_000;
   private static final String API_SOURCE = "control API";
 
@@ -415,9 +412,8 @@ public final class ClusterSync extends VerticleBase {
   }
 
   /**
-   * Runs {@code attempt} until it does not fail with {@link LostRace}, pausing a short random time
-   * between tries; after {@link #CONTENTION_MS} of lost races, fails with a 503 saying so. Call on this
-   * verticle's context.
+   * Runs {@code attempt} until it does not fail with {@link LostRace}; after {@link #CONTENTION_MS} of
+   * lost races, fails with a 503 saying so. Call on this verticle's context.
    */
   private <T> Future<T> untilWritten(Supplier<Future<T>> attempt) {
     return untilWritten(attempt, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONTENTION_MS), 0);
@@ -441,12 +437,10 @@ public final class ClusterSync extends VerticleBase {
         return Future.failedFuture(new Refusal(503, "other nodes changed the cluster's config without pause for "
             + CONTENTION_MS / 1000 + " s; this change was not applied anywhere, send it again"));
       }
-      long pause = 1 + ThreadLocalRandom.current().nextInt(Math.min(MAX_BACKOFF_MS, 2 << Math.min(lost, 5)));
-      log.debug("another node wrote the cluster's config log first ({} lost so far); trying again in {} ms",
-          lost + 1, pause);
-      Promise<T> next = Promise.promise();
-      vertx.setTimer(pause, id -> untilWritten(attempt, deadline, lost + 1).onComplete(next));
-      return next.future();
+      // At once, without a back-off: one racer always wins a compare-and-set, so there is no collision to
+      // spread out, and a pause would only let the winner's next change (which starts at once) win again.
+      log.debug("another node wrote the cluster's config log first ({} lost so far); trying again", lost + 1);
+      return untilWritten(attempt, deadline, lost + 1);
     });
   }
 
