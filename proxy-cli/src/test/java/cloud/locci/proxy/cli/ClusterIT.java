@@ -314,13 +314,41 @@ class ClusterIT {
 
   @Test
   @Order(6)
+  void aReloadOnOneNodeSharesThatNodesFileWithEveryNode() throws Exception {
+    Path file = dir.resolve("node2.yaml");
+    String text = Files.readString(file);
+    assertThat(text).contains("  routes:\n");
+    Files.writeString(file, text.replace("  routes:\n", """
+          routes:
+            from-file:
+              path_pattern: "^/from-file"
+              upstream: web
+        """));
+    HttpResult reloaded = call(nodes.get(1).controlPort(), HttpMethod.POST, "/api/v1/reload", null).await();
+    assertThat(reloaded.status()).as(reloaded.toString()).isEqualTo(200);
+    long version = reloaded.json().getLong("config_version");
+    for (Node n : List.of(nodes.get(0), nodes.get(2))) {
+      Eventually.until(vertx, Duration.ofSeconds(2), "/from-file answers on " + n.proxyPort(),
+          () -> call(n.proxyPort(), HttpMethod.GET, "/from-file/x", null).map(r -> r.status() == 200)).await();
+    }
+    Eventually.until(vertx, Duration.ofSeconds(5), "config_version " + version + " on every node",
+        () -> versions().map(v -> v.stream().allMatch(x -> x == version))).await();
+    // One file of truth: the routes made through the API before are gone on every node, as on one node.
+    for (Node n : nodes) {
+      String routes = call(n.controlPort(), HttpMethod.GET, "/api/v1/routes", null).await().body().toString();
+      assertThat(routes).contains("\"from-file\"", "\"home\"", "\"limited\"").doesNotContain("\"a0\"", "\"docs\"");
+    }
+  }
+
+  @Test
+  @Order(7)
   void aClusterScopedLimitOf600AdmitsAbout600AcrossThreeNodes() {
     assertThat(limitHeader(nodes.get(0), "probe")).isEqualTo("200");
     assertAdmitsTheBudget(hammer(nodes, "phase-1", 300));
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void aNodeCutOffKeepsItsConfigAndCatchesUpWhenItReturns() throws Exception {
     Node away = nodes.get(2);
     List<Node> others = nodes.subList(0, 2);
@@ -350,7 +378,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void sigkillOfOneNodeLeavesTheOthersServingAndRebalancesTheBudget() {
     Node dead = nodes.get(2);
     List<Node> alive = nodes.subList(0, 2);
