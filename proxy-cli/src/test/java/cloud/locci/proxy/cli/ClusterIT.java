@@ -412,14 +412,19 @@ class ClusterIT {
   }
 
   /** How many of a burst of requests got 200, and how long the burst took. */
-  private record Hammered(int admitted, double seconds) {}
+  private record Hammered(int sent, int admitted, double seconds) {}
 
   /**
    * 600/min for the whole cluster: buckets start full, so 600 ± 10 % at once, plus what the cluster
    * refills (10 per second) while the burst is being sent, which on a loaded machine takes seconds.
    */
   private static void assertAdmitsTheBudget(Hammered h) {
-    assertThat(h.admitted()).as("admitted in %.1f s", h.seconds()).isBetween(540, 660 + (int) Math.ceil(10 * h.seconds()));
+    int most = 660 + (int) Math.ceil(10 * h.seconds());
+    assertThat(h.admitted()).as("admitted of %d sent in %.1f s", h.sent(), h.seconds())
+        .isBetween(Math.min(540, h.sent()), most);
+    if (h.sent() > most) {
+      assertThat(h.admitted()).as("more sent than the budget: some refused").isLessThan(h.sent());
+    }
   }
 
   /** Sends {@code perNode} requests as client {@code key} to each node, all at once. */
@@ -435,8 +440,8 @@ class ClusterIT {
     }
     List<HttpResult> results = Future.all(sent).await().list();
     double seconds = (System.nanoTime() - start) / 1e9;
-    assertThat(results).extracting(HttpResult::status).containsOnly(200, 429);
-    return new Hammered((int) results.stream().filter(r -> r.status() == 200).count(), seconds);
+    assertThat(results).extracting(HttpResult::status).isSubsetOf(200, 429);
+    return new Hammered(results.size(), (int) results.stream().filter(r -> r.status() == 200).count(), seconds);
   }
 
   private static Future<List<Long>> versions() {
