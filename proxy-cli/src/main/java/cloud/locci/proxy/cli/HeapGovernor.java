@@ -90,8 +90,14 @@ final class HeapGovernor implements AutoCloseable {
     return g1 ? Optional.empty() : Optional.of("the JVM did not pick G1");
   }
 
-  /** {@link #whyOff} for this JVM. */
+  /** The system property that turns the governor off ({@code -Dlocci.heap_governor=false}). */
+  static final String SWITCH = "locci.heap_governor";
+
+  /** {@link #whyOff} for this JVM, or off when {@code -Dlocci.heap_governor=false} was given. */
   static Optional<String> whyOff() {
+    if ("false".equalsIgnoreCase(System.getProperty(SWITCH, "").strip())) {
+      return Optional.of("-D" + SWITCH + "=false");
+    }
     HotSpotDiagnosticMXBean hotspot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
     if (hotspot == null) {
       return Optional.of("not a HotSpot JVM");
