@@ -3,8 +3,10 @@
 # proxy, HAProxy, and locci-proxy in load_balancer and api_gateway mode, each with 1 and 2 workers,
 # measured by wrk in interleaved repetitions. See bench/README.md for how to run it and read it.
 #
-#   bench/run.sh            the full run (defaults below; about 9.5 minutes on 2 cores)
+#   bench/run.sh            the full run (defaults below; about 14 minutes on 2 cores)
 #   bench/run.sh --quick    a smoke run (1 repetition, 1 s per measurement, 5 s of warm-up per JVM)
+#   bench/run.sh --focus    issue 14's setup only: 64 connections, nginx:2 haproxy:2 lb:2 jar jar@2 vhp:2
+#                           (about 6 minutes)
 #   bench/run.sh --jfr      a JFR profile of locci-proxy in LB mode under wrk load
 #   bench/run.sh --summary FILE.csv   print the table of an earlier run again
 #
@@ -17,7 +19,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_DIR="$ROOT/bench"
 
 usage() {
-  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   cat <<'EOF'
 
 Environment (defaults in brackets):
@@ -56,6 +58,7 @@ SUMMARY_CSV=
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) MODE=quick ;;
+    --focus) FOCUS=1 ;;
     --jfr) MODE=jfr ;;
     --summary) MODE=summary; SUMMARY_CSV=${2:?--summary needs a CSV file}; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -68,6 +71,10 @@ if [ "$MODE" = summary ]; then
   exec awk -F, -f "$BENCH_DIR/summary.awk" "$SUMMARY_CSV"
 fi
 
+if [ "${FOCUS:-0}" = 1 ]; then
+  BENCH_CONNS=${BENCH_CONNS:-64}
+  BENCH_TARGETS=${BENCH_TARGETS:-nginx:2 haproxy:2 lb:2 jar jar@2 vhp:2}
+fi
 if [ "$MODE" = quick ]; then
   BENCH_REPS=${BENCH_REPS:-1}
   BENCH_DURATION=${BENCH_DURATION:-1}
@@ -700,7 +707,7 @@ run_bench() {
     gc_report
     echo
     echo "raw results: ${CSV#"$ROOT"/}"
-    echo "reproduce: $( [ "$MODE" = quick ] && echo 'bench/run.sh --quick' || echo 'bench/run.sh' ) (or make bench); env: BENCH_REPS=$REPS BENCH_DURATION=$DURATION BENCH_WARMUP=$WARMUP BENCH_JAVA_OPTS=\"$JAVA_OPTS\" BENCH_VERTX_HTTP_METRICS=$VERTX_HTTP_METRICS"
+    echo "reproduce: $( [ "$MODE" = quick ] && echo 'bench/run.sh --quick' || echo 'bench/run.sh' )$( [ "${FOCUS:-0}" = 1 ] && echo ' --focus') (or make bench); env: BENCH_TARGETS=\"$TARGETS\" BENCH_CONNS=\"$CONNS\" BENCH_REPS=$REPS BENCH_DURATION=$DURATION BENCH_WARMUP=$WARMUP BENCH_JAVA_OPTS=\"$JAVA_OPTS\" BENCH_VERTX_HTTP_METRICS=$VERTX_HTTP_METRICS"
   } | tee "$base.txt"
 }
 
