@@ -44,7 +44,9 @@ public final class ErrorResponses {
     if (response.headWritten()) {
       return response.reset().mapEmpty();
     }
-    request.resume();
+    if (!request.isEnded()) {
+      request.resume(); // resuming an HTTP/2 request whose body was all read throws
+    }
     response.setStatusCode(reason.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
         .putHeader(REASON_HEADER, reason.word());

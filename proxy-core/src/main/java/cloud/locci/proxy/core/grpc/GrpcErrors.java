@@ -107,7 +107,7 @@ public final class GrpcErrors {
           .set(ErrorResponses.REASON_HEADER, reason.word());
       return response.end();
     }
-    if (read) {
+    if (read && !request.isEnded()) {
       request.resume();
     }
     response.setStatusCode(200)
