@@ -2,7 +2,12 @@ package cloud.locci.proxy.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import cloud.locci.proxy.core.log.AccessLog;
 import cloud.locci.proxy.core.testing.ClosedPort;
+import cloud.locci.proxy.core.testing.Eventually;
 import cloud.locci.proxy.core.testing.GrpcTestClient;
 import cloud.locci.proxy.core.testing.GrpcTestService;
 import cloud.locci.proxy.core.testing.HoldingUpstream;
@@ -19,12 +24,14 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SelfSignedCertificate;
 import io.vertx.junit5.VertxExtension;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.LoggerFactory;
 
 /**
  * SPEC §12: errors the gateway makes itself reach a real gRPC client (grpc-java over TLS, ALPN h2) as
@@ -42,6 +49,7 @@ class GatewayGrpcErrorsTest {
   private static HoldingUpstream holding;
   private static int port;
   private static GrpcTestClient client;
+  private static final ListAppender<ILoggingEvent> lines = new ListAppender<>();
 
   @BeforeAll
   static void setUp(Vertx v) {
@@ -69,12 +77,19 @@ class GatewayGrpcErrorsTest {
             limit: { type: rate_limiting, requests_per_minute: 1 }
         control_api: { enabled: false }
         """.formatted(cert.certificatePath(), cert.privateKeyPath(), ClosedPort.find(), holding.address(), SECRET);
-    port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayVerticle::new, 1).await().port();
+    lines.start();
+    ((Logger) LoggerFactory.getLogger(AccessLog.LOGGER)).addAppender(lines);
+    port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), () -> {
+      GatewayVerticle gateway = new GatewayVerticle();
+      gateway.exchangeListener(new AccessLog());
+      return gateway;
+    }, 1).await().port();
     client = GrpcTestClient.tls(port, cert.certificatePath(), "localhost");
   }
 
   @AfterAll
   static void tearDown() {
+    ((Logger) LoggerFactory.getLogger(AccessLog.LOGGER)).detachAppender(lines);
     client.close();
   }
 
@@ -90,6 +105,10 @@ class GatewayGrpcErrorsTest {
     GrpcTestClient.Result r = client.unary(GrpcTestService.SERVER_STREAM, "3");
     assertProxyMade(r, Status.Code.UNIMPLEMENTED, "route_not_found");
     assertThat(r.description()).isEqualTo("no route for /locci.test.Echo/ServerStream");
+    // SPEC §12: the access log names the protocol of each side; no upstream was reached.
+    assertThat(accessLine("/locci.test.Echo/ServerStream"))
+        .contains("\"POST /locci.test.Echo/ServerStream HTTP/2.0\" 200 ", " client_protocol=h2 upstream_protocol=- ",
+            " reason=route_not_found ");
   }
 
   @Test
@@ -102,6 +121,7 @@ class GatewayGrpcErrorsTest {
     GrpcTestClient.Result r = client.unary(GrpcTestService.UNARY, "hi");
     assertProxyMade(r, Status.Code.UNAVAILABLE, "upstream_refused");
     assertThat(r.description()).startsWith("the upstream server refused the connection");
+    assertThat(accessLine("/locci.test.Echo/Unary")).contains(" client_protocol=h2 upstream_protocol=http1 ");
   }
 
   @Test
@@ -148,6 +168,14 @@ class GatewayGrpcErrorsTest {
     GrpcCall r = rawCall("/locci.test.Echo/SlowShort", "1M");
     assertThat(r.grpcStatus).isEqualTo("4");
     assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(1000);
+  }
+
+  /** The access line of the request to {@code path} (written once the exchange is over: polled, bounded). */
+  private static String accessLine(String path) {
+    Eventually.untilTrue(vertx, Duration.ofSeconds(5), "an access line for " + path,
+        () -> lines.list.stream().anyMatch(e -> e.getFormattedMessage().contains(" " + path + " "))).await();
+    return lines.list.stream().map(ILoggingEvent::getFormattedMessage).filter(l -> l.contains(" " + path + " "))
+        .findFirst().orElseThrow();
   }
 
   private record GrpcCall(int status, String grpcStatus, String reason) {}

@@ -54,6 +54,7 @@ public final class Forwarder {
    */
   public void forward(Exchange exchange, Target target, ClientLimits limits) {
     exchange.upstream(target.group().name());
+    exchange.upstreamProtocol(Protocols.upstream(target.group()));
     long maxBody = target.maxBodySize() >= 0 ? target.maxBodySize() : limits.maxBodySize();
     if (maxBody > 0 && declaredLength(exchange.request()) > maxBody) {
       // Refused before anything is read or connected; the body the client may still send is not read.
