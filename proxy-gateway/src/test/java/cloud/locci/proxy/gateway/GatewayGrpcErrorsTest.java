@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import cloud.locci.proxy.core.grpc.GrpcRouteWarnings;
 import cloud.locci.proxy.core.log.AccessLog;
 import cloud.locci.proxy.core.testing.ClosedPort;
 import cloud.locci.proxy.core.testing.Eventually;
@@ -50,6 +51,7 @@ class GatewayGrpcErrorsTest {
   private static int port;
   private static GrpcTestClient client;
   private static final ListAppender<ILoggingEvent> lines = new ListAppender<>();
+  private static final ListAppender<ILoggingEvent> warnings = new ListAppender<>();
 
   @BeforeAll
   static void setUp(Vertx v) {
@@ -78,6 +80,8 @@ class GatewayGrpcErrorsTest {
         control_api: { enabled: false }
         """.formatted(cert.certificatePath(), cert.privateKeyPath(), ClosedPort.find(), holding.address(), SECRET);
     lines.start();
+    warnings.start();
+    ((Logger) LoggerFactory.getLogger(GrpcRouteWarnings.class)).addAppender(warnings);
     ((Logger) LoggerFactory.getLogger(AccessLog.LOGGER)).addAppender(lines);
     port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), () -> {
       GatewayVerticle gateway = new GatewayVerticle();
@@ -90,6 +94,7 @@ class GatewayGrpcErrorsTest {
   @AfterAll
   static void tearDown() {
     ((Logger) LoggerFactory.getLogger(AccessLog.LOGGER)).detachAppender(lines);
+    ((Logger) LoggerFactory.getLogger(GrpcRouteWarnings.class)).detachAppender(warnings);
     client.close();
   }
 
@@ -122,6 +127,11 @@ class GatewayGrpcErrorsTest {
     assertProxyMade(r, Status.Code.UNAVAILABLE, "upstream_refused");
     assertThat(r.description()).startsWith("the upstream server refused the connection");
     assertThat(accessLine("/locci.test.Echo/Unary")).contains(" client_protocol=h2 upstream_protocol=http1 ");
+    // SPEC §12: gRPC to an HTTP/1.1 upstream is worth one warning per route, not one per request.
+    assertThat(client.unary(GrpcTestService.UNARY, "again").code()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(warnings.list).extracting(ILoggingEvent::getFormattedMessage)
+        .filteredOn(m -> m.contains("route \"unary\" sent a gRPC request to upstream \"down\", which speaks HTTP/1.1"))
+        .hasSize(1);
   }
 
   @Test
