@@ -28,6 +28,6 @@ public final class Protocols {
 
   /** The protocol the proxy speaks to the servers of {@code group}. */
   static String upstream(UpstreamGroup group) {
-    return HTTP1;
+    return group.config().protocol().yamlName();
   }
 }

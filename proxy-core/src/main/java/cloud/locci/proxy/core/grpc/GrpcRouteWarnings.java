@@ -72,6 +72,6 @@ public final class GrpcRouteWarnings {
   }
 
   private static boolean speaksHttp1(UpstreamConfig upstream) {
-    return true;
+    return !upstream.protocol().multiplexed();
   }
 }

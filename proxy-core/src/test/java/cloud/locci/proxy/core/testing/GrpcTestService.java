@@ -62,6 +62,19 @@ public final class GrpcTestService {
     return "/" + method.getFullMethodName();
   }
 
+  /**
+   * A unary method of any name ({@code "pkg.Service/Method"}), e.g. one the server does not have or
+   * one no route matches: for the proxy's own answers.
+   */
+  public static MethodDescriptor<String, String> method(String fullName) {
+    return MethodDescriptor.<String, String>newBuilder()
+        .setType(MethodDescriptor.MethodType.UNARY)
+        .setFullMethodName(fullName)
+        .setRequestMarshaller(UTF8)
+        .setResponseMarshaller(UTF8)
+        .build();
+  }
+
   private static MethodDescriptor<String, String> method(String name, MethodDescriptor.MethodType type) {
     return MethodDescriptor.<String, String>newBuilder()
         .setType(type)
