@@ -11,7 +11,6 @@ import cloud.locci.proxy.core.testing.Eventually;
 import cloud.locci.proxy.core.testing.GrpcTestClient;
 import cloud.locci.proxy.core.testing.GrpcTestServer;
 import cloud.locci.proxy.core.testing.GrpcTestService;
-import cloud.locci.proxy.core.testing.Http2Upstream;
 import cloud.locci.proxy.core.testing.ProxyDeployment;
 import io.grpc.Status;
 import io.vertx.core.Vertx;
@@ -22,7 +21,6 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -62,17 +60,15 @@ class GatewayGrpcTest {
         upstreams:
           grpc: { servers: ["%s"], protocol: h2c }
           down: { servers: ["127.0.0.1:%d"], protocol: h2c }
-          headers: { servers: ["%s"], protocol: h2c }
         api_gateway:
           routes:
             echo: { path_pattern: "^/locci\\\\.test\\\\.Echo/", upstream: grpc, timeout_secs: 60 }
             down: { path_pattern: "^/locci\\\\.test\\\\.Down/", upstream: down }
-            headers: { path_pattern: "^/locci\\\\.test\\\\.Headers/", upstream: headers }
             secured: { path_pattern: "^/locci\\\\.test\\\\.Secured/", upstream: grpc, middlewares: [auth] }
           middlewares:
             auth: { type: authentication, jwt_secret: "%s" }
         control_api: { enabled: false }
-        """.formatted(server.address(), ClosedPort.find(), Http2Upstream.h2c(vertx, 100).await().address(), SECRET);
+        """.formatted(server.address(), ClosedPort.find(), SECRET);
     lines.start();
     ((Logger) LoggerFactory.getLogger(AccessLog.LOGGER)).addAppender(lines);
     port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), () -> {
@@ -136,25 +132,6 @@ class GatewayGrpcTest {
     assertThat(r.code()).isEqualTo(Status.Code.NOT_FOUND);
     assertThat(r.description()).isEqualTo("no such thing: 100% é");
     assertThat(r.header("x-locci-reason")).isNull();
-  }
-
-  @Test
-  void teTrailersReachesTheServer() {
-    // grpc-java's server drops TE from what it shows a call (it checks it and warns if it is not "trailers"),
-    // so an HTTP/2 upstream that echoes its request headers tells what arrived.
-    HttpClient h2c = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
-        .setHttp2ClearTextUpgrade(false));
-    try {
-      HttpClientResponse response = h2c.request(new RequestOptions().setMethod(HttpMethod.POST)
-              .setHost("127.0.0.1").setPort(port).setURI("/locci.test.Headers/Echo")
-              .putHeader("content-type", "application/grpc").putHeader("te", "trailers"))
-          .compose(req -> req.send(Buffer.buffer(new byte[5]))).await();
-      JsonObject echoed = response.body().await().toJsonObject();
-      assertThat(echoed.getJsonObject("headers").encode()).contains("\"te\":[\"trailers\"]");
-      assertThat(echoed.getString("version")).isEqualTo("HTTP_2");
-    } finally {
-      h2c.close().await();
-    }
   }
 
   @Test
