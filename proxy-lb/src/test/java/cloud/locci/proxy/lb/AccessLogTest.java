@@ -78,12 +78,14 @@ class AccessLogTest {
         .matches("127\\.0\\.0\\.1 - - \\[\\d{2}/\\w{3}/\\d{4}:\\d{2}:\\d{2}:\\d{2} [+-]\\d{4}] "
             + "\"GET /a/b\\?c=1 HTTP/1\\.1\" 200 " + r.body().length() + " \"http://x/\" \"agent/1\\.0\" "
             + "route=- upstream=app server=" + echo.address().replace(".", "\\.")
+            + " client_protocol=http1 upstream_protocol=http1"
             + " upstream_time=\\d+\\.\\d{3} request_time=\\d+\\.\\d{3} reason=- attempts=1");
     Map<String, Object> f = fields(line);
     assertThat(f).containsEntry("method", "GET").containsEntry("path", "/a/b").containsEntry("status", 200)
         .containsEntry("bytes", (long) r.body().length()).containsEntry("upstream", "app")
         .containsEntry("server", echo.address()).containsEntry("client", "127.0.0.1").containsEntry("reason", "")
-        .containsEntry("attempts", 1);
+        .containsEntry("attempts", 1).containsEntry("client_protocol", "http1")
+        .containsEntry("upstream_protocol", "http1");
     assertThat(f.get("duration_ms")).isInstanceOf(Double.class);
     client.close().await();
   }

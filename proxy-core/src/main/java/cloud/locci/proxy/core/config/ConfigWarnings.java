@@ -1,5 +1,6 @@
 package cloud.locci.proxy.core.config;
 
+import cloud.locci.proxy.core.grpc.GrpcRouteWarnings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +31,7 @@ public final class ConfigWarnings {
       readableByOthers(key).ifPresent(who -> out.add("server.tls.key_path: the private key \"" + key
           + "\" is readable by " + who + "; make it readable by the proxy's user only (chmod 600)"));
     });
+    out.addAll(GrpcRouteWarnings.of(config));
     return List.copyOf(out);
   }
 

@@ -1,5 +1,6 @@
 package cloud.locci.proxy.core.forward;
 
+import cloud.locci.proxy.core.grpc.GrpcErrors;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -10,7 +11,7 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Answers the proxy produces itself: {@code {"error": "...", "status": N, "reason": R}} with
- * {@code X-Locci-Reason: R} (SPEC §4).
+ * {@code X-Locci-Reason: R} (SPEC §4); gRPC requests get a gRPC status instead ({@link GrpcErrors}, SPEC §12).
  */
 public final class ErrorResponses {
 
@@ -36,11 +37,16 @@ public final class ErrorResponses {
    * connection can serve the next request.
    */
   public static Future<Void> send(HttpServerRequest request, Reason reason, String message, MultiMap extraHeaders) {
+    if (GrpcErrors.isGrpc(request)) {
+      return GrpcErrors.send(request, reason, message, extraHeaders, true);
+    }
     HttpServerResponse response = request.response();
     if (response.headWritten()) {
       return response.reset().mapEmpty();
     }
-    request.resume();
+    if (!request.isEnded()) {
+      request.resume(); // resuming an HTTP/2 request whose body was all read throws
+    }
     response.setStatusCode(reason.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
         .putHeader(REASON_HEADER, reason.word());
@@ -56,6 +62,9 @@ public final class ErrorResponses {
    */
   public static Future<Void> sendWithoutReading(HttpServerRequest request, Reason reason, String message,
       MultiMap extraHeaders) {
+    if (GrpcErrors.isGrpc(request)) {
+      return GrpcErrors.send(request, reason, message, extraHeaders, false);
+    }
     HttpServerResponse response = request.response();
     if (response.headWritten()) {
       return response.reset().mapEmpty();

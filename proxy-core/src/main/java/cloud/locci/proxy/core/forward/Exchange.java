@@ -18,6 +18,7 @@ public final class Exchange {
   private final long startNanos;
   private String route = "";
   private String upstream = "";
+  private String upstreamProtocol = "";
   private Backend backend;
   private long upstreamNanos = -1;
   private Reason reason;
@@ -69,6 +70,23 @@ public final class Exchange {
 
   public void upstream(String name) {
     this.upstream = name;
+  }
+
+  /**
+   * The protocol spoken to the upstream ({@link Protocols}: {@code http1}, {@code h2c}, {@code h2});
+   * {@code ""} when the request never got that far.
+   */
+  public String upstreamProtocol() {
+    return upstreamProtocol;
+  }
+
+  void upstreamProtocol(String protocol) {
+    this.upstreamProtocol = protocol;
+  }
+
+  /** The protocol the client spoke ({@link Protocols}: {@code http1}, {@code h2c}, {@code h2}). */
+  public String clientProtocol() {
+    return Protocols.client(request);
   }
 
   /** The server of the last attempt, or null. */

@@ -1,6 +1,8 @@
 package cloud.locci.proxy.core.forward;
 
 import cloud.locci.proxy.core.config.UpstreamConfig;
+import cloud.locci.proxy.core.grpc.GrpcDeadline;
+import cloud.locci.proxy.core.grpc.GrpcErrors;
 import cloud.locci.proxy.core.tracing.AttemptSpan;
 import cloud.locci.proxy.core.upstream.Backend;
 import cloud.locci.proxy.core.upstream.SelectionContext;
@@ -81,6 +83,8 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
   private NetSocket clientSocket;
   private NetSocket upstreamSocket;
   private AttemptSpan span = AttemptSpan.NONE;
+  /** The gRPC client's deadline when shorter than the route timeout (SPEC §12), or null. */
+  private GrpcDeadline deadline;
 
   ExchangeDriver(Forwarder forwarder, UpstreamClients clients, Exchange exchange, Target target,
       Forwarder.ClientLimits limits, long maxBody) {
@@ -102,8 +106,10 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
         run(attempt, () -> abort(Side.CLIENT, null, null));
       }
     });
+    deadline = GrpcDeadline.start(request, target.timeoutMs(), () -> run(attempt, this::deadlinePassed));
     try {
       if (!select(false)) {
+        cancelDeadline();
         phase = Phase.DONE;
         forwarder.reject(exchange, Reason.NO_HEALTHY_UPSTREAM,
             "no healthy server in upstream \"" + target.group().name() + "\"", null, false);
@@ -229,6 +235,9 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     // as a plain GET, and the upstream's answer is relayed.
     boolean webSocket = request.canUpgradeToWebSocket() && pool != null;
     HeaderRules.copyRequestHeaders(request.headers(), out, webSocket);
+    if (upstreamRequest.version() == HttpVersion.HTTP_2) {
+      HeaderRules.forwardTeTrailers(request.headers(), out);
+    }
     HostAndPort authority = request.authority();
     upstreamRequest.authority(authority != null ? authority
         : HostAndPort.create(backend.address().host(), backend.address().port()));
@@ -367,6 +376,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
         return;
       }
       phase = Phase.DONE;
+      cancelDeadline();
       clients.silence().unwatch(this);
       releaseBackend();
       if (lease != null) {
@@ -452,6 +462,22 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     });
   }
 
+  /**
+   * The gRPC deadline passed: the call ends as a route timeout, without a retry and without blaming the
+   * server (the client chose the deadline).
+   */
+  private void deadlinePassed() {
+    deadline = null;
+    abort(Side.PROXY, Reason.UPSTREAM_TIMEOUT, new TimeoutException("grpc-timeout passed"));
+  }
+
+  private void cancelDeadline() {
+    if (deadline != null) {
+      deadline.cancel();
+      deadline = null;
+    }
+  }
+
   // ---- the one abort path
 
   /**
@@ -485,6 +511,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     }
     Phase at = phase;
     phase = Phase.DONE;
+    cancelDeadline();
     if (side == Side.UPSTREAM && reason != null) {
       span.failed(reason);
     }
@@ -601,6 +628,12 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
 
   private void answer(Side side, Reason reason, Throwable cause) {
     HttpServerResponse response = request.response();
+    if (reason != null && !response.closed() && response.headWritten() && !response.ended()
+        && request.version() == HttpVersion.HTTP_2 && GrpcErrors.isGrpc(request)) {
+      // A gRPC call under way ends with its status in the trailers rather than a reset (SPEC §12).
+      forwarder.reject(exchange, reason, message(side, reason), null, false);
+      return;
+    }
     if (reason == null || response.closed() || response.headWritten()) {
       // The client left, or the response was already under way: only cutting is left.
       if (!response.closed()) {

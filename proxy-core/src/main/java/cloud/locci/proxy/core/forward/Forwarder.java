@@ -1,6 +1,7 @@
 package cloud.locci.proxy.core.forward;
 
 import cloud.locci.proxy.core.config.ServerConfig;
+import cloud.locci.proxy.core.grpc.GrpcRouteWarnings;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -54,6 +55,8 @@ public final class Forwarder {
    */
   public void forward(Exchange exchange, Target target, ClientLimits limits) {
     exchange.upstream(target.group().name());
+    exchange.upstreamProtocol(Protocols.upstream(target.group()));
+    GrpcRouteWarnings.onRequest(exchange.request(), target.route(), target.group().name(), exchange.upstreamProtocol());
     long maxBody = target.maxBodySize() >= 0 ? target.maxBodySize() : limits.maxBodySize();
     if (maxBody > 0 && declaredLength(exchange.request()) > maxBody) {
       // Refused before anything is read or connected; the body the client may still send is not read.

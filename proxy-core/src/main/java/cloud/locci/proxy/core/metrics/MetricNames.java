@@ -10,7 +10,11 @@ public final class MetricNames {
 
   private MetricNames() {}
 
-  /** Counter {@code locci_requests_total{route,upstream,method,status}}: finished client requests. */
+  /**
+   * Counter {@code locci_requests_total{route,upstream,method,status,client_protocol,upstream_protocol}}:
+   * finished client requests; the protocols are {@code http1}, {@code h2c} or {@code h2} (SPEC §12), the
+   * upstream's {@code ""} when the request reached none.
+   */
   public static final String REQUESTS = "locci.requests";
 
   /** Histogram {@code locci_request_duration_seconds{route,upstream}}: client request to response end. */
@@ -57,4 +61,6 @@ public final class MetricNames {
   public static final String OUTCOME = "outcome";
   public static final String RESULT = "result";
   public static final String REASON = "reason";
+  public static final String CLIENT_PROTOCOL = "client_protocol";
+  public static final String UPSTREAM_PROTOCOL = "upstream_protocol";
 }
