@@ -281,6 +281,13 @@ public final class ConfigReference {
         "request body bytes on this route; more gets 413 `body_too_large`; `0`: unlimited"));
     k.add(new Key("api_gateway.routes.<name>.middlewares", "list of middleware names", "`[]`",
         "middleware instances run on this route's requests, in order"));
+    k.add(new Key("api_gateway.routes.<name>.mirror", SECTION, "none: no copies",
+        "send a copy of requests to another upstream, fire-and-forget: its answer is discarded, its slowness or"
+            + " failure never reaches the client; bodies over 1 MiB are not copied (`skipped`)"));
+    k.add(new Key("api_gateway.routes.<name>.mirror.upstream", "upstream name", "required",
+        "the group the copies go to (its own strategy and health apply)"));
+    k.add(new Key("api_gateway.routes.<name>.mirror.percent", integer(0, 100), "`100`",
+        "share of the route's forwarded requests copied; exact over any 100 consecutive requests"));
     k.add(new Key(GATEWAY_MIDDLEWARES, NAMES, "`{}`",
         "middleware instances, each with the keys of `middlewares.<name>` below"));
 
@@ -324,6 +331,19 @@ public final class ConfigReference {
         "cors: how long a browser may cache a preflight answer"));
     k.add(new Key("middlewares.<name>.expose_headers", "list of header names", "`[]`",
         "cors: response headers a page may read"));
+    k.add(new Key("middlewares.<name>.allow", "list of CIDR", "`[]`: every address",
+        "ip_filter: when set, only client addresses in these blocks pass; others get 403 `ip_denied`"));
+    k.add(new Key("middlewares.<name>.deny", "list of CIDR", "`[]`",
+        "ip_filter: client addresses in these blocks get 403 `ip_denied`, whatever `allow` says"));
+    k.add(new Key("middlewares.<name>.trusted_proxies", "list of CIDR", "`[]`: the TCP peer is the client",
+        "ip_filter: peers whose `X-Forwarded-For` is believed: its rightmost entry outside these blocks is the"
+            + " client (the peer must also be in `server.trusted_proxies`, else the header is gone)"));
+    k.add(new Key("middlewares.<name>.min_bytes", integer(0, Integer.MAX_VALUE),
+        code(MiddlewareConfig.Compression.DEFAULT_MIN_BYTES),
+        "compression: responses with a smaller `Content-Length` are sent as they are; chunked ones are compressed"));
+    k.add(new Key("middlewares.<name>.types", "list of media types",
+        "`[text/*, application/json, application/javascript, image/svg+xml]`",
+        "compression: `Content-Type`s compressed; `type/*` takes a whole family"));
 
     k.add(new Key("control_api", SECTION, "optional", "the control API's own listener"));
     k.add(new Key("control_api.enabled", "boolean", code(ControlApiConfig.defaults().enabled()),
