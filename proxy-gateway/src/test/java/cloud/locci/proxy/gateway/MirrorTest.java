@@ -110,7 +110,7 @@ class MirrorTest {
               path_pattern: "^/api"
               upstream: app
               strip_prefix: true
-              timeout_secs: 5
+              timeout_secs: 2
               mirror:
                 upstream: shadow
                 percent: %d
@@ -222,7 +222,7 @@ class MirrorTest {
 
   @Test
   void aMirrorThatNeverAnswersIsCutAtTheRouteTimeout() {
-    // Accepts and reads, never answers: the copy fails after the route's timeout_secs (5 s), not before.
+    // Accepts and reads, never answers: the copy fails after the route's timeout_secs (2 s), not before.
     NetServer silent = vertx.createNetServer().connectHandler(socket -> socket.handler(b -> { }))
         .listen(0, "127.0.0.1").await();
     int port = deploy("127.0.0.1:" + silent.actualPort(), 100, 1).port();
