@@ -49,7 +49,7 @@ public final class ConfigView {
   }
 
   /** The declared keys of the section at {@code schemaPath} that {@code value} has. */
-  private static JsonObject section(Object value, String schemaPath, boolean redact) {
+  static JsonObject section(Object value, String schemaPath, boolean redact) {
     JsonObject out = new JsonObject();
     for (Key k : ConfigSchema.children(schemaPath)) {
       if (k.has(Flag.ALIAS)) {
