@@ -63,6 +63,13 @@ class TrafficPoliciesConfigTest {
     assertThat(api.mirror()).contains(new MirrorConfig("shadow", 25));
     assertThat(c.apiGateway().get().routes().get("plain").mirror()).contains(new MirrorConfig("shadow", 100));
     assertThat(RouteConfig.of("x", "^/", "app").mirror()).isEmpty();
+
+    // The filter trusts 127.0.0.1, the server trusts nobody: its X-Forwarded-For would never arrive.
+    assertThat(ConfigWarnings.of(c)).containsExactly("middlewares.office.trusted_proxies[0]: 127.0.0.1/32 is not in"
+        + " server.trusted_proxies, so the proxy drops its X-Forwarded-For before this filter runs and the filter"
+        + " judges that peer's own address; add it there too");
+    ProxyConfig trusted = parse(GOOD.replace("mode: api_gateway\n", "mode: api_gateway\nserver: {trusted_proxies: [\"127.0.0.0/8\"]}\n"));
+    assertThat(ConfigWarnings.of(trusted)).isEmpty();
   }
 
   @Test
