@@ -10,6 +10,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
 import java.util.List;
@@ -77,6 +78,16 @@ class MirrorMetricsScrapeTest {
       // The routes API shows the new key.
       String routes = proxy.control(client, HttpMethod.GET, "/api/v1/routes", null).body().toString();
       assertThat(routes).contains("\"mirror\":{\"upstream\":\"gone\",\"percent\":50}");
+      // The API takes the key like the file, and validates it like the file.
+      JsonObject added = new JsonObject().put("name", "copied").put("path_pattern", "^/copied")
+          .put("upstream", "app").put("mirror", new JsonObject().put("upstream", "shadow").put("percent", 10));
+      assertThat(proxy.control(client, HttpMethod.POST, "/api/v1/routes", added).status()).isEqualTo(201);
+      assertThat(proxy.control(client, HttpMethod.GET, "/api/v1/routes", null).body().toString())
+          .contains("\"mirror\":{\"upstream\":\"shadow\",\"percent\":10}");
+      JsonObject unknown = added.copy().put("name", "bad").put("mirror", new JsonObject().put("upstream", "nope"));
+      HttpResult refused = proxy.control(client, HttpMethod.POST, "/api/v1/routes", unknown);
+      assertThat(refused.status()).isEqualTo(400);
+      assertThat(refused.body().toString()).contains("mirror.upstream").contains("unknown upstream");
     } finally {
       client.close().await();
     }
