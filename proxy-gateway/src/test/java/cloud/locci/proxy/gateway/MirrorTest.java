@@ -94,6 +94,10 @@ class MirrorTest {
   }
 
   private static String yaml(String appAddress, String mirrorAddress, int percent) {
+    return yaml(appAddress, mirrorAddress, percent, 30);
+  }
+
+  private static String yaml(String appAddress, String mirrorAddress, int percent, int timeoutSecs) {
     return """
         mode: api_gateway
         server:
@@ -110,7 +114,7 @@ class MirrorTest {
               path_pattern: "^/api"
               upstream: app
               strip_prefix: true
-              timeout_secs: 2
+              timeout_secs: %d
               mirror:
                 upstream: shadow
                 percent: %d
@@ -119,12 +123,15 @@ class MirrorTest {
               upstream: app
         control_api:
           enabled: false
-        """.formatted(appAddress, mirrorAddress, percent);
+        """.formatted(appAddress, mirrorAddress, timeoutSecs, percent);
   }
 
   private ProxyDeployment deploy(String mirrorAddress, int percent, int instances) {
-    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml(app.address(), mirrorAddress, percent)),
-        GatewayVerticle::new, instances).await();
+    return deploy(yaml(app.address(), mirrorAddress, percent), instances);
+  }
+
+  private ProxyDeployment deploy(String yaml, int instances) {
+    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayVerticle::new, instances).await();
   }
 
   private HttpResult send(int port, HttpMethod method, String uri, Buffer body, String... headers) {
@@ -225,7 +232,7 @@ class MirrorTest {
     // Accepts and reads, never answers: the copy fails after the route's timeout_secs (2 s), not before.
     NetServer silent = vertx.createNetServer().connectHandler(socket -> socket.handler(b -> { }))
         .listen(0, "127.0.0.1").await();
-    int port = deploy("127.0.0.1:" + silent.actualPort(), 100, 1).port();
+    int port = deploy(yaml(app.address(), "127.0.0.1:" + silent.actualPort(), 100, 2), 1).port();
     assertThat(send(port, HttpMethod.GET, "/api/x", null).status()).isEqualTo(200);
     // The client has its answer while the copy still waits for the mirror's.
     assertThat(Mirrors.of(vertx).inFlight()).isEqualTo(1);
