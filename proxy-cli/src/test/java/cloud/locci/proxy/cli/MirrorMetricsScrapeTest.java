@@ -84,7 +84,7 @@ class MirrorMetricsScrapeTest {
       assertThat(proxy.control(client, HttpMethod.POST, "/api/v1/routes", added).status()).isEqualTo(201);
       assertThat(proxy.control(client, HttpMethod.GET, "/api/v1/routes", null).body().toString())
           .contains("\"mirror\":{\"upstream\":\"shadow\",\"percent\":10}");
-      JsonObject unknown = added.copy().put("name", "bad").put("mirror", new JsonObject().put("upstream", "nope"));
+      JsonObject unknown = added.copy().put("name", "broken").put("mirror", new JsonObject().put("upstream", "nope"));
       HttpResult refused = proxy.control(client, HttpMethod.POST, "/api/v1/routes", unknown);
       assertThat(refused.status()).isEqualTo(400);
       assertThat(refused.body().toString()).contains("mirror.upstream").contains("unknown upstream");
