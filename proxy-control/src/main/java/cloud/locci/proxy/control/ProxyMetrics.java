@@ -14,6 +14,8 @@ import static cloud.locci.proxy.core.metrics.MetricNames.UPSTREAM_PROTOCOL;
 import cloud.locci.proxy.core.TrafficCounters;
 import cloud.locci.proxy.core.acme.DomainStatus;
 import cloud.locci.proxy.core.config.ProxyConfig;
+import cloud.locci.proxy.core.config.RouteConfig;
+import cloud.locci.proxy.core.mirror.Mirrors;
 import cloud.locci.proxy.core.config.ServerAddress;
 import cloud.locci.proxy.core.config.UpstreamConfig;
 import cloud.locci.proxy.core.forward.Exchange;
@@ -181,6 +183,32 @@ public final class ProxyMetrics implements ExchangeListener {
     // Held weakly by Micrometer; the switch lives as long as its Vert.x (in its shared local map).
     FunctionCounter.builder(MetricNames.TRACING_SPANS_DROPPED, tracing, TracingSwitch::droppedSpans)
         .description("Spans dropped because the tracing export queue was full (collector slow or down)")
+        .register(registry);
+  }
+
+  /**
+   * Registers {@code locci_mirror_requests_total{route,outcome}} for every route of {@code config} that has a
+   * mirror (read from the process's {@link Mirrors} at scrape time); series of routes that lost their
+   * mirror stay, with their last counts, as counters should. Runs on config changes.
+   */
+  public void mirrors(ProxyConfig config, Mirrors mirrors) {
+    for (RouteConfig r : config.routes()) {
+      if (r.mirror().isEmpty()) {
+        continue;
+      }
+      Mirrors.Counts c = mirrors.counts(r.name());
+      mirrorCounter(r.name(), "sent", c, Mirrors.Counts::sent);
+      mirrorCounter(r.name(), "failed", c, Mirrors.Counts::failed);
+      mirrorCounter(r.name(), "skipped", c, Mirrors.Counts::skipped);
+    }
+  }
+
+  private void mirrorCounter(String route, String outcome, Mirrors.Counts counts,
+      java.util.function.ToDoubleFunction<Mirrors.Counts> read) {
+    // Registering the same name and tags again returns the meter already there.
+    FunctionCounter.builder(MetricNames.MIRROR_REQUESTS, counts, read)
+        .description("Copies of requests sent to a route's mirror upstream, by outcome")
+        .tags(ROUTE, route, OUTCOME, outcome)
         .register(registry);
   }
 

@@ -9,6 +9,7 @@ import cloud.locci.proxy.core.forward.Exchange;
 import cloud.locci.proxy.core.forward.Reason;
 import cloud.locci.proxy.core.forward.Target;
 import cloud.locci.proxy.core.middleware.Middlewares;
+import cloud.locci.proxy.core.mirror.MirrorPlan;
 import cloud.locci.proxy.core.upstream.Upstreams;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
@@ -16,6 +17,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.HostAndPort;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
 /**
  * API-gateway mode: each request goes to the upstream of the route that wins in the
@@ -26,7 +28,11 @@ public final class GatewayVerticle extends ProxyVerticle<RoutingTable> {
 
   @Override
   protected RoutingTable compile(ProxyConfig config, Upstreams upstreams, Middlewares middlewares) {
-    return RoutingTable.build(config.routes(), upstreams, middlewares);
+    return RoutingTable.build(config.routes(), upstreams, middlewares, r -> r.mirror()
+        .map(m -> new MirrorPlan(vertx, r.name(), upstreams.group(m.upstream()).orElseThrow(() ->
+            new IllegalStateException("mirror upstream " + m.upstream() + " missing from a validated config")),
+            m, TimeUnit.SECONDS.toMillis(r.timeoutSecs())))
+        .orElse(null));
   }
 
   @Override
@@ -40,6 +46,9 @@ public final class GatewayVerticle extends ProxyVerticle<RoutingTable> {
     RouteMatch match = table.match(routedMethod(request), host(request), request.path(), request.query());
     if (match instanceof RouteMatch.Found found) {
       CompiledRoute route = found.route();
+      if (route.mirror() != null) {
+        exchange.requestTap(route.mirror().tap(exchange));
+      }
       return new Decision.Forward(new Target(route.name(), route.group(), found.uri(), route.timeoutMs(),
           route.config().retries(), route.config().maxBodySize().orElse(-1L)), route.middlewares());
     }

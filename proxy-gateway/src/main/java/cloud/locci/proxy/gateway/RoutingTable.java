@@ -6,6 +6,7 @@ import cloud.locci.proxy.core.explain.ExplainQuery;
 import cloud.locci.proxy.core.explain.Explanation;
 import cloud.locci.proxy.core.middleware.Middleware;
 import cloud.locci.proxy.core.middleware.Middlewares;
+import cloud.locci.proxy.core.mirror.MirrorPlan;
 import cloud.locci.proxy.core.upstream.UpstreamGroup;
 import cloud.locci.proxy.core.upstream.Upstreams;
 import java.util.ArrayList;
@@ -37,7 +38,13 @@ final class RoutingTable {
    * chain of {@code middlewares}.
    */
   static RoutingTable build(List<RouteConfig> configs, Upstreams upstreams, Middlewares middlewares) {
-    return build(configs, upstreams, middlewares::chain);
+    return build(configs, upstreams, middlewares::chain, r -> null);
+  }
+
+  /** Like {@link #build(List, Upstreams, Middlewares)}, with each route's mirror made by {@code mirrors}. */
+  static RoutingTable build(List<RouteConfig> configs, Upstreams upstreams, Middlewares middlewares,
+      Function<RouteConfig, MirrorPlan> mirrors) {
+    return build(configs, upstreams, middlewares::chain, mirrors);
   }
 
   /**
@@ -46,6 +53,11 @@ final class RoutingTable {
    */
   static RoutingTable build(List<RouteConfig> configs, Upstreams upstreams,
       Function<List<String>, List<Middleware>> chains) {
+    return build(configs, upstreams, chains, r -> null);
+  }
+
+  private static RoutingTable build(List<RouteConfig> configs, Upstreams upstreams,
+      Function<List<String>, List<Middleware>> chains, Function<RouteConfig, MirrorPlan> mirrors) {
     List<RouteConfig> sorted = RouteOrder.sort(configs);
     List<CompiledRoute> out = new ArrayList<>();
     for (RouteConfig r : sorted) {
@@ -55,7 +67,7 @@ final class RoutingTable {
       r.methods().forEach(m -> methods.add(m.toUpperCase(Locale.ROOT)));
       out.add(new CompiledRoute(r, out.size(), configs.indexOf(r), new PathPattern(r.pathPattern()),
           r.host().map(HostMatcher::of).orElse(HostMatcher.ANY), Collections.unmodifiableSet(methods), group,
-          TimeUnit.SECONDS.toMillis(r.timeoutSecs()), chains.apply(r.middlewares())));
+          TimeUnit.SECONDS.toMillis(r.timeoutSecs()), chains.apply(r.middlewares()), mirrors.apply(r)));
     }
     return new RoutingTable(out);
   }

@@ -33,6 +33,9 @@ final class ConfigBinder {
   // A host name or IPv4 address, or an IPv6 address without brackets; nothing with a port or a scheme.
   private static final java.util.regex.Pattern HOST =
       java.util.regex.Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*");
+  /** type/subtype or type/* in RFC 9110 token characters (checked at load time only, never per request). */
+  private static final java.util.regex.Pattern MEDIA_RANGE =
+      java.util.regex.Pattern.compile("[a-z0-9!#$&^_.+-]+/([a-z0-9!#$&^_.+-]+|\\*)");
 
   private final YamlContext ctx;
   private boolean modeGuessed;
@@ -111,7 +114,7 @@ final class ConfigBinder {
     return s;
   }
 
-  /** One {@code server.trusted_proxies} entry: a literal address or CIDR block, never a host name. */
+  /** One entry of a list of address blocks (trusted_proxies, allow, deny): a literal address or CIDR, never a host name. */
   private Optional<Cidr> cidr(Node n, String path) {
     return ctx.string(n, path).flatMap(s -> {
       Optional<Cidr> c = Cidr.parse(s);
@@ -352,12 +355,13 @@ final class ConfigBinder {
     int retries = m.intValue("retries");
     List<String> middlewares = m.strings("middlewares");
     Optional<Long> maxBody = m.longInteger("max_body_size");
+    Optional<MirrorConfig> mirror = m.map("mirror").flatMap(this::mirror);
     m.finish();
     if (pattern.isEmpty() || upstream.isEmpty()) {
       return Optional.empty();
     }
     return Optional.of(new RouteConfig(name, pattern.get(), methods, upstream.get(), strip, timeout, host, retries,
-        middlewares, maxBody));
+        middlewares, maxBody, mirror));
   }
 
   private Optional<String> method(Node n, String path, String s) {
@@ -388,6 +392,8 @@ final class ConfigBinder {
       case "rate_limiting" -> rateLimiting(name, m);
       case "authentication" -> authentication(name, m);
       case "cors" -> Optional.of(cors(name, m));
+      case "ip_filter" -> Optional.of(ipFilter(name, m));
+      case "compression" -> Optional.of(compression(name, m));
       default -> {
         ctx.errorAt(m.child("type"), m.child("type"), "unknown middleware type \"" + type + "\"; expected one of "
             + String.join(", ", MiddlewareConfig.TYPES));
@@ -459,6 +465,43 @@ final class ConfigBinder {
         m.boolValue("allow_credentials"),
         m.integer("max_age_secs"),
         m.strings("expose_headers"));
+  }
+
+  // ---- SPEC §11 traffic policies: ip_filter, compression, a route's mirror
+
+  private MiddlewareConfig.IpFilter ipFilter(String name, YamlMap m) {
+    return new MiddlewareConfig.IpFilter(name, m.list("allow", this::cidr), m.list("deny", this::cidr),
+        m.list("trusted_proxies", this::cidr));
+  }
+
+  private MiddlewareConfig.Compression compression(String name, YamlMap m) {
+    int min = m.intValue("min_bytes");
+    List<String> types = m.has("types") ? m.list("types", this::mediaRange)
+        : MiddlewareConfig.Compression.DEFAULT_TYPES;
+    return new MiddlewareConfig.Compression(name, min, types);
+  }
+
+  /** A media type ({@code application/json}) or family ({@code text/*}), kept in lower case. */
+  private Optional<String> mediaRange(Node n, String path) {
+    return ctx.string(n, path).flatMap(s -> {
+      String t = s.trim().toLowerCase(Locale.ROOT);
+      if (!MEDIA_RANGE.matcher(t).matches()) {
+        ctx.error(n, path, "\"" + s + "\" is not a media type; expected type/subtype such as \"application/json\""
+            + " or a family such as \"text/*\"");
+        return Optional.empty();
+      }
+      return Optional.of(t);
+    });
+  }
+
+  private Optional<MirrorConfig> mirror(YamlMap m) {
+    if (!m.has("upstream")) {
+      m.missing("upstream", "name of the upstream group the copies go to");
+    }
+    Optional<String> upstream = m.string("upstream");
+    int percent = m.intValue("percent");
+    m.finish();
+    return upstream.map(u -> new MirrorConfig(u, percent));
   }
 
   private ControlApiConfig controlApi(YamlMap m) {

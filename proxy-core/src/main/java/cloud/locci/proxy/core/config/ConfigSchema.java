@@ -452,6 +452,15 @@ public final class ConfigSchema {
         .read(RouteConfig.class, RouteConfig::maxBodySize));
     k.add(key(r + "middlewares", "list of middleware names", "`[]`",
         "middleware instances run on this route's requests, in order").read(RouteConfig.class, RouteConfig::middlewares));
+    k.add(section(r + "mirror", "none: no copies",
+        "send a copy of requests to another upstream, fire-and-forget: its answer is discarded, its slowness or"
+            + " failure never reaches the client; bodies over 1 MiB are not copied (`skipped`)")
+        .read(RouteConfig.class, RouteConfig::mirror));
+    k.add(key(r + "mirror.upstream", "upstream name", "required",
+        "the group the copies go to (its own strategy and health apply)").read(MirrorConfig.class, MirrorConfig::upstream));
+    k.add(integer(r + "mirror.percent", 0, 100, 100,
+        "share of the route's forwarded requests copied; exact over any 100 consecutive requests")
+        .read(MirrorConfig.class, MirrorConfig::percent));
   }
 
   private static void middlewares(List<Builder> k) {
@@ -465,6 +474,32 @@ public final class ConfigSchema {
     rateLimiting(k);
     authentication(k);
     cors(k);
+    ipFilter(k);
+    compression(k);
+  }
+
+  private static void ipFilter(List<Builder> k) {
+    String m = "middlewares.<name>.";
+    k.add(key(m + "allow", "list of CIDR", "`[]`: every address",
+        "ip_filter: when set, only client addresses in these blocks pass; others get 403 `ip_denied`")
+        .read(MiddlewareConfig.IpFilter.class, f -> strings(f.allow())));
+    k.add(key(m + "deny", "list of CIDR", "`[]`",
+        "ip_filter: client addresses in these blocks get 403 `ip_denied`, whatever `allow` says")
+        .read(MiddlewareConfig.IpFilter.class, f -> strings(f.deny())));
+    k.add(key(m + "trusted_proxies", "list of CIDR", "`[]`: the TCP peer is the client",
+        "ip_filter: peers whose `X-Forwarded-For` is believed: its rightmost entry outside these blocks is the"
+            + " client (the peer must be in `server.trusted_proxies` too, else the header is gone)")
+        .read(MiddlewareConfig.IpFilter.class, f -> strings(f.trustedProxies())));
+  }
+
+  private static void compression(List<Builder> k) {
+    String m = "middlewares.<name>.";
+    k.add(integer(m + "min_bytes", 0, Integer.MAX_VALUE, MiddlewareConfig.Compression.DEFAULT_MIN_BYTES,
+        "compression: responses with a smaller `Content-Length` are sent as they are; chunked ones are compressed")
+        .read(MiddlewareConfig.Compression.class, MiddlewareConfig.Compression::minBytes));
+    k.add(key(m + "types", "list of media types", "`[\"text/*\", application/json, application/javascript, \"image/svg+xml\"]`",
+        "compression: `Content-Type`s gzipped (for clients that accept gzip); `type/*` takes a whole family")
+        .read(MiddlewareConfig.Compression.class, MiddlewareConfig.Compression::types));
   }
 
   private static void rateLimiting(List<Builder> k) {

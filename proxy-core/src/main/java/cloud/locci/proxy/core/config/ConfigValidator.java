@@ -248,6 +248,9 @@ public final class ConfigValidator {
           }
         }
       }
+      if (m instanceof MiddlewareConfig.IpFilter f && f.allow().isEmpty() && f.deny().isEmpty()) {
+        error(path, "ip_filter with neither allow nor deny admits everyone; list the blocks to allow or deny");
+      }
       if (m instanceof Cors cors) {
         for (int i = 0; i < cors.allowedOrigins().size(); i++) {
           String o = cors.allowedOrigins().get(i);
@@ -279,6 +282,7 @@ public final class ConfigValidator {
       Map<String, MiddlewareConfig> middlewares) {
     reference(path + ".upstream", "upstream", r.upstream(), upstreams.keySet());
     names(path + ".middlewares", r.middlewares(), middlewares);
+    r.mirror().ifPresent(mirror -> reference(path + ".mirror.upstream", "upstream", mirror.upstream(), upstreams.keySet()));
     Optional<String> tooComplex = PatternLimits.problem(r.pathPattern());
     if (tooComplex.isPresent()) {
       // Never handed to re2j: compiling it could take all the memory there is.

@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param retries extra attempts on another server after a connection failure, idempotent methods only
  * @param middlewares names of middleware instances to run, in order
  * @param maxBodySize request body bytes beyond which this route answers 413; empty: {@code server.max_body_size}
+ * @param mirror where a copy of some requests goes; empty: none
  */
 public record RouteConfig(
     String name,
@@ -28,7 +29,8 @@ public record RouteConfig(
     Optional<String> host,
     int retries,
     List<String> middlewares,
-    Optional<Long> maxBodySize) {
+    Optional<Long> maxBodySize,
+    Optional<MirrorConfig> mirror) {
 
   public static final int DEFAULT_TIMEOUT_SECS = 60;
 
@@ -39,6 +41,14 @@ public record RouteConfig(
     Objects.requireNonNull(upstream, "upstream");
     middlewares = List.copyOf(middlewares);
     Objects.requireNonNull(maxBodySize, "maxBodySize");
+    Objects.requireNonNull(mirror, "mirror");
+  }
+
+  /** A route without a mirror. */
+  public RouteConfig(String name, String pathPattern, List<String> methods, String upstream, boolean stripPrefix,
+      int timeoutSecs, Optional<String> host, int retries, List<String> middlewares, Optional<Long> maxBodySize) {
+    this(name, pathPattern, methods, upstream, stripPrefix, timeoutSecs, host, retries, middlewares, maxBodySize,
+        Optional.empty());
   }
 
   /** A route with every optional key at its default. */

@@ -32,6 +32,9 @@ public final class Exchange {
   private List<FailedAttempt> failedAttempts;
   private ClientIdle idle;
   private boolean tunnel;
+  private ResponseTransform transform;
+  private ResponseTransform.Body transformed;
+  private RequestTap tap = RequestTap.NONE;
 
   /**
    * One attempt that failed before its server's response head (the exchange then tried again or gave up).
@@ -220,12 +223,44 @@ public final class Exchange {
     this.trace = span;
   }
 
+  /** Lets {@code t} change the upstream's response (a compression middleware); the last one set applies. */
+  public void responseTransform(ResponseTransform t) {
+    this.transform = t;
+  }
+
+  /**
+   * The stream the upstream's response body goes to: {@code body}, or what the response transform put in
+   * its place (it may change {@code headers} too). Called once, when the response head is in.
+   */
+  io.vertx.core.streams.WriteStream<io.vertx.core.buffer.Buffer> responseBody(int status, MultiMap headers,
+      io.vertx.core.streams.WriteStream<io.vertx.core.buffer.Buffer> body) {
+    if (transform == null) {
+      return body;
+    }
+    transformed = transform.apply(request, status, headers, body);
+    return transformed == null ? body : transformed;
+  }
+
+  /** Lets {@code t} see the request as it is forwarded (a route's mirror). */
+  public void requestTap(RequestTap t) {
+    this.tap = t;
+  }
+
+  /** The request tap; {@link RequestTap#NONE} when nothing watches. */
+  RequestTap requestTap() {
+    return tap;
+  }
+
   /** Marks the exchange over; true only the first time, so listeners hear of it once. */
   boolean complete() {
     if (completed) {
       return false;
     }
     completed = true;
+    if (transformed != null) {
+      transformed.release();
+    }
+    tap.exchangeOver();
     if (idle != null && !tunnel) {
       idle.end();
     }

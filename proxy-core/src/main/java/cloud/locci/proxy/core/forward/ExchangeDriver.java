@@ -22,6 +22,7 @@ import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.streams.Pipe;
+import io.vertx.core.streams.WriteStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -253,6 +254,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       return;
     }
     upstreamRequest.response().onComplete(r -> run(my, () -> answered(my, r)));
+    exchange.requestTap().head(request.method(), target.uri(), upstreamRequest.authority(), out, hasBody);
     if (!hasBody) {
       phase = Phase.AWAIT_HEAD;
       request.resume();
@@ -312,6 +314,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     if (upstreamRequest == null || phase.compareTo(Phase.SEND) < 0) {
       throw new IllegalStateException("request body data in phase " + phase);
     }
+    exchange.requestTap().chunk(chunk);
     upstreamRequest.write(chunk);
     if (upstreamRequest.writeQueueFull()) {
       request.pause();
@@ -327,6 +330,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
   private void bodyEnd() {
     clientEnded = true;
     bodyPending(false);
+    exchange.requestTap().end();
     if (phase == Phase.SEND) {
       phase = Phase.AWAIT_HEAD;
     }
@@ -361,13 +365,16 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     if (exchange.hasResponseHeaders()) {
       HeaderRules.overlay(response.headers(), exchange.responseHeaders());
     }
-    if (!upstream.headers().contains(HttpHeaders.CONTENT_LENGTH) && mayHaveBody(upstream.statusCode())
+    // A response transform (compression) may replace the body stream and drop Content-Length.
+    WriteStream<Buffer> body = exchange.responseBody(upstream.statusCode(), response.headers(),
+        SilenceWatch.touching(response, this, true));
+    if (!response.headers().contains(HttpHeaders.CONTENT_LENGTH) && mayHaveBody(upstream.statusCode())
         && request.version() != HttpVersion.HTTP_1_0) {
       response.setChunked(true);
     }
     Pipe<Buffer> pipe = upstream.pipe();
     pipe.endOnFailure(false);
-    pipe.to(Trailers.relay(upstream, request, SilenceWatch.touching(response, this, true)))
+    pipe.to(Trailers.relay(upstream, request, body))
         .onComplete(done -> run(my, () -> {
       if (done.failed()) {
         log.debug("response from {} for {} {} cut: {}", backend, request.method(), request.uri(),

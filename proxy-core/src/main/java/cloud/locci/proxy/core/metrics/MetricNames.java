@@ -53,6 +53,13 @@ public final class MetricNames {
    */
   public static final String TRACING_SPANS_DROPPED = "locci.tracing.spans.dropped";
 
+  /**
+   * Counter {@code locci_mirror_requests_total{route,outcome}}: copies of a route's requests for its
+   * mirror; outcome {@code sent} (the mirror answered), {@code failed} (no healthy server, refused, cut,
+   * timed out) or {@code skipped} (not made: body over 1 MiB, too many copies in flight, request incomplete).
+   */
+  public static final String MIRROR_REQUESTS = "locci.mirror.requests";
+
   public static final String ROUTE = "route";
   public static final String UPSTREAM = "upstream";
   public static final String METHOD = "method";
