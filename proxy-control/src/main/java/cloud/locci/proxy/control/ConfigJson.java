@@ -6,6 +6,7 @@ import cloud.locci.proxy.core.config.MiddlewareConfig.Cors;
 import cloud.locci.proxy.core.config.MiddlewareConfig.RateLimiting;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.RouteConfig;
+import cloud.locci.proxy.core.config.RoutePolicies;
 import cloud.locci.proxy.core.config.ServerConfig;
 import cloud.locci.proxy.core.config.UpstreamConfig;
 import io.vertx.core.json.JsonArray;
@@ -148,13 +149,54 @@ final class ConfigJson {
         .put("name", r.name())
         .put("path_pattern", r.pathPattern())
         .put("methods", new JsonArray(r.methods()))
-        .put("upstream", r.upstream())
+        .put("upstream", r.policies().split().isEmpty() ? r.upstream() : null)
         .put("strip_prefix", r.stripPrefix())
         .put("timeout_secs", r.timeoutSecs())
         .put("host", r.host().orElse(null))
         .put("retries", r.retries())
         .put("middlewares", new JsonArray(r.middlewares()));
     r.maxBodySize().ifPresent(v -> json.put("max_body_size", v));
+    if (!r.policies().split().isEmpty()) {
+      json.remove("upstream"); // split instead: the two are exclusive
+    }
+    policies(r.policies(), json);
+    return json;
+  }
+
+  /** SPEC §11 keys of a route, each only when set (the same spelling as in YAML). */
+  private static void policies(RoutePolicies p, JsonObject json) {
+    if (!p.matchHeaders().isEmpty()) {
+      json.put("match_headers", new JsonObject(new java.util.LinkedHashMap<>(p.matchHeaders())));
+    }
+    if (!p.matchQuery().isEmpty()) {
+      json.put("match_query", new JsonObject(new java.util.LinkedHashMap<>(p.matchQuery())));
+    }
+    if (!p.split().isEmpty()) {
+      JsonArray split = new JsonArray();
+      p.split().forEach(e -> split.add(new JsonObject().put("upstream", e.upstream()).put("weight", e.weight())));
+      json.put("split", split);
+    }
+    p.rewrite().ifPresent(rw -> json.put("rewrite", new JsonObject().put("pattern", rw.pattern())
+        .put("replacement", rw.replacement())));
+    if (!p.requestHeaders().isEmpty()) {
+      json.put("request_headers", headerRules(p.requestHeaders()));
+    }
+    if (!p.responseHeaders().isEmpty()) {
+      json.put("response_headers", headerRules(p.responseHeaders()));
+    }
+  }
+
+  private static JsonObject headerRules(RoutePolicies.HeaderRuleSet rules) {
+    JsonObject json = new JsonObject();
+    if (!rules.set().isEmpty()) {
+      json.put("set", new JsonObject(new java.util.LinkedHashMap<>(rules.set())));
+    }
+    if (!rules.add().isEmpty()) {
+      json.put("add", new JsonObject(new java.util.LinkedHashMap<>(rules.add())));
+    }
+    if (!rules.remove().isEmpty()) {
+      json.put("remove", new JsonArray(rules.remove()));
+    }
     return json;
   }
 

@@ -15,6 +15,8 @@ import java.util.Set;
  * @param yamlIndex position in the YAML file, the tie-breaker between patterns of equal length
  * @param methods allowed methods, upper case; empty allows all
  * @param middlewares the route's middleware instances, in order
+ * @param group the route's upstream group; with a split, its first group (the split chooses per request)
+ * @param policies matchers, split, rewrite and header rules
  */
 record CompiledRoute(
     RouteConfig config,
@@ -25,7 +27,8 @@ record CompiledRoute(
     Set<String> methods,
     UpstreamGroup group,
     long timeoutMs,
-    List<Middleware> middlewares) {
+    List<Middleware> middlewares,
+    RoutePolicyRuntime policies) {
 
   String name() {
     return config.name();

@@ -303,9 +303,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       response.setStatusMessage(message);
     }
     HeaderRules.copyResponseHeaders(upstream.headers(), response.headers(), false);
-    if (exchange.hasResponseHeaders()) {
-      HeaderRules.overlay(response.headers(), exchange.responseHeaders());
-    }
+    exchange.applyResponseHeaders(response.headers());
     if (!upstream.headers().contains(HttpHeaders.CONTENT_LENGTH) && mayHaveBody(upstream.statusCode())
         && request.version() != HttpVersion.HTTP_1_0) {
       response.setChunked(true);
@@ -354,9 +352,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     HttpServerResponse response = request.response();
     response.setStatusCode(101);
     HeaderRules.copyResponseHeaders(upstream.headers(), response.headers(), true);
-    if (exchange.hasResponseHeaders()) {
-      HeaderRules.overlay(response.headers(), exchange.responseHeaders());
-    }
+    exchange.applyResponseHeaders(response.headers());
     phase = Phase.TUNNEL;
     exchange.tunnel();
     pool.detach(lease.connection());
