@@ -95,13 +95,23 @@ public record RoutePolicies(
     public static final HeaderRuleSet NONE = new HeaderRuleSet(Map.of(), Map.of(), List.of());
 
     public HeaderRuleSet {
-      set = ordered(set);
-      add = ordered(add);
+      // Not RoutePolicies.ordered: that would initialise RoutePolicies, whose NONE needs this class's NONE.
+      set = copy(set);
+      add = copy(add);
       remove = List.copyOf(remove);
     }
 
     public boolean isEmpty() {
       return set.isEmpty() && add.isEmpty() && remove.isEmpty();
+    }
+
+    private static Map<String, String> copy(Map<String, String> m) {
+      if (m.isEmpty()) {
+        return Map.of();
+      }
+      Map<String, String> c = new LinkedHashMap<>();
+      m.forEach((k, v) -> c.put(Objects.requireNonNull(k), Objects.requireNonNull(v)));
+      return Collections.unmodifiableMap(c);
     }
   }
 
