@@ -15,6 +15,7 @@ import picocli.CommandLine.Spec;
 /** {@code add-route}: {@code POST /api/v1/routes}. */
 @Command(name = "add-route",
     mixinStandardHelpOptions = true,
+    resourceBundle = "cloud.locci.proxy.cli.SchemaHelp",
     versionProvider = VersionProvider.class,
     sortOptions = false,
     description = {
@@ -26,46 +27,58 @@ final class AddRouteCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "NAME", description = "Route name (must not exist yet).")
   String name;
 
+  // Descriptions come from ConfigSchema (SchemaHelp) by descriptionKey; the text here is the fallback.
   @Option(names = "--path-pattern", paramLabel = "RE", required = true,
+      descriptionKey = "api_gateway.routes.<name>.path_pattern",
       description = "Go/RE2 regular expression matched against the path, e.g. ^/api/users.")
   String pathPattern;
 
   @Option(names = "--upstream", paramLabel = "U",
+      descriptionKey = "api_gateway.routes.<name>.upstream",
       description = "Upstream group to forward to (this or --split is required).")
   String upstream;
 
   @Option(names = "--split", paramLabel = "U=WEIGHT", split = ",",
+      descriptionKey = "api_gateway.routes.<name>.split",
       description = "Weighted upstreams instead of --upstream, e.g. stable=90,canary=10 (weights 0-1000).")
   List<String> split;
 
   @Option(names = "--match-header", paramLabel = "NAME:VALUE",
+      descriptionKey = "api_gateway.routes.<name>.match_headers",
       description = "Match only requests with this header value (\"*\": any value); repeatable.")
   List<String> matchHeaders;
 
   @Option(names = "--match-query", paramLabel = "NAME=VALUE",
+      descriptionKey = "api_gateway.routes.<name>.match_query",
       description = "Match only requests with this query parameter value (\"*\": any value); repeatable.")
   List<String> matchQuery;
 
   @Option(names = "--rewrite", paramLabel = "PATTERN=REPLACEMENT",
+      descriptionKey = "api_gateway.routes.<name>.rewrite",
       description = "Rewrite the path (after --strip-prefix): RE2 pattern, replacement with $1-$9.")
   String rewrite;
 
   @Option(names = "--request-header", paramLabel = "set|add|remove:NAME[:VALUE]",
+      descriptionKey = "api_gateway.routes.<name>.request_headers",
       description = "A request header rule, e.g. set:X-Env:prod or remove:Cookie; repeatable.")
   List<String> requestHeaders;
 
   @Option(names = "--response-header", paramLabel = "set|add|remove:NAME[:VALUE]",
+      descriptionKey = "api_gateway.routes.<name>.response_headers",
       description = "A response header rule, e.g. add:X-Served-By:${upstream}; repeatable.")
   List<String> responseHeaders;
 
   @Option(names = "--methods", paramLabel = "GET,POST", split = ",",
+      descriptionKey = "api_gateway.routes.<name>.methods",
       description = "Allowed methods (default: all).")
   List<String> methods;
 
-  @Option(names = "--strip-prefix", description = "Remove the matched part of the path before forwarding.")
+  @Option(names = "--strip-prefix", descriptionKey = "api_gateway.routes.<name>.strip_prefix",
+      description = "Remove the matched part of the path before forwarding.")
   boolean stripPrefix;
 
-  @Option(names = "--timeout-secs", paramLabel = "N", description = "Time the upstream has to answer (default 60).")
+  @Option(names = "--timeout-secs", paramLabel = "N", descriptionKey = "api_gateway.routes.<name>.timeout_secs",
+      description = "Time the upstream has to answer (default 60).")
   Integer timeoutSecs;
 
   @Mixin

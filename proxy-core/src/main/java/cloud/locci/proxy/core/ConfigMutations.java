@@ -5,6 +5,7 @@ import cloud.locci.proxy.core.bus.ConfigChange.AddRoute;
 import cloud.locci.proxy.core.bus.ConfigChange.AddUpstream;
 import cloud.locci.proxy.core.bus.ConfigChange.RemoveRoute;
 import cloud.locci.proxy.core.bus.ConfigChange.RemoveUpstreamServer;
+import cloud.locci.proxy.core.config.ConfigSchema;
 import cloud.locci.proxy.core.config.Mode;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.ProxyConfig.GatewayConfig;
@@ -25,8 +26,11 @@ import java.util.TreeSet;
  */
 public final class ConfigMutations {
 
-  /** Keys of an upstream that {@code POST /api/v1/upstreams} may change on an existing group. */
-  static final Set<String> MUTABLE_UPSTREAM_KEYS = Set.of("servers", "strategy", "hash_on");
+  /**
+   * Keys of an upstream that {@code POST /api/v1/upstreams} may change on an existing group: those
+   * {@link ConfigSchema} flags {@code API_MUTABLE} ({@code servers}, {@code strategy}, {@code hash_on}).
+   */
+  static final Set<String> MUTABLE_UPSTREAM_KEYS = ConfigSchema.apiMutable("upstreams." + ConfigSchema.NAME);
 
   private ConfigMutations() {}
 
@@ -110,8 +114,8 @@ public final class ConfigMutations {
     Set<String> fileOnly = new TreeSet<>(add.keys());
     fileOnly.removeAll(MUTABLE_UPSTREAM_KEYS);
     if (!fileOnly.isEmpty()) {
-      throw new Refused(400, "upstream \"" + given.name() + "\" exists: only servers, strategy and hash_on can be"
-          + " changed through the API, not " + String.join(", ", fileOnly) + " (edit the file and reload)");
+      throw new Refused(400, "upstream \"" + given.name() + "\" exists: only " + inWords(MUTABLE_UPSTREAM_KEYS)
+          + " can be changed through the API, not " + String.join(", ", fileOnly) + " (edit the file and reload)");
     }
     List<ServerEntry> servers = new ArrayList<>(existing.servers());
     for (ServerEntry s : given.servers()) {
@@ -144,6 +148,13 @@ public final class ConfigMutations {
     Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>(c.upstreams());
     upstreams.put(remove.upstream(), existing.withServers(servers));
     return c.withUpstreams(upstreams);
+  }
+
+  /** {@code a, b and c}. */
+  private static String inWords(Set<String> words) {
+    List<String> list = List.copyOf(words);
+    return list.size() < 2 ? String.join("", list)
+        : String.join(", ", list.subList(0, list.size() - 1)) + " and " + list.get(list.size() - 1);
   }
 
   private static String known(java.util.Collection<String> names) {

@@ -67,7 +67,7 @@ public final class ConfigLoader {
 
   /**
    * The key paths the binder asks for while binding {@code yaml}: every key it accepts in the sections
-   * present, whether written or not. Lets a test hold {@link ConfigReference} to the binder.
+   * present, whether written or not. Lets a test hold {@link ConfigSchema} to the binder.
    */
   static Set<String> askedKeys(String yaml, String source) throws ConfigException {
     YamlContext ctx = new YamlContext(source);
@@ -94,7 +94,8 @@ public final class ConfigLoader {
   public static RouteConfig parseRoute(String name, String text, String source) throws ConfigException {
     YamlContext ctx = new YamlContext(source);
     Node root = compose(text, source);
-    Optional<RouteConfig> route = YamlMap.of(ctx, name, root).flatMap(m -> new ConfigBinder(ctx).route(name, m));
+    Optional<RouteConfig> route = YamlMap.of(ctx, name, "api_gateway.routes." + ConfigSchema.NAME, root)
+        .flatMap(m -> new ConfigBinder(ctx).route(name, m));
     return orThrow(route, ctx);
   }
 
@@ -103,7 +104,7 @@ public final class ConfigLoader {
     YamlContext ctx = new YamlContext(source);
     Node root = compose(text, source);
     Optional<UpstreamConfig> upstream =
-        YamlMap.of(ctx, name, root).flatMap(m -> new ConfigBinder(ctx).upstream(name, m));
+        YamlMap.of(ctx, name, "upstreams." + ConfigSchema.NAME, root).flatMap(m -> new ConfigBinder(ctx).upstream(name, m));
     return orThrow(upstream, ctx);
   }
 
