@@ -57,6 +57,12 @@ final class RoutingTable {
    * ({@code explain} outside a running proxy needs only the names, which the route configs carry).
    */
   static RoutingTable build(List<RouteConfig> configs, Upstreams upstreams,
+      Function<List<String>, List<Middleware>> chains) {
+    return build(configs, upstreams, chains, SplitCursors.standalone());
+  }
+
+  /** Like {@link #build(List, Upstreams, Function)}, with splits positioned by {@code cursors}. */
+  static RoutingTable build(List<RouteConfig> configs, Upstreams upstreams,
       Function<List<String>, List<Middleware>> chains, SplitCursors cursors) {
     List<RouteConfig> sorted = RouteOrder.sort(configs);
     List<CompiledRoute> out = new ArrayList<>();

@@ -90,7 +90,9 @@ public final class Forwarder {
   Future<Void> reject(Exchange exchange, Reason reason, String message, MultiMap headers, boolean close) {
     exchange.reason(reason);
     HttpServerRequest request = exchange.request();
-    exchange.applyResponseHeaders(request.response().headers());
+    if (!request.response().headWritten()) {
+      exchange.applyResponseHeaders(request.response().headers());
+    }
     Future<Void> sent = close ? ErrorResponses.sendWithoutReading(request, reason, message, headers, exchange.requestId())
         : ErrorResponses.send(request, reason, message, headers, exchange.requestId());
     return sent.andThen(ar -> {
