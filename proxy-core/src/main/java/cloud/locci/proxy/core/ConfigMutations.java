@@ -5,6 +5,8 @@ import cloud.locci.proxy.core.bus.ConfigChange.AddRoute;
 import cloud.locci.proxy.core.bus.ConfigChange.AddUpstream;
 import cloud.locci.proxy.core.bus.ConfigChange.RemoveRoute;
 import cloud.locci.proxy.core.bus.ConfigChange.RemoveUpstreamServer;
+import cloud.locci.proxy.core.config.ConfigException;
+import cloud.locci.proxy.core.config.ConfigLoader;
 import cloud.locci.proxy.core.config.ConfigSchema;
 import cloud.locci.proxy.core.config.Mode;
 import cloud.locci.proxy.core.config.ProxyConfig;
@@ -124,12 +126,14 @@ public final class ConfigMutations {
       }
       servers.add(s);
     }
-    UpstreamConfig merged = existing.withServers(servers);
-    if (add.keys().contains("strategy")) {
-      merged = merged.withStrategy(given.strategy());
-    }
-    if (add.keys().contains("hash_on")) {
-      merged = merged.withHashOn(given.hashOn());
+    // The servers are appended; every other key the request names (all API_MUTABLE) replaces the group's.
+    Set<String> replaced = new TreeSet<>(add.keys());
+    replaced.remove("servers");
+    UpstreamConfig merged;
+    try {
+      merged = ConfigLoader.withKeys(existing.withServers(servers), given, replaced);
+    } catch (ConfigException e) {
+      throw new Refused(400, e.getMessage());
     }
     upstreams.put(given.name(), merged);
     return c.withUpstreams(upstreams);

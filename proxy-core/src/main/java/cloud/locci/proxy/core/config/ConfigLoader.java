@@ -108,6 +108,29 @@ public final class ConfigLoader {
     return orThrow(upstream, ctx);
   }
 
+  /**
+   * {@code existing} with the values of {@code keys} taken from {@code requested}: both written as the
+   * schema's JSON view, merged, and read back by the binder, so a key flagged {@code API_MUTABLE} in
+   * {@link ConfigSchema} needs no code of its own to be changeable.
+   *
+   * @throws ConfigException when the merged group does not bind (a bug: both halves did)
+   */
+  public static UpstreamConfig withKeys(UpstreamConfig existing, UpstreamConfig requested, Set<String> keys)
+      throws ConfigException {
+    String schemaPath = "upstreams." + ConfigSchema.NAME;
+    io.vertx.core.json.JsonObject merged = ConfigView.section(existing, schemaPath, false);
+    io.vertx.core.json.JsonObject given = ConfigView.section(requested, schemaPath, false);
+    for (String key : keys) {
+      Object value = given.getValue(key);
+      if (value == null) {
+        merged.remove(key);
+      } else {
+        merged.put(key, value);
+      }
+    }
+    return parseUpstream(existing.name(), merged.encode(), "control API");
+  }
+
   private static <T> T orThrow(Optional<T> value, YamlContext ctx) throws ConfigException {
     if (value.isPresent() && ctx.errors().isEmpty()) {
       return value.get();

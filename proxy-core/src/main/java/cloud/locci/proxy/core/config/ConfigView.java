@@ -49,7 +49,7 @@ public final class ConfigView {
   }
 
   /** The declared keys of the section at {@code schemaPath} that {@code value} has. */
-  private static JsonObject section(Object value, String schemaPath, boolean redact) {
+  static JsonObject section(Object value, String schemaPath, boolean redact) {
     JsonObject out = new JsonObject();
     for (Key k : ConfigSchema.children(schemaPath)) {
       if (k.has(Flag.ALIAS)) {
@@ -126,6 +126,32 @@ public final class ConfigView {
       }
     }
     return out;
+  }
+
+  /**
+   * The key paths whose values differ between the two configurations (concrete names, list items as a
+   * whole list): the leaves that changed, or the mapping that appeared or disappeared. Values never
+   * leave this method.
+   */
+  public static List<String> changedKeys(ProxyConfig before, ProxyConfig after) {
+    List<String> out = new ArrayList<>();
+    compare(json(before, false), json(after, false), "", out);
+    return out;
+  }
+
+  private static void compare(JsonObject a, JsonObject b, String path, List<String> out) {
+    java.util.Set<String> names = new java.util.LinkedHashSet<>(a.fieldNames());
+    names.addAll(b.fieldNames());
+    for (String name : names) {
+      String p = path.isEmpty() ? name : path + "." + name;
+      Object va = a.getValue(name);
+      Object vb = b.getValue(name);
+      if (va instanceof JsonObject oa && vb instanceof JsonObject ob) {
+        compare(oa, ob, p, out);
+      } else if (!Objects.equals(va, vb)) {
+        out.add(p);
+      }
+    }
   }
 
   /** The value at a dotted path of fixed keys, or null. */

@@ -253,10 +253,40 @@ final class YamlMap {
       if (!known.contains(e.getKey())) {
         String suggestion = DidYouMean.closest(e.getKey(), known)
             .map(s -> "; did you mean \"" + s + "\"?")
+            .or(() -> elsewhere(e.getKey()))
             .orElse("; known keys here: " + String.join(", ", known));
         ctx.error(e.getValue().getKeyNode(), child(e.getKey()), "unknown key" + suggestion);
       }
     }
+  }
+
+  /**
+   * Where a key of this exact name is declared instead: another section ("it is a key of
+   * api_gateway.routes.<name>") or, in a middleware instance, another type ("it is a rate_limiting
+   * key"). Middleware keys' meanings start with their type and a colon.
+   */
+  private Optional<String> elsewhere(String key) {
+    String here = ConfigSchema.canonical(schemaPath);
+    List<String> sections = new ArrayList<>();
+    for (ConfigSchema.Key k : ConfigSchema.keys()) {
+      if (!k.name().equals(key)) {
+        continue;
+      }
+      String parent = ConfigSchema.parentOf(k.path());
+      if (parent.equals(here)) {
+        int colon = k.meaning().indexOf(':');
+        String type = colon > 0 ? k.meaning().substring(0, colon) : "";
+        return Optional.of(MiddlewareConfig.TYPES.contains(type)
+            ? "; it is a " + type + " key, not one of this middleware's type"
+            : "; known keys here: " + String.join(", ", known));
+      }
+      sections.add(parent.isEmpty() ? "the top level" : parent);
+    }
+    if (sections.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of("; it is a key of " + String.join(" and ", sections.subList(0, Math.min(3, sections.size())))
+        + ", not of " + (here.isEmpty() ? "the top level" : here));
   }
 
   static boolean isNull(Node n) {

@@ -153,6 +153,32 @@ class ConfigSchemaTest {
     assertThat(ConfigView.restartRequired(before, moved)).isEmpty();
   }
 
+  @Test
+  void aKeyWrittenInTheWrongPlaceSaysWhereItBelongs() {
+    String yaml = """
+        mode: api_gateway
+        upstreams:
+          web:
+            servers: ["10.0.0.1:3000"]
+            timeout_secs: 5
+        load_balancer: {upstream: web, retries: 2}
+        api_gateway:
+          routes:
+            r: {path_pattern: "^/", upstream: web}
+          middlewares:
+            cors: {burst_size: 5}
+        """;
+    ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+        () -> ConfigLoader.parse(yaml, "misplaced.yaml", ConfigOverrides.none()));
+    assertThat(e.errors()).extracting(ConfigError::toString).containsExactly(
+        "misplaced.yaml:5: upstreams.web.timeout_secs: unknown key; it is a key of upstreams.<name>.health_check"
+            + " and api_gateway.routes.<name>, not of upstreams.<name>",
+        "misplaced.yaml:6: load_balancer.retries: unknown key; it is a key of api_gateway.routes.<name>, not of"
+            + " load_balancer",
+        "misplaced.yaml:11: api_gateway.middlewares.cors.burst_size: unknown key; it is a rate_limiting key, not"
+            + " one of this middleware's type");
+  }
+
   /** Every key path of a JSON tree, list items as {@code [i]}. */
   private static List<String> paths(Object node, String path) {
     List<String> out = new ArrayList<>();
