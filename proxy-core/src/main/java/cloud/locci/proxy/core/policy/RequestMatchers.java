@@ -25,12 +25,18 @@ public final class RequestMatchers {
   public static final String ANY = "*";
 
   private final String[] headerNames;
+  /** The same names as AsciiStrings: their case-insensitive hash is computed once, not per lookup. */
+  private final CharSequence[] headerKeys;
   private final String[] headerValues;
   private final String[] queryNames;
   private final String[] queryValues;
 
   private RequestMatchers(String[] headerNames, String[] headerValues, String[] queryNames, String[] queryValues) {
     this.headerNames = headerNames;
+    this.headerKeys = new CharSequence[headerNames.length];
+    for (int i = 0; i < headerNames.length; i++) {
+      headerKeys[i] = io.netty.util.AsciiString.cached(headerNames[i]);
+    }
     this.headerValues = headerValues;
     this.queryNames = queryNames;
     this.queryValues = queryValues;
@@ -72,8 +78,8 @@ public final class RequestMatchers {
 
   /** Whether the request's headers and query string (without '?', or null) satisfy every matcher. */
   public boolean matches(MultiMap headers, String query) {
-    for (int i = 0; i < headerNames.length; i++) {
-      if (!accepts(headerValues[i], headers.get(headerNames[i]))) {
+    for (int i = 0; i < headerKeys.length; i++) {
+      if (!accepts(headerValues[i], headers.get(headerKeys[i]))) {
         return false;
       }
     }
