@@ -12,6 +12,7 @@ import cloud.locci.proxy.core.config.ServerAddress;
 import cloud.locci.proxy.core.config.ServerConfig;
 import cloud.locci.proxy.core.explain.ExplainQuery;
 import cloud.locci.proxy.core.explain.Explanation;
+import cloud.locci.proxy.core.forward.ClearTextHttp2;
 import cloud.locci.proxy.core.forward.ClientIdle;
 import cloud.locci.proxy.core.forward.ConnectionGuard;
 import cloud.locci.proxy.core.forward.Decision;
@@ -266,26 +267,26 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
 
   /** The options both listeners share: limits and timeouts, no TLS. */
   private static HttpServerOptions options(ServerConfig s) {
-    return new HttpServerOptions()
+    HttpServerOptions options = new HttpServerOptions()
         .setTcpNoDelay(true)
         .setMaxHeaderSize(s.maxHeaderSize())
         .setMaxInitialLineLength(s.maxRequestLine())
         // No Vert.x idle timeout: it closed connections with a request in flight. ClientIdle counts
         // idle_timeout_secs only between requests; a request in flight has the exchange's own clocks.
+        // (ClearTextHttp2 sets one for a connection's first head only, and removes it once ClientIdle runs.)
         .setIdleTimeout(0)
         // 100 Continue only once the middlewares accepted the request (ExchangeDriver sends it).
         .setHandle100ContinueAutomatically(false)
         // Request bodies too: one upstream write per decoded chunk (UpstreamClients.MAX_CHUNK_SIZE).
         .setMaxChunkSize(UpstreamClients.MAX_CHUNK_SIZE)
-        // No h2c upgrade (nginx has none either); it would also make Vert.x set up the HTTP/1 pipeline
-        // only after the first request was read, too late for ConnectionGuard to see it.
-        .setHttp2ClearTextEnabled(false)
         .setCompressionSupported(false)
         .setDecompressionSupported(false)
         // WebSocket upgrades are tunnelled as bytes (extensions negotiated end to end), never handled
         // by Vert.x: its extension handler would only inspect every message.
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false);
+    // h2c beside HTTP/1.1 (server.h2c), and the idle clock of a connection's first head that it needs.
+    return ClearTextHttp2.configure(options, s);
   }
 
   private Future<HttpServer> open(HttpServerOptions options, ServerAddress bind, Handler<HttpServerRequest> handler) {
@@ -295,6 +296,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
           // The current version's idle timeout: a reload applies it to new connections.
           ClientIdle clock = ClientIdle.start(vertx, connection, config.config().server().idleTimeoutSecs());
           idle.put(connection, clock);
+          ClearTextHttp2.connected(connection);
           connection.closeHandler(v -> {
             counters.connections().decrementAndGet();
             idle.remove(connection);

@@ -106,6 +106,7 @@ final class ConfigBinder {
         m.list("trusted_proxies", this::cidr),
         m.node("http_bind_address").flatMap(n -> address(n, m.child("http_bind_address"))),
         m.boolValue("https_redirect"));
+    s = http2(m, s);
     m.finish();
     return s;
   }
@@ -239,9 +240,32 @@ final class ConfigBinder {
     Optional<PassiveConfig> passive = m.map("passive").map(this::passive);
     int maxConns = m.intValue("max_connections_per_server");
     int connectTimeout = m.intValue("connect_timeout_secs");
+    UpstreamConfig.Protocol protocol = protocol(m, tls);
     m.finish();
     return Optional.of(new UpstreamConfig(name, servers, strategy, hashOn, tls, sni, tlsVerify, caPath, health,
-        passive, maxConns, connectTimeout));
+        passive, maxConns, connectTimeout).withProtocol(protocol));
+  }
+
+  // ---- HTTP/2 keys (SPEC §12)
+
+  /** {@code server.h2c}. */
+  private static ServerConfig http2(YamlMap m, ServerConfig s) {
+    return s.withH2c(m.boolValue("h2c"));
+  }
+
+  /** {@code upstreams.<name>.protocol}: {@code h2} only with {@code tls: true}. */
+  private UpstreamConfig.Protocol protocol(YamlMap m, boolean tls) {
+    return m.string("protocol").flatMap(p -> {
+      Optional<UpstreamConfig.Protocol> parsed = UpstreamConfig.Protocol.parse(p);
+      if (parsed.isEmpty()) {
+        ctx.errorAt(m.child("protocol"), m.child("protocol"),
+            "unknown protocol \"" + p + "\"; expected http1, h2c or h2");
+      } else if (parsed.get() == UpstreamConfig.Protocol.H2 && !tls) {
+        ctx.errorAt(m.child("protocol"), m.child("protocol"),
+            "protocol h2 is HTTP/2 over TLS and needs tls: true (h2c is cleartext HTTP/2)");
+      }
+      return parsed;
+    }).orElse(UpstreamConfig.Protocol.HTTP1);
   }
 
   private Optional<ServerEntry> serverEntry(YamlMap upstream, Node n, String path) {

@@ -317,6 +317,10 @@ public final class ConfigSchema {
         "peers whose `X-Forwarded-*`, `Forwarded` and `X-Real-IP` are kept (`X-Forwarded-For` appended to);"
             + " from any other peer they are replaced by the proxy's own")
         .read(ServerConfig.class, s -> strings(s.trustedProxies())));
+    k.add(bool("server.h2c", ServerConfig.DEFAULT_H2C,
+        "plain listeners also speak cleartext HTTP/2 with prior knowledge (h2c, as gRPC clients use); the TLS"
+            + " listener offers h2 and http/1.1 by ALPN either way")
+        .read(ServerConfig.class, ServerConfig::h2c).flags(Flag.LISTENER));
   }
 
   private static void logging(List<Builder> k) {
@@ -391,6 +395,13 @@ public final class ConfigSchema {
         "TCP (and TLS) handshake timeout, also the wait for a free pooled connection; a timed-out connect tries"
             + " the next server, 504 `upstream_timeout` when every attempt timed out")
         .read(UpstreamConfig.class, UpstreamConfig::connectTimeoutSecs));
+    k.add(key("upstreams.<name>.protocol",
+        words(Arrays.stream(UpstreamConfig.Protocol.values()).map(UpstreamConfig.Protocol::yamlName)
+            .collect(Collectors.toList())),
+        code(UpstreamConfig.Protocol.HTTP1.yamlName()),
+        "HTTP/1.1, cleartext HTTP/2 (prior knowledge) or HTTP/2 over TLS (`h2` needs `tls: true`); HTTP/2"
+            + " requests share connections as streams")
+        .read(UpstreamConfig.class, u -> u.protocol().yamlName()));
   }
 
   private static void loadBalancer(List<Builder> k) {

@@ -73,6 +73,8 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
   private boolean backendHeld;
   private ConnectionPool pool;
   private ConnectionPool.Lease lease;
+  /** The current attempt's stream slot when the upstream speaks HTTP/2 (then {@link #lease} is null). */
+  private Http2Pool.Lease stream;
   private HttpClientRequest upstreamRequest;
   private boolean requestSent;
   private long sentNanos;
@@ -143,6 +145,10 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     upstreamRequest = null;
     requestSent = false;
     UpstreamConfig upstream = target.group().config();
+    if (upstream.protocol().multiplexed()) {
+      openStream(my, upstream, b);
+      return;
+    }
     pool = clients.pool(upstream, b);
     ConnectionPool owner = pool;
     owner.acquire(TimeUnit.SECONDS.toMillis(upstream.connectTimeoutSecs()), fresh).onComplete(ar -> {
@@ -175,6 +181,41 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     });
   }
 
+  /**
+   * An HTTP/2 upstream ({@link Http2Pool}): the attempt's lease is one stream slot on a shared
+   * connection; failing to get one is a connect failure (nothing was sent).
+   */
+  private void openStream(int my, UpstreamConfig upstream, Backend b) {
+    pool = null;
+    Http2Pool streams = clients.http2().pool(upstream, b);
+    streams.acquire(TimeUnit.SECONDS.toMillis(upstream.connectTimeoutSecs())).onComplete(ar -> {
+      if (my != attempt || phase != Phase.CONNECT) {
+        if (ar.succeeded()) {
+          ar.result().release(); // the exchange moved on: the slot goes back unused
+        }
+        return;
+      }
+      run(my, () -> {
+        if (ar.failed()) {
+          abort(Side.UPSTREAM, Forwarder.classify(ar.cause()), ar.cause());
+          return;
+        }
+        stream = ar.result();
+        phase = Phase.SEND;
+        stream.connection().request(new RequestOptions().setMethod(request.method()).setURI(target.uri()))
+            .onComplete(r -> {
+              if (my != attempt || phase == Phase.DONE) {
+                if (r.succeeded()) {
+                  r.result().reset();
+                }
+                return;
+              }
+              run(my, () -> send(my, r));
+            });
+      });
+    });
+  }
+
   // ---- send
 
   private void send(int my, AsyncResult<HttpClientRequest> ar) {
@@ -184,7 +225,9 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     }
     upstreamRequest = ar.result();
     MultiMap out = upstreamRequest.headers();
-    boolean webSocket = request.canUpgradeToWebSocket();
+    // A WebSocket handshake needs an HTTP/1.1 upstream (no RFC 8441 CONNECT): to an HTTP/2 one it goes
+    // as a plain GET, and the upstream's answer is relayed.
+    boolean webSocket = request.canUpgradeToWebSocket() && pool != null;
     HeaderRules.copyRequestHeaders(request.headers(), out, webSocket);
     HostAndPort authority = request.authority();
     upstreamRequest.authority(authority != null ? authority
@@ -207,7 +250,10 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       upstreamRequest.end().onSuccess(v -> sent(my));
       return;
     }
-    if (!out.contains(HttpHeaders.CONTENT_LENGTH)) {
+    if (!out.contains(HttpHeaders.CONTENT_LENGTH) && request.version() != HttpVersion.HTTP_2) {
+      // An HTTP/2 client's body has no framing of its own: Vert.x chunks the upstream request at its
+      // first data write, and a stream that ends without data goes out without a body (its END_STREAM
+      // may still be queued behind the paused request, so hasBody cannot know it yet).
       upstreamRequest.setChunked(true);
     }
     if (clientEnded) {
@@ -310,7 +356,8 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     }
     Pipe<Buffer> pipe = upstream.pipe();
     pipe.endOnFailure(false);
-    pipe.to(SilenceWatch.touching(response, this, true)).onComplete(done -> run(my, () -> {
+    pipe.to(Trailers.relay(upstream, request, SilenceWatch.touching(response, this, true)))
+        .onComplete(done -> run(my, () -> {
       if (done.failed()) {
         log.debug("response from {} for {} {} cut: {}", backend, request.method(), request.uri(),
             done.cause().toString());
@@ -320,12 +367,15 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       phase = Phase.DONE;
       clients.silence().unwatch(this);
       releaseBackend();
-      if (requestSent && reusable(upstream)) {
-        pool.release(lease.connection());
-      } else {
-        pool.discard(lease.connection());
+      if (lease != null) {
+        if (requestSent && reusable(upstream)) {
+          pool.release(lease.connection());
+        } else {
+          pool.discard(lease.connection());
+        }
       }
       lease = null;
+      releaseStream();
       forwarder.finish(exchange);
     }));
   }
@@ -510,8 +560,17 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       }
     }
     lease = null;
+    releaseStream();
     upstreamRequest = null;
     releaseBackend();
+  }
+
+  /** The HTTP/2 stream ended or was reset (this stream only): its slot goes back. */
+  private void releaseStream() {
+    if (stream != null) {
+      stream.release();
+      stream = null;
+    }
   }
 
   private void releaseBackend() {

@@ -174,7 +174,7 @@ public final class HeaderRules {
   }
 
   /** An end-to-end header: it crosses the proxy unless {@code Connection} lists it. */
-  private static final int END_TO_END = 0;
+  static final int END_TO_END = 0;
   /** Hop-by-hop: never crosses. */
   private static final int HOP_BY_HOP_HEADER = 1;
   /** {@code Upgrade}: hop-by-hop, except in a WebSocket handshake. */

@@ -56,6 +56,7 @@ public final class UpstreamClients {
   private final Map<PoolKey, ConnectionPool> pools = new HashMap<>();
   private final long sweeper;
   private final SilenceWatch silence = new SilenceWatch();
+  private final Http2Upstreams http2;
   private final long silenceTicker;
 
   /**
@@ -65,6 +66,7 @@ public final class UpstreamClients {
   public UpstreamClients(Vertx vertx, int instances) {
     this.vertx = vertx;
     this.instances = Math.max(1, instances);
+    this.http2 = new Http2Upstreams(vertx, this.instances);
     this.sweeper = vertx.setPeriodic(1000, id -> sweep());
     this.silenceTicker = vertx.setPeriodic(SilenceWatch.TICK_MS, id -> silence.check());
   }
@@ -72,6 +74,11 @@ public final class UpstreamClients {
   /** The route timeouts of this instance's upstream exchanges. */
   SilenceWatch silence() {
     return silence;
+  }
+
+  /** The multiplexed connections to the servers of {@code protocol: h2c | h2} upstreams. */
+  Http2Upstreams http2() {
+    return http2;
   }
 
   /** The pool of connections to {@code backend} of {@code upstream}. */
@@ -134,6 +141,7 @@ public final class UpstreamClients {
 
   /** Once a second: idle connections past their keep-alive time close; pools nobody uses go. */
   private void sweep() {
+    http2.sweep();
     for (Iterator<ConnectionPool> it = pools.values().iterator(); it.hasNext(); ) {
       ConnectionPool pool = it.next();
       pool.closeIdleOlderThan(KEEP_ALIVE_NANOS);
@@ -152,6 +160,7 @@ public final class UpstreamClients {
     List<Future<Void>> closing = new ArrayList<>();
     clients.values().forEach(c -> closing.add(c.close()));
     clients.clear();
+    closing.add(http2.close());
     return Future.join(closing).mapEmpty();
   }
 }
