@@ -16,6 +16,8 @@ import java.util.Set;
  * @param yamlIndex position in the YAML file, the tie-breaker between patterns of equal length
  * @param methods allowed methods, upper case; empty allows all
  * @param middlewares the route's middleware instances, in order
+ * @param group the route's upstream group; with a split, its first group (the split chooses per request)
+ * @param policies matchers, split, rewrite and header rules
  * @param mirror the route's mirror, or null when it has none
  */
 record CompiledRoute(
@@ -28,6 +30,7 @@ record CompiledRoute(
     UpstreamGroup group,
     long timeoutMs,
     List<Middleware> middlewares,
+    RoutePolicyRuntime policies,
     MirrorPlan mirror) {
 
   String name() {

@@ -434,8 +434,8 @@ public final class ConfigSchema {
         .read(RouteConfig.class, RouteConfig::pathPattern));
     k.add(key(r + "methods", "list of methods", "`[]`: every method", "allowed methods; others get 405 with `Allow`")
         .read(RouteConfig.class, RouteConfig::methods));
-    k.add(key(r + "upstream", "upstream name", "required", "the group this route sends to")
-        .read(RouteConfig.class, RouteConfig::upstream));
+    k.add(key(r + "upstream", "upstream name", "required unless `split` is set", "the group this route sends to")
+        .read(RouteConfig.class, c -> c.policies().split().isEmpty() ? c.upstream() : null));
     k.add(bool(r + "strip_prefix", false, "remove the matched part of the path before forwarding (`/` when nothing is left)")
         .read(RouteConfig.class, RouteConfig::stripPrefix));
     k.add(integer(r + "timeout_secs", 1, MAX_SECS, RouteConfig.DEFAULT_TIMEOUT_SECS,
@@ -461,6 +461,63 @@ public final class ConfigSchema {
     k.add(integer(r + "mirror.percent", 0, 100, 100,
         "share of the route's forwarded requests copied; exact over any 100 consecutive requests")
         .read(MirrorConfig.class, MirrorConfig::percent));
+    routePolicies(k);
+  }
+
+  /** SPEC §11, per route: matchers, split, rewrite, header rules. */
+  private static void routePolicies(List<Builder> k) {
+    String r = "api_gateway.routes.<name>.";
+    k.add(names(r + "match_headers", "`{}`",
+        "header name to the exact value it must have (`\"*\"`: present with any value); names ignore case,"
+            + " the first value counts; a route with more matchers is tried first at equal pattern length")
+        .read(RouteConfig.class, c -> emptyAsNull(c.policies().matchHeaders())));
+    k.add(key(r + "match_headers.<name>", "string", "required", "the value, or `*`").read(String.class, v -> v));
+    k.add(names(r + "match_query", "`{}`",
+        "query parameter to the exact value it must have (`\"*\"`: present); first occurrence, percent-decoded,"
+            + " `+` as a space")
+        .read(RouteConfig.class, c -> emptyAsNull(c.policies().matchQuery())));
+    k.add(key(r + "match_query.<name>", "string", "required", "the value, or `*`").read(String.class, v -> v));
+    k.add(key(r + "split", "list of `{upstream, weight}`", "none: `upstream`",
+        "instead of `upstream`: each request goes to one of these groups, smooth weighted and process-wide, so"
+            + " any 100 consecutive requests of 90/10 go exactly 90 and 10; then that group's strategy picks the server")
+        .read(RouteConfig.class, c -> emptyAsNull(c.policies().split())));
+    k.add(key(r + "split[].upstream", "upstream name", "required", "one group of the split")
+        .read(RoutePolicies.SplitEntry.class, RoutePolicies.SplitEntry::upstream));
+    k.add(integer(r + "split[].weight", 0, RoutePolicies.MAX_WEIGHT, "required",
+        "its share; `0` takes it out (not every weight may be 0)")
+        .read(RoutePolicies.SplitEntry.class, RoutePolicies.SplitEntry::weight));
+    k.add(section(r + "rewrite", "none: the path as matched",
+        "rewrites the path after `strip_prefix`; the query string is kept")
+        .read(RouteConfig.class, c -> c.policies().rewrite()));
+    k.add(key(r + "rewrite.pattern", "RE2 regex", "required in `rewrite`", "every match in the path is replaced")
+        .read(RoutePolicies.Rewrite.class, RoutePolicies.Rewrite::pattern));
+    k.add(key(r + "rewrite.replacement", "string", "required in `rewrite`",
+        "the replacement: `$1`-`$9` are groups, `$$` a dollar; a result without a leading `/` gets one")
+        .read(RoutePolicies.Rewrite.class, RoutePolicies.Rewrite::replacement));
+    headerRules(k, r + "request_headers", "headers sent upstream");
+    headerRules(k, r + "response_headers", "headers sent back to the client (also on the proxy's own errors)");
+  }
+
+  private static void headerRules(List<Builder> k, String p, String what) {
+    boolean response = p.endsWith("response_headers");
+    k.add(section(p, "none: unchanged", what + ": `remove`, then `set`, then `add`; values may use `${client_ip}`,"
+        + " `${request_id}`, `${route}`, `${upstream}`; framing and hop-by-hop headers are refused"
+        + (response ? ", and `Host`" : ""))
+        .read(RouteConfig.class, c -> emptyAsNull(response ? c.policies().responseHeaders() : c.policies().requestHeaders())));
+    k.add(names(p + ".set", "`{}`", "header name to the value that replaces any it has")
+        .read(RoutePolicies.HeaderRuleSet.class, h -> emptyAsNull(h.set())));
+    k.add(key(p + ".set.<name>", "string (template)", "required", "the value").read(String.class, v -> v));
+    k.add(names(p + ".add", "`{}`", "header name to a value appended to those it has")
+        .read(RoutePolicies.HeaderRuleSet.class, h -> emptyAsNull(h.add())));
+    k.add(key(p + ".add.<name>", "string (template)", "required", "the value").read(String.class, v -> v));
+    k.add(key(p + ".remove", "list of header names", "`[]`", "headers deleted")
+        .read(RoutePolicies.HeaderRuleSet.class, h -> emptyAsNull(h.remove())));
+  }
+
+  private static Object emptyAsNull(Object v) {
+    boolean empty = v instanceof Map<?, ?> m ? m.isEmpty() : v instanceof List<?> l ? l.isEmpty()
+        : v instanceof RoutePolicies.HeaderRuleSet h && h.isEmpty();
+    return empty ? null : v;
   }
 
   private static void middlewares(List<Builder> k) {

@@ -1,9 +1,13 @@
 package cloud.locci.proxy.core.forward;
 
+import cloud.locci.proxy.core.policy.HeaderEdits;
+import cloud.locci.proxy.core.policy.HeaderTemplate;
+import cloud.locci.proxy.core.policy.RequestIds;
 import cloud.locci.proxy.core.tracing.RequestSpan;
 import cloud.locci.proxy.core.upstream.Backend;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,7 +16,7 @@ import java.util.List;
  * {@link ExchangeListener} once, when the response is over (access log, metrics). Confined to the
  * event loop of its connection.
  */
-public final class Exchange {
+public final class Exchange implements HeaderTemplate.Values {
 
   private final HttpServerRequest request;
   private final long startNanos;
@@ -35,6 +39,9 @@ public final class Exchange {
   private ResponseTransform transform;
   private ResponseTransform.Body transformed;
   private RequestTap tap = RequestTap.NONE;
+  private String requestId;
+  private HeaderEdits requestEdits = HeaderEdits.NONE;
+  private HeaderEdits responseEdits = HeaderEdits.NONE;
 
   /**
    * One attempt that failed before its server's response head (the exchange then tried again or gave up).
@@ -58,6 +65,7 @@ public final class Exchange {
   }
 
   /** The route name; {@code ""} when none (load-balancer mode or no match). */
+  @Override
   public String route() {
     return route;
   }
@@ -67,6 +75,7 @@ public final class Exchange {
   }
 
   /** The upstream group name; {@code ""} when the request never got that far. */
+  @Override
   public String upstream() {
     return upstream;
   }
@@ -203,7 +212,10 @@ public final class Exchange {
     }
   }
 
-  /** Applies the middlewares' header changes to the headers about to go upstream. */
+  /**
+   * Applies the middlewares' header changes, the request id and the route's {@code request_headers} to the
+   * headers about to go upstream.
+   */
   void applyUpstreamHeaders(MultiMap out) {
     if (upstreamRemoved != null) {
       upstreamRemoved.forEach(out::remove);
@@ -211,6 +223,52 @@ public final class Exchange {
     if (upstreamSet != null) {
       HeaderRules.overlay(out, upstreamSet);
     }
+    if (requestId != null) {
+      out.set(RequestIds.HEADER, requestId);
+    }
+    if (!requestEdits.isEmpty()) {
+      requestEdits.apply(out, this);
+    }
+  }
+
+  /**
+   * Applies what every answer to this request carries, whoever makes it (upstream or proxy): the
+   * middlewares' {@link #responseHeaders()}, the request id and the route's {@code response_headers}.
+   */
+  void applyResponseHeaders(MultiMap target) {
+    if (hasResponseHeaders()) {
+      HeaderRules.overlay(target, responseHeaders);
+    }
+    if (requestId != null) {
+      target.set(RequestIds.HEADER, requestId);
+    }
+    if (!responseEdits.isEmpty()) {
+      responseEdits.apply(target, this);
+    }
+  }
+
+  /** The request id (SPEC §11); null only before the proxy verticle assigned it. */
+  @Override
+  public String requestId() {
+    return requestId;
+  }
+
+  /** Set once, by the proxy verticle, when the request arrives. */
+  public void requestId(String id) {
+    this.requestId = id;
+  }
+
+  /** The route's header rules for this request (set by the gateway when a route matched). */
+  public void headerEdits(HeaderEdits request, HeaderEdits response) {
+    this.requestEdits = request;
+    this.responseEdits = response;
+  }
+
+  /** The client's address as the TCP peer ({@code ${client_ip}}); "" when unknown. */
+  @Override
+  public String clientIp() {
+    SocketAddress remote = request.remoteAddress();
+    return remote == null ? "" : remote.hostAddress();
   }
 
   /** The request's server span; {@link RequestSpan#NONE} when tracing is off. */

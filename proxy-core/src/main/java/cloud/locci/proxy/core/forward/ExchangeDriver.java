@@ -362,9 +362,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       response.setStatusMessage(message);
     }
     HeaderRules.copyResponseHeaders(upstream.headers(), response.headers(), false);
-    if (exchange.hasResponseHeaders()) {
-      HeaderRules.overlay(response.headers(), exchange.responseHeaders());
-    }
+    exchange.applyResponseHeaders(response.headers());
     // A response transform (compression) may replace the body stream and drop Content-Length.
     WriteStream<Buffer> body = exchange.responseBody(upstream.statusCode(), response.headers(),
         SilenceWatch.touching(response, this, true));
@@ -421,9 +419,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     HttpServerResponse response = request.response();
     response.setStatusCode(101);
     HeaderRules.copyResponseHeaders(upstream.headers(), response.headers(), true);
-    if (exchange.hasResponseHeaders()) {
-      HeaderRules.overlay(response.headers(), exchange.responseHeaders());
-    }
+    exchange.applyResponseHeaders(response.headers());
     phase = Phase.TUNNEL;
     exchange.tunnel();
     pool.detach(lease.connection());

@@ -93,11 +93,11 @@ public final class Forwarder {
   Future<Void> reject(Exchange exchange, Reason reason, String message, MultiMap headers, boolean close) {
     exchange.reason(reason);
     HttpServerRequest request = exchange.request();
-    if (exchange.hasResponseHeaders()) {
-      HeaderRules.overlay(request.response().headers(), exchange.responseHeaders());
+    if (!request.response().headWritten()) {
+      exchange.applyResponseHeaders(request.response().headers());
     }
-    Future<Void> sent = close ? ErrorResponses.sendWithoutReading(request, reason, message, headers)
-        : ErrorResponses.send(request, reason, message, headers);
+    Future<Void> sent = close ? ErrorResponses.sendWithoutReading(request, reason, message, headers, exchange.requestId())
+        : ErrorResponses.send(request, reason, message, headers, exchange.requestId());
     return sent.andThen(ar -> {
       if (close && request.version() != HttpVersion.HTTP_2) {
         request.connection().close();
@@ -110,9 +110,7 @@ public final class Forwarder {
   public Future<Void> respond(Exchange exchange, int status, MultiMap headers) {
     HttpServerResponse response = exchange.request().response();
     exchange.request().resume();
-    if (exchange.hasResponseHeaders()) {
-      HeaderRules.overlay(response.headers(), exchange.responseHeaders());
-    }
+    exchange.applyResponseHeaders(response.headers());
     if (headers != null) {
       HeaderRules.overlay(response.headers(), headers);
     }

@@ -281,6 +281,10 @@ class ConfigReferenceTest {
       entry("api_gateway.routes.<name>.retries", c -> route(c).retries()),
       entry("api_gateway.routes.<name>.max_body_size", c -> route(c).maxBodySize()),
       entry("api_gateway.routes.<name>.middlewares", c -> route(c).middlewares()),
+      entry("api_gateway.routes.<name>.split", c -> route(c).policies().split().isEmpty() ? Optional.empty()
+          : route(c).policies().split()),
+      entry("api_gateway.routes.<name>.request_headers.remove", c -> route(c).policies().requestHeaders().remove()),
+      entry("api_gateway.routes.<name>.response_headers.remove", c -> route(c).policies().responseHeaders().remove()),
       // "none: requests_per_minute": absent means the same number as requests_per_minute.
       entry("middlewares.<name>.burst_size",
           c -> rate(c).burstSize() == rate(c).requestsPerMinute() ? Optional.empty() : rate(c).burstSize()),

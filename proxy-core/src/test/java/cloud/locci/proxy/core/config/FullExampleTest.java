@@ -40,7 +40,7 @@ class FullExampleTest {
     assertThat(c.upstreams()).containsOnlyKeys("web_service", "users_service", "sessions_service", "billing_service",
         "users_service_next");
     assertThat(c.loadBalancer()).isPresent();
-    assertThat(c.routes()).extracting(RouteConfig::name).containsExactly("users_api", "sessions", "billing", "web_app");
+    assertThat(c.routes()).extracting(RouteConfig::name).containsExactly("users_api", "sessions", "billing", "billing_canary", "web_app");
     assertThat(c.allMiddlewares()).containsOnlyKeys("rate_limiting", "authentication", "cors", "per_client_limit",
         "partner_auth", "partner_cors", "office_only", "gzip");
     assertThat(c.controlApi()).isEqualTo(new ControlApiConfig(true, new ServerAddress("127.0.0.1", 8485),
