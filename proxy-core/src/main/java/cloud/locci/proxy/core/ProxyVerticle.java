@@ -27,6 +27,7 @@ import cloud.locci.proxy.core.health.HealthReport;
 import cloud.locci.proxy.core.middleware.Middleware;
 import cloud.locci.proxy.core.middleware.Middlewares;
 import cloud.locci.proxy.core.middleware.Verdict;
+import cloud.locci.proxy.core.policy.RequestIds;
 import cloud.locci.proxy.core.request.RequestHygiene;
 import cloud.locci.proxy.core.tracing.TracingSwitch;
 import cloud.locci.proxy.core.upstream.HealthView;
@@ -344,6 +345,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     }
     RequestHygiene.Admission admission = hygiene.admit(request);
     Exchange exchange = new Exchange(admission.request(), System.nanoTime());
+    exchange.requestId(RequestIds.of(admission.request().getHeader(RequestIds.HEADER)));
     exchange.trace(tracing.current().begin(admission.request()));
     ClientIdle clock = idle.get(request.connection());
     if (clock != null) {
@@ -404,6 +406,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     log.debug("invalid request from {}: {}", request.remoteAddress(), cause == null ? "?" : cause.toString());
     counters.inFlight().incrementAndGet();
     Exchange exchange = new Exchange(request, System.nanoTime());
+    exchange.requestId(RequestIds.random());
     exchange.trace(tracing.current().begin(request));
     forwarder.reject(exchange, reason, reason.message(), null)
         .onComplete(ar -> request.connection().close());

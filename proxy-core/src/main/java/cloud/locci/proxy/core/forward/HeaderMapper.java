@@ -15,8 +15,9 @@ import java.util.List;
  * <ul>
  *   <li><b>Cookies</b>: an HTTP/2 client may split {@code cookie} into several fields (RFC 9113
  *       §8.2.3); an HTTP/1.1 upstream gets them joined into one with {@code "; "}.</li>
- *   <li><b>{@code TE}</b>: hop-by-hop both ways for now; gRPC's {@code TE: trailers} towards HTTP/2
- *       upstreams (SPEC §12) is the gRPC path's to add.</li>
+ *   <li><b>{@code TE}</b>: hop-by-hop towards HTTP/1.1 upstreams (SPEC §4); towards HTTP/2 upstreams
+ *       {@code TE: trailers} goes on when the client offered {@code trailers}, the one TE value HTTP/2
+ *       allows, which gRPC servers require (SPEC §12, {@link HeaderRules#forwardTeTrailers}).</li>
  *   <li><b>Host and {@code :authority}</b>: the driver sets the request's authority, which Vert.x
  *       writes as {@code Host} on HTTP/1.1 and {@code :authority} on HTTP/2; a {@code Host} field is
  *       never copied as a header.</li>
@@ -91,9 +92,9 @@ abstract class HeaderMapper {
 
     @Override
     void requestHeaders(HttpServerRequest request, MultiMap out, boolean webSocket) {
-      // No WebSocket over HTTP/2 upstreams (no RFC 8441 CONNECT). TE stays hop-by-hop here too: gRPC's
-      // TE: trailers (SPEC §12) is added by the gRPC path, not by every HTTP/2 request.
+      // No WebSocket over HTTP/2 upstreams (no RFC 8441 CONNECT).
       HeaderRules.copyRequestHeaders(request.headers(), out, false);
+      HeaderRules.forwardTeTrailers(request.headers(), out);
     }
   }
 }
