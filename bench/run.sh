@@ -30,6 +30,8 @@ Environment (defaults in brackets):
   BENCH_CONNS         wrk connection counts [64 256]
   BENCH_BODIES        response bodies: small (100 bytes) and/or 64k (65,536 bytes) [small 64k]
   BENCH_TARGETS       targets, KIND:WORKERS[:VARIANT][@2]; KIND is direct, nginx, haproxy, lb, gw,
+                      gwp (gateway whose every route has two header matchers and header rules both
+                      ways; wrk sends X-Bench: 1 to every target),
                       jar (LB mode started as a new user starts it: `java -jar locci-proxy.jar -c FILE`,
                       no JVM flag, no --instances, no environment variable; WORKERS is ignored) or vhp
                       (bench/'s VertxHttpProxyServer: the same LB on vertx-http-proxy's HttpProxy, with
@@ -396,7 +398,7 @@ EOF
   start "$1" "$(find_tool haproxy)" -db -f "$conf"
 }
 
-locci_config() { # MODE(lb|gw) PORT FILE
+locci_config() { # MODE(lb|gw|gwp) PORT FILE
   local p i
   {
     if [ "$1" = lb ]; then echo "mode: load_balancer"; else echo "mode: api_gateway"; fi
@@ -422,6 +424,12 @@ EOF
       printf 'api_gateway:\n  routes:\n'
       for ((i = 0; i < ROUTES; i++)); do
         printf "    route%0${ROUTE_WIDTH}d:\n      path_pattern: \"^/r%0${ROUTE_WIDTH}d/\"\n      upstream: pool\n" "$i" "$i"
+        if [ "$1" = gwp ]; then
+          # issue 15's cost check: two header matchers and header rules both ways on every route.
+          printf '      match_headers: { X-Bench: "1", Host: "*" }\n'
+          printf '      request_headers: { set: { X-Route: "${route}" }, remove: [X-Bench] }\n'
+          printf '      response_headers: { set: { X-Served-By: "${upstream}" } }\n'
+        fi
       done
     fi
   } >"$3"
@@ -508,7 +516,7 @@ wrk_run() {
   local out=$1
   shift
   bash -c 'out=$1; shift; "$@" >"$out" 2>&1; rc=$?; cat "$out"; read -r -a s </proc/$$/stat; echo "CHILDCPU ${s[15]} ${s[16]}"; exit $rc' \
-    _ "$out" "$WRK" -t"$WRK_THREADS" -c"$1" -d"$2"s --timeout 5s --latency -s "$WORK/report.lua" "$3"
+    _ "$out" "$WRK" -t"$WRK_THREADS" -c"$1" -d"$2"s --timeout 5s --latency -H "X-Bench: 1" -s "$WORK/report.lua" "$3"
 }
 
 CSV_HEADER="run,rep,target,kind,workers,variant,conns,body,duration_s,requests,rps,p50_ms,p99_ms,errors,proxy_cpu_pct,upstream_cpu_pct,wrk_cpu_pct,machine_cpu_pct,rss_peak_mb,java_opts"
@@ -543,7 +551,7 @@ measure() { # NAME CONNS BODY REP
   log "rep $rep/$REPS $(printf '%-12s c=%-3s %-5s' "$name" "$conns" "$body") $(printf '%7s req/s  p99 %7s ms  cpu %5s%%  rss %6s MB  errors %s' "$rps" "$p99" "${pcpu:--}" "${rss:--}" "$errors")"
 }
 
-is_jvm() { [[ "${T_KIND[$1]}" =~ ^(lb|gw|jar|vhp)$ ]]; }
+is_jvm() { [[ "${T_KIND[$1]}" =~ ^(lb|gw|gwp|jar|vhp)$ ]]; }
 
 java_opts_of() { # NAME: the JVM flags of an lb/gw/vhp target ("(none)" for jar)
   local v=${T_VARIANT[$1]}
@@ -568,14 +576,14 @@ parse_targets() {
     case "$kind" in
       direct) workers=1; name=direct ;;
       jar) workers=$(nproc); name=jar ;;   # the jar's default: one event loop per CPU
-      nginx|haproxy|lb|gw|vhp) name="$kind:$workers${variant:+:$variant}" ;;
-      *) die "unknown target kind '$kind' in '$spec' (direct, nginx, haproxy, lb, gw, jar, vhp)" ;;
+      nginx|haproxy|lb|gw|gwp|vhp) name="$kind:$workers${variant:+:$variant}" ;;
+      *) die "unknown target kind '$kind' in '$spec' (direct, nginx, haproxy, lb, gw, gwp, jar, vhp)" ;;
     esac
     name+=$copy
     [[ "$workers" =~ ^[1-9][0-9]*$ ]] || die "bad worker count in '$spec'"
     if [ -n "$variant" ]; then
       [[ "$variant" =~ ^[A-Za-z0-9_]+$ ]] || die "bad variant name in '$spec'"
-      [[ "$kind" == lb || "$kind" == gw || "$kind" == vhp ]] || die "variants are for lb, gw and vhp targets only ('$spec')"
+      [[ "$kind" == lb || "$kind" == gw || "$kind" == gwp || "$kind" == vhp ]] || die "variants are for lb, gw and vhp targets only ('$spec')"
       local var="BENCH_JAVA_OPTS_$variant"
       [ -n "${!var:-}" ] || die "target '$spec' needs BENCH_JAVA_OPTS_$variant"
     fi
@@ -600,7 +608,7 @@ start_targets() {
     case "$kind" in
       nginx) start_nginx_proxy "${name//[:@]/-}" "${T_WORKERS[$name]}" "$PORT" ;;
       haproxy) start_haproxy "${name//[:@]/-}" "${T_WORKERS[$name]}" "$PORT" ;;
-      lb|gw) start_locci "${name//[:@]/-}" "$kind" "${T_WORKERS[$name]}" "$PORT" "$(java_opts_of "$name")" ;;
+      lb|gw|gwp) start_locci "${name//[:@]/-}" "$kind" "${T_WORKERS[$name]}" "$PORT" "$(java_opts_of "$name")" ;;
       jar) start_plain_jar "${name//[:@]/-}" "$PORT" ;;
       vhp) start_vhp "${name//[:@]/-}" "${T_WORKERS[$name]}" "$PORT" "$(java_opts_of "$name")" ;;
     esac
@@ -674,7 +682,7 @@ run_bench() {
   parse_targets
   local need_java=0 name
   for name in "${TARGET_LIST[@]}"; do
-    [[ "${T_KIND[$name]}" =~ ^(lb|gw|jar)$ ]] && need_java=1
+    [[ "${T_KIND[$name]}" =~ ^(lb|gw|gwp|jar)$ ]] && need_java=1
     [ "${T_KIND[$name]}" = vhp ] && build_bench_jar
   done
   [ $need_java = 1 ] && build_jar
