@@ -1,11 +1,18 @@
 package cloud.locci.proxy.core.forward;
 
+import cloud.locci.proxy.core.config.UpstreamConfig.Protocol;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientConnection;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpConnectOptions;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -13,7 +20,7 @@ import java.util.Iterator;
 import java.util.Set;
 
 /**
- * Keep-alive HTTP/1.1 connections to one server (one address, TLS name and trust), owned by one proxy
+ * The HTTP/1.1 pool behind {@link Http1Transport}: keep-alive HTTP/1.1 connections to one server (one address, TLS name and trust), owned by one proxy
  * instance and used only on its event loop: no locks. It replaces the Vert.x client's own pool for the
  * request path, which resolves an endpoint and looks a pool up in a shared map on every request
  * (about 14% of the proxy's CPU per small request, measured).
@@ -24,7 +31,7 @@ import java.util.Set;
  * {@link #closeIdleOlderThan}. At most {@code max} connections are open; a request that finds none
  * waits, for at most the connect timeout. Each {@link Lease} says whether its connection was reused, so
  * a request that fails on a connection the upstream closed while it was idle can be sent again on a
- * fresh one ({@link RetryPolicy}).
+ * fresh one ({@link RetryPolicy}). A lease holds its connection exclusively.
  */
 final class ConnectionPool {
 
@@ -40,25 +47,99 @@ final class ConnectionPool {
 
   private record Idle(HttpClientConnection connection, long since) {}
 
-  private record Waiter(Promise<Lease> promise, long timer, boolean fresh) {}
+  private record Waiter(Promise<UpstreamTransport.Lease> promise, long timer, boolean fresh) {}
 
   /**
-   * One exchange's use of one connection.
-   *
-   * @param reused taken from the idle list (it served an earlier exchange), not opened for this one
+   * One exchange's use of one connection, which it holds alone until it ends.
    */
-  record Lease(HttpClientConnection connection, boolean reused) {}
+  final class Lease implements UpstreamTransport.Lease {
+    private final HttpClientConnection connection;
+    private final boolean reused;
+    private HttpClientRequest request;
+    private boolean requested;
+    private boolean ended;
 
-  /** No connection became free within the connect timeout ({@code max_connections_per_server} busy). */
-  static final class Exhausted extends java.util.concurrent.TimeoutException {
-    Exhausted(String message) {
-      super(message);
+    /** @param reused taken from the idle list (it served an earlier exchange), not opened for this one */
+    Lease(HttpClientConnection connection, boolean reused) {
+      this.connection = connection;
+      this.reused = reused;
     }
 
     @Override
-    public synchronized Throwable fillInStackTrace() {
-      return this; // an expected outcome under load, not a bug
+    public boolean reused() {
+      return reused;
     }
+
+    @Override
+    public Protocol protocol() {
+      return Protocol.HTTP1;
+    }
+
+    @Override
+    public Future<HttpClientRequest> request(RequestOptions options) {
+      if (requested || ended) {
+        throw new IllegalStateException("one request per lease");
+      }
+      requested = true;
+      return connection.request(options).andThen(ar -> {
+        if (ar.succeeded()) {
+          if (ended) {
+            ar.result().reset(); // aborted while the request was being created
+          } else {
+            request = ar.result();
+          }
+        }
+      });
+    }
+
+    @Override
+    public void recycle() {
+      if (end()) {
+        if (!requested || request != null && reusable(request.response())) {
+          release(connection);
+        } else {
+          discard(connection);
+        }
+      }
+    }
+
+    @Override
+    public void abort() {
+      if (end()) {
+        if (request != null) {
+          request.reset();
+        }
+        discard(connection);
+      }
+    }
+
+    @Override
+    public void tunnel() {
+      if (end()) {
+        detach(connection);
+      }
+    }
+
+    private boolean end() {
+      if (ended) {
+        return false;
+      }
+      ended = true;
+      return true;
+    }
+  }
+
+  /** The upstream keeps the connection open after this response (HTTP/1.1 without Connection: close). */
+  private static boolean reusable(Future<HttpClientResponse> answer) {
+    if (!answer.succeeded()) {
+      return false;
+    }
+    HttpClientResponse upstream = answer.result();
+    if (upstream.version() != HttpVersion.HTTP_1_1) {
+      return false;
+    }
+    String c = upstream.getHeader(HttpHeaders.CONNECTION);
+    return c == null || !HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(c.trim()) && !c.contains("close");
   }
 
   ConnectionPool(Vertx vertx, HttpClientAgent client, HttpConnectOptions connect, int max) {
@@ -74,7 +155,7 @@ final class ConnectionPool {
    * @param fresh a newly opened connection only (the request failed on a reused one): an idle
    *     connection is closed to make room if needed, and a released one is not handed on
    */
-  Future<Lease> acquire(long timeoutMs, boolean fresh) {
+  Future<UpstreamTransport.Lease> acquire(long timeoutMs, boolean fresh) {
     if (closed) {
       return Future.failedFuture("the proxy instance is stopping");
     }
@@ -91,10 +172,10 @@ final class ConnectionPool {
     if (open < max) {
       return open(timeoutMs);
     }
-    Promise<Lease> p = Promise.promise();
+    Promise<UpstreamTransport.Lease> p = Promise.promise();
     long timer = vertx.setTimer(Math.max(1, timeoutMs), id -> {
       waiters.removeIf(w -> w.promise() == p);
-      p.tryFail(new Exhausted("no connection to " + connect.getServer() + " free within "
+      p.tryFail(new UpstreamTransport.Exhausted("no connection to " + connect.getServer() + " free within "
           + timeoutMs + " ms (" + max + " open: max_connections_per_server)"));
     });
     waiters.addLast(new Waiter(p, timer, fresh));
@@ -105,10 +186,10 @@ final class ConnectionPool {
    * Opens a connection. The connect timeout is the client's ({@link UpstreamClients} keeps a client per
    * connect timeout): Vert.x's {@code connect(HttpConnectOptions)} ignores the one in the options.
    */
-  private Future<Lease> open(long timeoutMs) {
+  private Future<UpstreamTransport.Lease> open(long timeoutMs) {
     open++;
     return client.connect(new HttpConnectOptions(connect).setConnectTimeout(timeoutMs))
-        .map(c -> {
+        .<UpstreamTransport.Lease>map(c -> {
           c.closeHandler(v -> onClosed(c));
           return new Lease(c, false);
         })
@@ -121,7 +202,7 @@ final class ConnectionPool {
   }
 
   /** The exchange on {@code c} ended cleanly: keep it for the next one. */
-  void release(HttpClientConnection c) {
+  private void release(HttpClientConnection c) {
     if (closed) {
       c.close();
       return;
@@ -146,7 +227,7 @@ final class ConnectionPool {
    * {@code c} became a tunnel (WebSocket): it leaves the pool for good and no longer counts against
    * {@code max}; its close is its own business.
    */
-  void detach(HttpClientConnection c) {
+  private void detach(HttpClientConnection c) {
     forget(c);
   }
 
@@ -159,7 +240,7 @@ final class ConnectionPool {
   }
 
   /** The exchange on {@code c} did not end cleanly: it cannot be reused. Its slot frees at once. */
-  void discard(HttpClientConnection c) {
+  private void discard(HttpClientConnection c) {
     forget(c);
     c.close();
   }

@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.WriteStream;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
@@ -21,12 +22,9 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
-import io.vertx.core.streams.Pipe;
-import io.vertx.core.streams.WriteStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -42,10 +40,14 @@ import org.slf4j.LoggerFactory;
  * in-flight count, the route timeout), asks {@link RetryPolicy} whether another attempt follows, and
  * otherwise answers the client with the proxy's JSON error if nothing was sent yet, or cuts it.
  *
+ * <p>Each attempt runs on a {@link UpstreamTransport.Lease} (a connection on HTTP/1.1, a stream on
+ * HTTP/2), with the {@link HeaderMapper} of the client's and the lease's protocols. Bodies move through
+ * {@link BodyRelay}s, which tell the {@link SilenceWatch} who owes bytes.
+ *
  * <p>Confined to the event loop of the client connection. Callbacks of an earlier attempt are ignored
  * (each carries its attempt number).
  */
-final class ExchangeDriver extends SilenceWatch.Watched implements SelectionContext {
+final class ExchangeDriver extends SilenceWatch.Watched implements SelectionContext, BodyRelay.Events {
 
   private static final Logger log = LoggerFactory.getLogger(ExchangeDriver.class);
 
@@ -65,20 +67,18 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
   private int retriesUsed;
   private boolean freshUsed;
 
-  private boolean relaying;
+  /** The client's request body, once relayed to an attempt (kept across attempts). */
+  private BodyRelay requestBody;
   private boolean continueSent;
-  private boolean bodyRead;
   private boolean clientEnded;
-  private long bodyBytes;
 
   // The current attempt.
   private Backend backend;
   private boolean backendHeld;
-  private ConnectionPool pool;
-  private ConnectionPool.Lease lease;
-  /** The current attempt's stream slot when the upstream speaks HTTP/2 (then {@link #lease} is null). */
-  private Http2Pool.Lease stream;
+  private UpstreamTransport.Lease lease;
+  private HeaderMapper mapper;
   private HttpClientRequest upstreamRequest;
+  private BodyRelay responseBody;
   private boolean requestSent;
   private long sentNanos;
   private NetSocket clientSocket;
@@ -151,18 +151,11 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     lease = null;
     upstreamRequest = null;
     requestSent = false;
-    UpstreamConfig upstream = target.group().config();
-    if (upstream.protocol().multiplexed()) {
-      openStream(my, upstream, b);
-      return;
-    }
-    pool = clients.pool(upstream, b);
-    ConnectionPool owner = pool;
-    owner.acquire(TimeUnit.SECONDS.toMillis(upstream.connectTimeoutSecs()), fresh).onComplete(ar -> {
+    clients.lease(target.group().config(), b, fresh).onComplete(ar -> {
       if (my != attempt || phase != Phase.CONNECT) {
-        // The exchange moved on (the client left): an unused connection goes back as it came.
+        // The exchange moved on (the client left): an unused lease goes back as it came.
         if (ar.succeeded()) {
-          owner.release(ar.result().connection());
+          ar.result().recycle();
         }
         return;
       }
@@ -173,52 +166,10 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
         }
         lease = ar.result();
         phase = Phase.SEND;
-        // No Vert.x idle timeout: the route timeout is SilenceWatch's, over the whole exchange.
-        lease.connection().request(new RequestOptions().setMethod(request.method()).setURI(target.uri()))
-            .onComplete(r -> {
-              if (my != attempt || phase == Phase.DONE) {
-                if (r.succeeded()) {
-                  r.result().reset();
-                }
-                return;
-              }
-              run(my, () -> send(my, r));
-            });
-      });
-    });
-  }
-
-  /**
-   * An HTTP/2 upstream ({@link Http2Pool}): the attempt's lease is one stream slot on a shared
-   * connection; failing to get one is a connect failure (nothing was sent).
-   */
-  private void openStream(int my, UpstreamConfig upstream, Backend b) {
-    pool = null;
-    Http2Pool streams = clients.http2().pool(upstream, b);
-    streams.acquire(TimeUnit.SECONDS.toMillis(upstream.connectTimeoutSecs())).onComplete(ar -> {
-      if (my != attempt || phase != Phase.CONNECT) {
-        if (ar.succeeded()) {
-          ar.result().release(); // the exchange moved on: the slot goes back unused
-        }
-        return;
-      }
-      run(my, () -> {
-        if (ar.failed()) {
-          abort(Side.UPSTREAM, Forwarder.classify(ar.cause()), ar.cause());
-          return;
-        }
-        stream = ar.result();
-        phase = Phase.SEND;
-        stream.connection().request(new RequestOptions().setMethod(request.method()).setURI(target.uri()))
-            .onComplete(r -> {
-              if (my != attempt || phase == Phase.DONE) {
-                if (r.succeeded()) {
-                  r.result().reset();
-                }
-                return;
-              }
-              run(my, () -> send(my, r));
-            });
+        // No Vert.x idle timeout: the route timeout is SilenceWatch's, over the whole exchange. A request
+        // that arrives after the exchange moved on is reset by the lease (abort() came first).
+        lease.request(new RequestOptions().setMethod(request.method()).setURI(target.uri()))
+            .onComplete(r -> run(my, () -> send(my, r)));
       });
     });
   }
@@ -234,11 +185,9 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     MultiMap out = upstreamRequest.headers();
     // A WebSocket handshake needs an HTTP/1.1 upstream (no RFC 8441 CONNECT): to an HTTP/2 one it goes
     // as a plain GET, and the upstream's answer is relayed.
-    boolean webSocket = request.canUpgradeToWebSocket() && pool != null;
-    HeaderRules.copyRequestHeaders(request.headers(), out, webSocket);
-    if (upstreamRequest.version() == HttpVersion.HTTP_2) {
-      HeaderRules.forwardTeTrailers(request.headers(), out);
-    }
+    boolean webSocket = request.canUpgradeToWebSocket() && !lease.protocol().multiplexed();
+    mapper = HeaderMapper.of(request.version(), lease.protocol());
+    mapper.requestHeaders(request, out, webSocket);
     HostAndPort authority = request.authority();
     upstreamRequest.authority(authority != null ? authority
         : HostAndPort.create(backend.address().host(), backend.address().port()));
@@ -284,58 +233,79 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
 
   /**
    * Streams the client's body to the current attempt's request with back-pressure both ways, counting
-   * bytes against {@code max_body_size} and the client's silence against {@code body_timeout_secs}.
-   * The handlers are installed once; they write to whichever attempt is current.
+   * bytes against {@code max_body_size} and the client's silence against {@code body_timeout_secs}. The
+   * relay is made once; each attempt becomes its sink.
    */
   private void relayBody() {
-    if (!relaying) {
-      relaying = true;
-      request.handler(chunk -> run(attempt, () -> bodyChunk(chunk)));
-      request.endHandler(v -> run(attempt, this::bodyEnd));
-      request.exceptionHandler(err -> run(attempt, () -> abort(Side.CLIENT, null, err)));
+    if (requestBody == null) {
+      requestBody = BodyRelay.request(request, this, this);
     }
-    bodyPending(true);
+    requestBody.to(upstreamRequest);
+    relays(requestBody, null);
     if (!continueSent && expectsContinue()) {
       // Only now, after the middlewares accepted the request and a server took it (SPEC §15).
       continueSent = true;
       request.response().writeContinue();
     }
-    request.resume();
+    requestBody.start();
   }
 
-  private void bodyChunk(Buffer chunk) {
-    bodyRead = true;
-    bodyBytes += chunk.length();
-    clientMoved();
-    if (maxBody > 0 && bodyBytes > maxBody) {
-      abort(Side.CLIENT, Reason.BODY_TOO_LARGE, null);
-      return;
+  // ---- BodyRelay.Events: both bodies and the tunnel report here
+
+  @Override
+  public boolean data(BodyRelay relay, Buffer chunk) {
+    if (relay != requestBody) {
+      return true;
     }
-    if (upstreamRequest == null || phase.compareTo(Phase.SEND) < 0) {
-      throw new IllegalStateException("request body data in phase " + phase);
+    if (maxBody > 0 && relay.bytes() > maxBody) {
+      run(attempt, () -> abort(Side.CLIENT, Reason.BODY_TOO_LARGE, null));
+      return false;
     }
-    exchange.requestTap().chunk(chunk);
-    upstreamRequest.write(chunk);
-    if (upstreamRequest.writeQueueFull()) {
-      request.pause();
-      upstreamFull(true);
-      int my = attempt;
-      upstreamRequest.drainHandler(v -> run(my, () -> {
-        upstreamFull(false);
-        request.resume();
-      }));
+    if (upstreamRequest == null || phase.compareTo(Phase.SEND) < 0 || phase == Phase.DONE) {
+      run(attempt, () -> abort(Side.PROXY, Reason.INTERNAL_ERROR,
+          new IllegalStateException("request body data in phase " + phase)));
+      return false;
+    }
+    exchange.requestTap().chunk(chunk); // a mirror's copy, as the chunk goes upstream
+    return true;
+  }
+
+  @Override
+  public void sourceEnded(BodyRelay relay, MultiMap trailers) {
+    if (relay == requestBody) {
+      clientEnded = true;
+      exchange.requestTap().end();
+      if (phase == Phase.SEND) {
+        phase = Phase.AWAIT_HEAD;
+      }
+    } else if (relay == responseBody && phase == Phase.STREAM) {
+      Trailers.copy(trailers, request); // only to a client that can take them, without forbidden fields
     }
   }
 
-  private void bodyEnd() {
-    clientEnded = true;
-    bodyPending(false);
-    exchange.requestTap().end();
-    if (phase == Phase.SEND) {
-      phase = Phase.AWAIT_HEAD;
+  @Override
+  public void ended(BodyRelay relay, WriteStream<Buffer> sink, AsyncResult<Void> end) {
+    if (relay == requestBody) {
+      if (end.succeeded() && sink == upstreamRequest) {
+        requestSent = true;
+      }
+    } else if (relay == responseBody) {
+      run(attempt, () -> responseEnded(end));
     }
-    int my = attempt;
-    upstreamRequest.end().onSuccess(v -> sent(my));
+  }
+
+  @Override
+  public void failed(BodyRelay relay, Throwable cause) {
+    if (relay == requestBody) {
+      run(attempt, () -> abort(Side.CLIENT, null, cause));
+    } else if (relay == responseBody) {
+      run(attempt, () -> {
+        log.debug("response from {} for {} {} cut: {}", backend, request.method(), request.uri(), cause.toString());
+        abort(Side.UPSTREAM, null, cause);
+      });
+    } else {
+      run(attempt, () -> abort(Side.CLIENT, null, cause)); // a tunnel: both sides close
+    }
   }
 
   // ---- the answer
@@ -361,40 +331,38 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     if (message != null && !message.isEmpty()) {
       response.setStatusMessage(message);
     }
-    HeaderRules.copyResponseHeaders(upstream.headers(), response.headers(), false);
+    mapper.responseHeaders(upstream.headers(), response.headers(), false);
     exchange.applyResponseHeaders(response.headers());
-    // A response transform (compression) may replace the body stream and drop Content-Length.
-    WriteStream<Buffer> body = exchange.responseBody(upstream.statusCode(), response.headers(),
-        SilenceWatch.touching(response, this, true));
+    // A response transform (compression) may replace the sink the relay writes to and drop Content-Length.
+    WriteStream<Buffer> sink = exchange.responseBody(upstream.statusCode(), response.headers(), response);
     if (!response.headers().contains(HttpHeaders.CONTENT_LENGTH) && mayHaveBody(upstream.statusCode())
         && request.version() != HttpVersion.HTTP_1_0) {
       response.setChunked(true);
     }
-    Pipe<Buffer> pipe = upstream.pipe();
-    pipe.endOnFailure(false);
-    pipe.to(Trailers.relay(upstream, request, body))
-        .onComplete(done -> run(my, () -> {
-      if (done.failed()) {
-        log.debug("response from {} for {} {} cut: {}", backend, request.method(), request.uri(),
-            done.cause().toString());
-        abort(Side.UPSTREAM, null, done.cause());
-        return;
-      }
-      phase = Phase.DONE;
-      cancelDeadline();
-      clients.silence().unwatch(this);
-      releaseBackend();
-      if (lease != null) {
-        if (requestSent && reusable(upstream)) {
-          pool.release(lease.connection());
-        } else {
-          pool.discard(lease.connection());
-        }
-      }
-      lease = null;
-      releaseStream();
-      forwarder.finish(exchange);
-    }));
+    responseBody = BodyRelay.response(upstream, sink, this, this);
+    relays(requestBody, responseBody);
+    responseBody.start();
+  }
+
+  /** The response body went to the client to its end (or its end failed). */
+  private void responseEnded(AsyncResult<Void> end) {
+    if (end.failed()) {
+      log.debug("response from {} for {} {} cut: {}", backend, request.method(), request.uri(),
+          end.cause().toString());
+      abort(Side.UPSTREAM, null, end.cause());
+      return;
+    }
+    phase = Phase.DONE;
+    cancelDeadline();
+    clients.silence().unwatch(this);
+    releaseBackend();
+    if (requestSent) {
+      lease.recycle();
+    } else {
+      lease.abort();
+    }
+    lease = null;
+    forwarder.finish(exchange);
   }
 
   /**
@@ -422,9 +390,10 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     exchange.applyResponseHeaders(response.headers());
     phase = Phase.TUNNEL;
     exchange.tunnel();
-    pool.detach(lease.connection());
+    lease.tunnel();
     upstreamSocket = upstream.netSocket();
     clients.silence().unwatch(this);
+    relays(null, null);
     clients.silence().watch(this, limits.idleTimeoutMs());
     request.toNetSocket().onComplete(client -> run(my, () -> {
       if (client.failed()) {
@@ -435,8 +404,8 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       clientSocket = client.result();
       clientSocket.closeHandler(v -> run(my, () -> abort(Side.CLIENT, null, null)));
       upstreamSocket.closeHandler(v -> run(my, () -> abort(Side.UPSTREAM, null, null)));
-      clientSocket.pipeTo(SilenceWatch.touching(upstreamSocket, this, false));
-      upstreamSocket.pipeTo(SilenceWatch.touching(clientSocket, this, false));
+      BodyRelay.tunnel(clientSocket, upstreamSocket, this, this).start();
+      BodyRelay.tunnel(upstreamSocket, clientSocket, this, this).start();
       forwarder.finish(exchange);
     }));
   }
@@ -519,6 +488,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       span.failed(reason);
     }
     boolean reused = lease != null && lease.reused();
+    boolean bodyRead = requestBody != null && requestBody.read();
     try {
       releaseAttempt(at);
       if (at == Phase.TUNNEL) {
@@ -538,7 +508,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
             : RetryPolicy.decide(at, side, reused, request.method(), !bodyRead,
                 new RetryPolicy.Tried(retriesUsed, target.retries(), freshUsed));
         if (!clientGone && action != RetryPolicy.Action.FRESH_CONNECTION
-            && !(cause instanceof ConnectionPool.Exhausted)) {
+            && !(cause instanceof UpstreamTransport.Exhausted)) {
           // A reused connection the upstream had closed is not the server's failure, nor our own pool limit.
           target.group().reportFailure(backend, reason.word());
         }
@@ -572,7 +542,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     }
   }
 
-  /** Releases the attempt's upstream side: the request, the connection (never reused), the server's count. */
+  /** Releases the attempt's upstream side: the lease (its request, never reused), the server's count. */
   private void releaseAttempt(Phase at) {
     clients.silence().unwatch(this);
     if (at == Phase.TUNNEL) {
@@ -586,25 +556,18 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
         request.response().reset();
       }
     } else {
-      if (upstreamRequest != null) {
-        upstreamRequest.reset();
+      if (responseBody != null) {
+        responseBody.stop();
+        responseBody = null;
       }
       if (lease != null) {
-        pool.discard(lease.connection());
+        // Resets the request (HTTP/2: this stream only) and closes an HTTP/1.1 connection.
+        lease.abort();
       }
     }
     lease = null;
-    releaseStream();
     upstreamRequest = null;
     releaseBackend();
-  }
-
-  /** The HTTP/2 stream ended or was reset (this stream only): its slot goes back. */
-  private void releaseStream() {
-    if (stream != null) {
-      stream.release();
-      stream = null;
-    }
   }
 
   private void releaseBackend() {
@@ -689,15 +652,6 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       return !length.equals("0");
     }
     return request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
-  }
-
-  /** The upstream keeps the connection open after this response (HTTP/1.1 without Connection: close). */
-  private static boolean reusable(HttpClientResponse upstream) {
-    if (upstream.version() != HttpVersion.HTTP_1_1) {
-      return false;
-    }
-    String c = upstream.getHeader(HttpHeaders.CONNECTION);
-    return c == null || !HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(c.trim()) && !c.contains("close");
   }
 
   private boolean mayHaveBody(int status) {

@@ -110,7 +110,7 @@ final class Http2Pool {
     long[] timer = new long[1];
     timer[0] = vertx.setTimer(Math.max(1, timeoutMs), id -> {
       waiters.removeIf(w -> w.promise() == promise);
-      promise.tryFail(new ConnectionPool.Exhausted("no HTTP/2 stream free within " + timeoutMs + " ms ("
+      promise.tryFail(new UpstreamTransport.Exhausted("no HTTP/2 stream free within " + timeoutMs + " ms ("
           + conns.size() + " connections open: max_connections_per_server)"));
     });
     waiters.add(new Waiter(promise, timer[0]));

@@ -36,7 +36,7 @@ final class Http2Upstreams {
   static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(30);
 
   /** What separates one Vert.x client from another. */
-  private record ClientKey(UpstreamConfig.Protocol protocol, Optional<UpstreamClients.TlsTrust> tls,
+  private record ClientKey(UpstreamConfig.Protocol protocol, Optional<UpstreamTransport.TlsTrust> tls,
       int connectTimeoutMs) {}
 
   /** One pool's identity. */
@@ -56,7 +56,7 @@ final class Http2Upstreams {
   Http2Pool pool(UpstreamConfig upstream, Backend backend) {
     int connectTimeoutMs = (int) TimeUnit.SECONDS.toMillis(upstream.connectTimeoutSecs());
     ClientKey clientKey = new ClientKey(upstream.protocol(),
-        upstream.tls() ? Optional.of(new UpstreamClients.TlsTrust(upstream.tlsVerify(), upstream.caPath()))
+        upstream.tls() ? Optional.of(new UpstreamTransport.TlsTrust(upstream.tlsVerify(), upstream.caPath()))
             : Optional.empty(),
         connectTimeoutMs);
     // max_connections_per_server is shared by the instances, as for HTTP/1.1.
@@ -96,7 +96,7 @@ final class Http2Upstreams {
         .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
     var builder = vertx.httpClientBuilder();
     if (key.tls().isPresent()) {
-      UpstreamClients.TlsTrust trust = key.tls().get();
+      UpstreamTransport.TlsTrust trust = key.tls().get();
       // ALPN offers h2 (and http/1.1, which a server without HTTP/2 picks: the request still works).
       ClientSSLOptions ssl = new ClientSSLOptions().setUseAlpn(true)
           .setSslHandshakeTimeout(key.connectTimeoutMs()).setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);

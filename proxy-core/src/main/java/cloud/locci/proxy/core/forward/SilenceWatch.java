@@ -1,10 +1,5 @@
 package cloud.locci.proxy.core.forward;
 
-import io.vertx.core.Future;
-import io.vertx.core.Handler;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.streams.WriteStream;
-
 /**
  * The route timeout ({@code timeout_secs}) as nginx's {@code proxy_read_timeout}: the longest silence
  * of one upstream exchange, from the request sent to the last byte of the response, body included.
@@ -14,7 +9,7 @@ import io.vertx.core.streams.WriteStream;
  * samples with small bodies) and stopped watching at the response head, so an upstream falling silent
  * mid-body held the client forever. A timeout therefore fires up to {@link #TICK_MS} ms late.
  *
- * <p>Silence is blamed on the side that owes bytes. While the proxy waits for the client's request body
+ * <p>Silence is blamed on the side that owes bytes, as the exchange's {@link BodyRelay}s report it. While the proxy waits for the client's request body
  * (and the upstream is not pushing back), the upstream's clock stands still and the client's runs
  * against {@code server.body_timeout_secs}; while the client does not read the response (its write queue
  * is full), the client's clock runs against {@code server.idle_timeout_secs} (nginx's
@@ -32,12 +27,12 @@ final class SilenceWatch {
     private Watched next;
     private long lastNanos;
     private long limitNanos;
-    private boolean waitingForClient;
-    private boolean bodyPending;
-    private boolean upstreamFull;
-    private long clientNanos;
     private long bodyLimitNanos;
     private long sendLimitNanos;
+    /** The client's request body, while it is relayed upstream; null when none. */
+    private BodyRelay requestBody;
+    /** The upstream's response body, while it is relayed to the client; null when none. */
+    private BodyRelay responseBody;
 
     /** Called once, on the event loop, when the upstream was silent for its whole limit. */
     abstract void silent(long limitMillis);
@@ -55,23 +50,10 @@ final class SilenceWatch {
       sendLimitNanos = sendMillis * 1_000_000L;
     }
 
-    /** The request body is being read from the client (true) or is complete (false). */
-    final void bodyPending(boolean pending) {
-      bodyPending = pending;
-      clientNanos = System.nanoTime();
-      lastNanos = clientNanos;
-    }
-
-    /** A request body byte arrived from the client. */
-    final void clientMoved() {
-      clientNanos = System.nanoTime();
-    }
-
-    /** The upstream's write queue is full (true): the body waits for the upstream, not the client. */
-    final void upstreamFull(boolean full) {
-      upstreamFull = full;
-      clientNanos = System.nanoTime();
-      lastNanos = clientNanos;
+    /** The relays whose {@link BodyRelay#owes()} says whom a silence is blamed on; null for none. */
+    final void relays(BodyRelay request, BodyRelay response) {
+      requestBody = request;
+      responseBody = response;
     }
 
     /** Something moved: the silence starts again from now. */
@@ -123,9 +105,6 @@ final class SilenceWatch {
     w.next.prev = w.prev;
     w.prev = null;
     w.next = null;
-    w.waitingForClient = false;
-    w.bodyPending = false;
-    w.upstreamFull = false;
   }
 
   /** Times out every exchange silent for its whole limit (the periodic tick). */
@@ -134,17 +113,19 @@ final class SilenceWatch {
     Watched w = list.next;
     while (w != list) {
       Watched next = w.next;
-      if (w.bodyPending && !w.upstreamFull) {
+      BodyRelay in = w.requestBody;
+      BodyRelay out = w.responseBody;
+      if (in != null && in.owes() == BodyRelay.Owes.SOURCE) {
         // The upstream waits for the request body, which the client owes: not the upstream's silence.
         w.lastNanos = now;
-        if (w.bodyLimitNanos > 0 && now - w.clientNanos >= w.bodyLimitNanos) {
+        if (w.bodyLimitNanos > 0 && now - in.sinceNanos() >= w.bodyLimitNanos) {
           unwatch(w);
           w.clientSilent(true, w.bodyLimitNanos / 1_000_000L);
         }
-      } else if (w.waitingForClient) {
+      } else if (out != null && out.owes() == BodyRelay.Owes.SINK) {
         // The upstream is paused because the client reads slowly: not the upstream's silence.
         w.lastNanos = now;
-        if (w.sendLimitNanos > 0 && now - w.clientNanos >= w.sendLimitNanos) {
+        if (w.sendLimitNanos > 0 && now - out.sinceNanos() >= w.sendLimitNanos) {
           unwatch(w);
           w.clientSilent(false, w.sendLimitNanos / 1_000_000L);
         }
@@ -154,58 +135,5 @@ final class SilenceWatch {
       }
       w = next;
     }
-  }
-
-  /**
-   * {@code destination}, touching {@code w} at every write. When {@code toClient}, the time the
-   * destination's write queue is full does not count as silence (the pipe has paused the upstream).
-   */
-  static WriteStream<Buffer> touching(WriteStream<Buffer> destination, Watched w, boolean toClient) {
-    return new WriteStream<>() {
-      @Override
-      public WriteStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
-        destination.exceptionHandler(handler);
-        return this;
-      }
-
-      @Override
-      public Future<Void> write(Buffer data) {
-        w.touch();
-        return destination.write(data);
-      }
-
-      @Override
-      public Future<Void> end() {
-        w.touch();
-        return destination.end();
-      }
-
-      @Override
-      public WriteStream<Buffer> setWriteQueueMaxSize(int maxSize) {
-        destination.setWriteQueueMaxSize(maxSize);
-        return this;
-      }
-
-      @Override
-      public boolean writeQueueFull() {
-        boolean full = destination.writeQueueFull();
-        if (full && toClient && !w.waitingForClient) {
-          w.waitingForClient = true;
-          w.clientNanos = System.nanoTime();
-        }
-        return full;
-      }
-
-      @Override
-      public WriteStream<Buffer> drainHandler(Handler<Void> handler) {
-        destination.drainHandler(handler == null ? null : v -> {
-          w.waitingForClient = false;
-          w.clientNanos = System.nanoTime();
-          w.touch();
-          handler.handle(v);
-        });
-        return this;
-      }
-    };
   }
 }

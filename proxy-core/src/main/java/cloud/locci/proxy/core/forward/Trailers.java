@@ -1,14 +1,9 @@
 package cloud.locci.proxy.core.forward;
 
-import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.streams.WriteStream;
 import java.util.Map;
 
 /**
@@ -23,49 +18,6 @@ import java.util.Map;
 final class Trailers {
 
   private Trailers() {}
-
-  /**
-   * {@code destination} (the client's response, perhaps wrapped) with the upstream's trailers put on
-   * {@code request}'s response just before it ends.
-   */
-  static WriteStream<Buffer> relay(HttpClientResponse upstream, HttpServerRequest request,
-      WriteStream<Buffer> destination) {
-    return new WriteStream<>() {
-      @Override
-      public WriteStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
-        destination.exceptionHandler(handler);
-        return this;
-      }
-
-      @Override
-      public Future<Void> write(Buffer data) {
-        return destination.write(data);
-      }
-
-      @Override
-      public Future<Void> end() {
-        copy(upstream.trailers(), request);
-        return destination.end();
-      }
-
-      @Override
-      public WriteStream<Buffer> setWriteQueueMaxSize(int maxSize) {
-        destination.setWriteQueueMaxSize(maxSize);
-        return this;
-      }
-
-      @Override
-      public boolean writeQueueFull() {
-        return destination.writeQueueFull();
-      }
-
-      @Override
-      public WriteStream<Buffer> drainHandler(Handler<Void> handler) {
-        destination.drainHandler(handler);
-        return this;
-      }
-    };
-  }
 
   /** Puts {@code trailers} on {@code request}'s response when its client can take them. */
   static void copy(MultiMap trailers, HttpServerRequest request) {
