@@ -172,7 +172,7 @@ port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 wait_http() {
   local url=$1 pid=$2 name=$3 i code
   for ((i = 0; i < 600; i++)); do
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" || true)
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -H "X-Bench: 1" "$url" || true)
     [ "$code" = 200 ] && return 0
     kill -0 "$pid" 2>/dev/null || { tail -n 30 "$WORK/$name.log" >&2; die "$name exited during start-up"; }
     sleep 0.1
@@ -637,7 +637,7 @@ warm_up() {
     is_jvm "$name" || continue
     log "warming up $name: ${WARMUP} s"
     for body in $BODIES; do
-      "$WRK" -t"$WRK_THREADS" -c64 -d"$secs"s "http://127.0.0.1:${T_PORT[$name]}${BODY_PATH[$body]}" >/dev/null \
+      "$WRK" -t"$WRK_THREADS" -c64 -H "X-Bench: 1" -d"$secs"s "http://127.0.0.1:${T_PORT[$name]}${BODY_PATH[$body]}" >/dev/null \
         || die "warm-up of $name failed"
     done
   done
@@ -645,7 +645,7 @@ warm_up() {
     is_jvm "$name" && continue
     log "warming up $name: ${PEER_WARMUP} s per body"
     for body in $BODIES; do
-      "$WRK" -t"$WRK_THREADS" -c64 -d"$PEER_WARMUP"s "http://127.0.0.1:${T_PORT[$name]}${BODY_PATH[$body]}" >/dev/null \
+      "$WRK" -t"$WRK_THREADS" -c64 -H "X-Bench: 1" -d"$PEER_WARMUP"s "http://127.0.0.1:${T_PORT[$name]}${BODY_PATH[$body]}" >/dev/null \
         || die "warm-up of $name failed"
     done
   done
