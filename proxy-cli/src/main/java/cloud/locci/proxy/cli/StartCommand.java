@@ -79,11 +79,14 @@ final class StartCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  /** README "Performance: memory without flags": on only when the user gave no heap size and no collector. */
+  /**
+   * README "Performance: memory without flags": on only when asked for with -Dlocci.heap_governor=true and
+   * the user gave no heap size and no collector.
+   */
   private static void startHeapGovernor() {
     Optional<String> off = HeapGovernor.whyOff();
     if (off.isPresent()) {
-      log.info("heap: sized by the JVM's flags ({}); no heap governor", off.get());
+      log.info("heap: sized by the JVM ({}); no heap governor", off.get());
       return;
     }
     HeapGovernor.start();

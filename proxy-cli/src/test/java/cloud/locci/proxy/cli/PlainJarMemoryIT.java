@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The jar started with no JVM flag at all picks its own memory defaults (README "Memory without flags"):
- * the heap governor is on and Netty's pooled allocator is chosen; any heap or GC flag turns the governor off.
+ * Netty's pooled allocator is chosen and the heap is G1's own; the heap governor runs only when asked for with
+ * -Dlocci.heap_governor=true, and even then any heap or GC flag keeps it off.
  */
 @ExtendWith(VertxExtension.class)
 class PlainJarMemoryIT {
@@ -47,9 +48,21 @@ class PlainJarMemoryIT {
   }
 
   @Test
-  void withoutFlagsTheGovernorIsOnAndTheProxyServes(Vertx vertx) throws Exception {
+  void withoutFlagsTheGovernorIsOffAndTheProxyServes(Vertx vertx) throws Exception {
     Path cfg = config(vertx);
     try (JarProcess proxy = JarProcess.start(dir, List.of(), "-c", cfg.toString(), "--instances", "1")) {
+      proxy.awaitLine("heap: sized by the JVM \\(not asked for; -Dlocci\\.heap_governor=true turns it on\\); no heap"
+          + " governor", STARTUP);
+      int port = Integer.parseInt(proxy.awaitLine("listening on 127\\.0\\.0\\.1:(\\d+)", STARTUP).group(1));
+      assertThat(HttpResult.get(vertx.createHttpClient(), port, "/x").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void askedForTheGovernorIsOnAndTheProxyServes(Vertx vertx) throws Exception {
+    Path cfg = config(vertx);
+    try (JarProcess proxy = JarProcess.start(dir, List.of("-Dlocci.heap_governor=true"), "-c", cfg.toString(),
+        "--instances", "1")) {
       String heap = proxy.awaitLine("heap: (.*)", STARTUP).group(1);
       // On a machine under 2 CPUs or 1792 MB the JVM itself picks the serial collector and a small heap.
       Assumptions.assumeFalse(heap.contains("did not pick G1"), heap);
@@ -63,8 +76,9 @@ class PlainJarMemoryIT {
   @Test
   void anyHeapFlagLeavesTheJvmAlone(Vertx vertx) throws Exception {
     Path cfg = config(vertx);
-    try (JarProcess proxy = JarProcess.start(dir, List.of("-Xmx128m"), "-c", cfg.toString(), "--instances", "1")) {
-      proxy.awaitLine("heap: sized by the JVM's flags \\(-XX:MaxHeapSize was given \\(VM_CREATION\\)\\); no heap governor",
+    try (JarProcess proxy = JarProcess.start(dir, List.of("-Xmx128m", "-Dlocci.heap_governor=true"), "-c",
+        cfg.toString(), "--instances", "1")) {
+      proxy.awaitLine("heap: sized by the JVM \\(-XX:MaxHeapSize was given \\(VM_CREATION\\)\\); no heap governor",
           STARTUP);
     }
   }
