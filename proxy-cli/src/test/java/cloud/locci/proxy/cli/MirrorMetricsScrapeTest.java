@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.locci.proxy.core.testing.ClosedPort;
 import cloud.locci.proxy.core.testing.EchoUpstream;
+import cloud.locci.proxy.core.testing.Eventually;
 import cloud.locci.proxy.core.testing.HttpResult;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -13,6 +14,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -58,16 +60,11 @@ class MirrorMetricsScrapeTest {
           "locci_mirror_requests_total{outcome=\"failed\",route=\"bad\"} 2.0",
           "locci_mirror_requests_total{outcome=\"sent\",route=\"bad\"} 0.0",
           "locci_mirror_requests_total{outcome=\"skipped\",route=\"bad\"} 0.0");
-      // Copies finish after the clients' answers: poll, bounded.
-      String text = "";
-      for (int i = 0; i < 250; i++) {
-        text = proxy.control(client, HttpMethod.GET, "/metrics", null).body().toString();
-        String t = text;
-        if (expected.stream().allMatch(t::contains)) {
-          break;
-        }
-        vertx.timer(20).await();
-      }
+      // Copies finish after the clients' answers: wait until the scrape shows them all, bounded.
+      Eventually.until(vertx, Duration.ofSeconds(5), "the mirror counts in /metrics",
+          () -> proxy.controlAsync(client, HttpMethod.GET, "/metrics", null)
+              .map(r -> expected.stream().allMatch(r.body().toString()::contains))).await();
+      String text = proxy.control(client, HttpMethod.GET, "/metrics", null).body().toString();
       assertThat(text.split("\n")).contains(expected.toArray(String[]::new));
       assertThat(text).contains("# TYPE locci_mirror_requests_total counter");
       PrometheusText.checkStrictly(text);
