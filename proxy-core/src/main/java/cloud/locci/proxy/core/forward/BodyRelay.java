@@ -285,7 +285,7 @@ final class BodyRelay {
       data.release();
     });
     if (sink.writeQueueFull() && owes != Owes.SINK) {
-      direct.pause();
+      direct.pause(this);
       owe(Owes.SINK);
       sink.drainHandler(drain);
     }
@@ -298,7 +298,7 @@ final class BodyRelay {
     watched.touch();
     owe(Owes.SOURCE);
     if (direct != null) {
-      direct.resume();
+      direct.resume(this);
     } else {
       source.resume();
     }
@@ -306,7 +306,7 @@ final class BodyRelay {
 
   private void disarm() {
     if (direct != null) {
-      direct.disarm();
+      direct.disarm(this);
       direct = null;
     }
   }

@@ -93,29 +93,44 @@ final class DirectBody extends ChannelInboundHandlerAdapter {
       direct = new DirectBody(http1);
       pipeline.addBefore(vertx.name(), NAME, direct);
     }
-    if (direct.relay != null) {
-      return null; // one body at a time on a connection: never the case with this pool
-    }
+    // Armed from this response's head to its last chunk at most (channelRead disarms on both), so a
+    // relay left armed here would be a bug: never let one body's chunks reach another's client.
     direct.relay = relay;
+    direct.resume();
     return direct;
   }
 
-  /** Stops taking chunks (the body ended, or the exchange stopped) and lets the connection read again. */
-  void disarm() {
+  /**
+   * {@code who} stops taking chunks (its body ended, or its exchange stopped): the connection reads again.
+   * A no-op for a relay that is no longer the armed one.
+   */
+  void disarm(BodyRelay who) {
+    if (relay == who) {
+      disarm();
+    }
+  }
+
+  private void disarm() {
     relay = null;
     resume();
   }
 
-  /** The client response is full: reads stop until {@link #resume}. */
-  void pause() {
-    if (!paused) {
+  /** {@code who}'s client response is full: reads stop until {@link #resume}, if it is still armed. */
+  void pause(BodyRelay who) {
+    if (relay == who && !paused) {
       paused = true;
       connection.channel().config().setAutoRead(false);
     }
   }
 
-  /** The client response drained. */
-  void resume() {
+  /** {@code who}'s client response drained. */
+  void resume(BodyRelay who) {
+    if (relay == who) {
+      resume();
+    }
+  }
+
+  private void resume() {
     if (paused) {
       paused = false;
       connection.channel().config().setAutoRead(true); // and reads at once
@@ -125,25 +140,46 @@ final class DirectBody extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     BodyRelay to = relay;
-    if (to == null || !(msg instanceof HttpContent content) || msg instanceof HttpMessage
+    if (to == null) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    if (msg instanceof HttpMessage || !(msg instanceof HttpContent content)
         || !content.decoderResult().isSuccess()) {
+      // A new head (the armed body is over whatever its relay thinks), a decoding failure, or anything
+      // else: Vert.x's business, unarmed.
+      disarm();
       ctx.fireChannelRead(msg);
       return;
     }
     ByteBuf data = content.content();
+    boolean last = msg instanceof LastHttpContent;
     if (!data.isReadable()) {
+      if (last) {
+        disarm();
+      } else {
+        data.release();
+        return;
+      }
       ctx.fireChannelRead(msg); // an empty last chunk, with or without trailers: Vert.x ends the response
       return;
     }
     connection.reportBytesRead(msg); // what Vert.x's read would have counted for the connection's meters
-    if (msg instanceof LastHttpContent last) {
+    if (last) {
       // The end (and the trailers) go through Vert.x without the data, which goes first.
-      LastHttpContent end = last.trailingHeaders().isEmpty() ? LastHttpContent.EMPTY_LAST_CONTENT
-          : last.replace(Unpooled.EMPTY_BUFFER);
+      LastHttpContent end = ((LastHttpContent) msg).trailingHeaders().isEmpty() ? LastHttpContent.EMPTY_LAST_CONTENT
+          : ((LastHttpContent) msg).replace(Unpooled.EMPTY_BUFFER);
       to.take(data);
+      disarm();
       ctx.fireChannelRead(end);
     } else {
       to.take(data);
     }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    disarm();
+    super.channelInactive(ctx);
   }
 }
