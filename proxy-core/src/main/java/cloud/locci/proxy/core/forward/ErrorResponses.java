@@ -12,7 +12,7 @@ import io.vertx.core.json.JsonObject;
  * Answers the proxy produces itself: {@code {"error": "...", "status": N, "reason": R}} with
  * {@code X-Locci-Reason: R} (SPEC §4).
  */
-public final class ErrorResponses {
+final class ErrorResponses {
 
   /** The header that carries the reason word on every proxy-made error. */
   public static final CharSequence REASON_HEADER = HttpHeaders.createOptimized("X-Locci-Reason");

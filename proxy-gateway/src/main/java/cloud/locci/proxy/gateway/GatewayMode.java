@@ -1,6 +1,6 @@
 package cloud.locci.proxy.gateway;
 
-import cloud.locci.proxy.core.ProxyVerticle;
+import cloud.locci.proxy.core.ProxyMode;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.explain.ExplainQuery;
 import cloud.locci.proxy.core.explain.Explanation;
@@ -20,22 +20,22 @@ import java.util.Locale;
 /**
  * API-gateway mode: each request goes to the upstream of the route that wins in the
  * {@link RoutingTable} of the current config version; 404 when none matches, 405 with {@code Allow}
- * when only the method is wrong. Deployed once per event loop.
+ * when only the method is wrong. Stateless: one instance serves every event loop.
  */
-public final class GatewayVerticle extends ProxyVerticle<RoutingTable> {
+public final class GatewayMode implements ProxyMode<RoutingTable> {
 
   @Override
-  protected RoutingTable compile(ProxyConfig config, Upstreams upstreams, Middlewares middlewares) {
+  public RoutingTable compile(ProxyConfig config, Upstreams upstreams, Middlewares middlewares) {
     return RoutingTable.build(config.routes(), upstreams, middlewares);
   }
 
   @Override
-  protected Explanation explain(RoutingTable table, ExplainQuery query) {
+  public Explanation explain(RoutingTable table, ExplainQuery query) {
     return table.explain(query);
   }
 
   @Override
-  protected Decision decide(RoutingTable table, Exchange exchange) {
+  public Decision decide(RoutingTable table, Exchange exchange) {
     HttpServerRequest request = exchange.request();
     RouteMatch match = table.match(routedMethod(request), host(request), request.path(), request.query());
     if (match instanceof RouteMatch.Found found) {
