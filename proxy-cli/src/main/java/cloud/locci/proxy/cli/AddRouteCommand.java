@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
 /** {@code add-route}: {@code POST /api/v1/routes}. */
 @Command(name = "add-route",
     mixinStandardHelpOptions = true,
+    resourceBundle = "cloud.locci.proxy.cli.SchemaHelp",
     versionProvider = VersionProvider.class,
     sortOptions = false,
     description = {
@@ -25,21 +26,28 @@ final class AddRouteCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "NAME", description = "Route name (must not exist yet).")
   String name;
 
+  // Descriptions come from ConfigSchema (SchemaHelp) by descriptionKey; the text here is the fallback.
   @Option(names = "--path-pattern", paramLabel = "RE", required = true,
+      descriptionKey = "api_gateway.routes.<name>.path_pattern",
       description = "Go/RE2 regular expression matched against the path, e.g. ^/api/users.")
   String pathPattern;
 
-  @Option(names = "--upstream", paramLabel = "U", required = true, description = "Upstream group to forward to.")
+  @Option(names = "--upstream", paramLabel = "U", required = true,
+      descriptionKey = "api_gateway.routes.<name>.upstream",
+      description = "Upstream group to forward to.")
   String upstream;
 
   @Option(names = "--methods", paramLabel = "GET,POST", split = ",",
+      descriptionKey = "api_gateway.routes.<name>.methods",
       description = "Allowed methods (default: all).")
   List<String> methods;
 
-  @Option(names = "--strip-prefix", description = "Remove the matched part of the path before forwarding.")
+  @Option(names = "--strip-prefix", descriptionKey = "api_gateway.routes.<name>.strip_prefix",
+      description = "Remove the matched part of the path before forwarding.")
   boolean stripPrefix;
 
-  @Option(names = "--timeout-secs", paramLabel = "N", description = "Time the upstream has to answer (default 60).")
+  @Option(names = "--timeout-secs", paramLabel = "N", descriptionKey = "api_gateway.routes.<name>.timeout_secs",
+      description = "Time the upstream has to answer (default 60).")
   Integer timeoutSecs;
 
   @Mixin

@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
 /** {@code add-upstream}: {@code POST /api/v1/upstreams}. */
 @Command(name = "add-upstream",
     mixinStandardHelpOptions = true,
+    resourceBundle = "cloud.locci.proxy.cli.SchemaHelp",
     versionProvider = VersionProvider.class,
     sortOptions = false,
     description = {
@@ -28,7 +29,7 @@ final class AddUpstreamCommand implements Callable<Integer> {
   @Option(names = "--server", paramLabel = "HOST:PORT", required = true, description = "A server; repeat for more.")
   List<String> servers;
 
-  @Option(names = "--strategy", paramLabel = "S",
+  @Option(names = "--strategy", paramLabel = "S", descriptionKey = "upstreams.<name>.strategy",
       description = "round_robin, weighted_round_robin, least_connections, random_two_choices or consistent_hash.")
   String strategy;
 

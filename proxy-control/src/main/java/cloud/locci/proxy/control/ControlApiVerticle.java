@@ -375,7 +375,8 @@ public final class ControlApiVerticle extends VerticleBase {
         .put("routes", changes(d.routes()))
         .put("upstreams", changes(d.upstreams()))
         .put("middlewares", changes(d.middlewares()))
-        .put("sections", new JsonArray(d.sections()));
+        .put("sections", new JsonArray(d.sections()))
+        .put("keys", new JsonArray(d.keys()));
   }
 
   private static JsonObject changes(ConfigDiff.Changes c) {

@@ -490,6 +490,8 @@ class ControlApiTest {
     assertThat(reload.getJsonObject("diff").getJsonObject("routes")).isEqualTo(new JsonObject()
         .put("added", new JsonArray()).put("removed", new JsonArray().add("web"))
         .put("changed", new JsonArray().add("short")));
+    assertThat(reload.getJsonObject("diff").getJsonArray("keys").getList())
+        .containsExactly("api_gateway.routes.short.upstream", "api_gateway.routes.web");
     assertThat(reload.getJsonArray("errors")).isEmpty();
     assertThat(reload.getJsonArray("restart_required")).isEmpty();
     assertThat(java.time.Instant.parse(reload.getString("at"))).isBeforeOrEqualTo(java.time.Instant.now());

@@ -5,6 +5,9 @@ import cloud.locci.proxy.core.bus.ConfigChange.AddRoute;
 import cloud.locci.proxy.core.bus.ConfigChange.AddUpstream;
 import cloud.locci.proxy.core.bus.ConfigChange.RemoveRoute;
 import cloud.locci.proxy.core.bus.ConfigChange.RemoveUpstreamServer;
+import cloud.locci.proxy.core.config.ConfigException;
+import cloud.locci.proxy.core.config.ConfigLoader;
+import cloud.locci.proxy.core.config.ConfigSchema;
 import cloud.locci.proxy.core.config.Mode;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.ProxyConfig.GatewayConfig;
@@ -25,8 +28,11 @@ import java.util.TreeSet;
  */
 public final class ConfigMutations {
 
-  /** Keys of an upstream that {@code POST /api/v1/upstreams} may change on an existing group. */
-  static final Set<String> MUTABLE_UPSTREAM_KEYS = Set.of("servers", "strategy", "hash_on");
+  /**
+   * Keys of an upstream that {@code POST /api/v1/upstreams} may change on an existing group: those
+   * {@link ConfigSchema} flags {@code API_MUTABLE} ({@code servers}, {@code strategy}, {@code hash_on}).
+   */
+  static final Set<String> MUTABLE_UPSTREAM_KEYS = ConfigSchema.apiMutable("upstreams." + ConfigSchema.NAME);
 
   private ConfigMutations() {}
 
@@ -110,8 +116,8 @@ public final class ConfigMutations {
     Set<String> fileOnly = new TreeSet<>(add.keys());
     fileOnly.removeAll(MUTABLE_UPSTREAM_KEYS);
     if (!fileOnly.isEmpty()) {
-      throw new Refused(400, "upstream \"" + given.name() + "\" exists: only servers, strategy and hash_on can be"
-          + " changed through the API, not " + String.join(", ", fileOnly) + " (edit the file and reload)");
+      throw new Refused(400, "upstream \"" + given.name() + "\" exists: only " + inWords(MUTABLE_UPSTREAM_KEYS)
+          + " can be changed through the API, not " + String.join(", ", fileOnly) + " (edit the file and reload)");
     }
     List<ServerEntry> servers = new ArrayList<>(existing.servers());
     for (ServerEntry s : given.servers()) {
@@ -120,12 +126,14 @@ public final class ConfigMutations {
       }
       servers.add(s);
     }
-    UpstreamConfig merged = existing.withServers(servers);
-    if (add.keys().contains("strategy")) {
-      merged = merged.withStrategy(given.strategy());
-    }
-    if (add.keys().contains("hash_on")) {
-      merged = merged.withHashOn(given.hashOn());
+    // The servers are appended; every other key the request names (all API_MUTABLE) replaces the group's.
+    Set<String> replaced = new TreeSet<>(add.keys());
+    replaced.remove("servers");
+    UpstreamConfig merged;
+    try {
+      merged = ConfigLoader.withKeys(existing.withServers(servers), given, replaced);
+    } catch (ConfigException e) {
+      throw new Refused(400, e.getMessage());
     }
     upstreams.put(given.name(), merged);
     return c.withUpstreams(upstreams);
@@ -144,6 +152,13 @@ public final class ConfigMutations {
     Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>(c.upstreams());
     upstreams.put(remove.upstream(), existing.withServers(servers));
     return c.withUpstreams(upstreams);
+  }
+
+  /** {@code a, b and c}. */
+  private static String inWords(Set<String> words) {
+    List<String> list = List.copyOf(words);
+    return list.size() < 2 ? String.join("", list)
+        : String.join(", ", list.subList(0, list.size() - 1)) + " and " + list.get(list.size() - 1);
   }
 
   private static String known(java.util.Collection<String> names) {

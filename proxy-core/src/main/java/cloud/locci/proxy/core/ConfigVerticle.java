@@ -8,6 +8,8 @@ import cloud.locci.proxy.core.bus.ReloadOutcome;
 import cloud.locci.proxy.core.bus.VersionedConfig;
 import cloud.locci.proxy.core.config.ConfigDiff;
 import cloud.locci.proxy.core.config.ConfigError;
+import cloud.locci.proxy.core.config.ConfigSchema;
+import cloud.locci.proxy.core.config.ConfigView;
 import cloud.locci.proxy.core.config.ConfigException;
 import cloud.locci.proxy.core.config.ConfigLoader;
 import cloud.locci.proxy.core.config.ConfigOverrides;
@@ -15,14 +17,11 @@ import cloud.locci.proxy.core.config.ConfigValidator;
 import cloud.locci.proxy.core.config.ConfigWarnings;
 import cloud.locci.proxy.core.config.Locations;
 import cloud.locci.proxy.core.config.ProxyConfig;
-import cloud.locci.proxy.core.config.ServerConfig;
-import cloud.locci.proxy.core.config.ServerConfig.ListenerTls;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -243,47 +242,11 @@ public final class ConfigVerticle extends VerticleBase {
   /**
    * Keys that a running process cannot apply: the number of instances, the control API's listener, the
    * log format, the cluster section, and the proxy listener's options unless its address changes too (a
-   * new listener then opens with the new options). {@code server.idle_timeout_secs},
-   * {@code body_timeout_secs} and {@code max_body_size} are the proxy's own clocks and limits, read per
-   * connection or per request: they apply on reload.
+   * new listener then opens with the new options). Declared by the flags of {@link ConfigSchema}; see
+   * {@link ConfigView#restartRequired}.
    */
   public static List<String> restartRequired(ProxyConfig before, ProxyConfig after) {
-    List<String> keys = new ArrayList<>();
-    ServerConfig a = before.server();
-    ServerConfig b = after.server();
-    if (!a.workers().equals(b.workers())) {
-      keys.add("server.workers");
-    }
-    if (!a.httpBindAddress().equals(b.httpBindAddress())) {
-      keys.add("server.http_bind_address");
-    }
-    if (a.bindAddress().equals(b.bindAddress())) {
-      // server.tls.acme is applied live by the certificate store; the rest of server.tls is not.
-      if (!a.tls().map(ListenerTls::withoutAcme).equals(b.tls().map(ListenerTls::withoutAcme))) {
-        keys.add("server.tls");
-      } else if (a.tls().flatMap(ListenerTls::acme).isPresent() != b.tls().flatMap(ListenerTls::acme).isPresent()) {
-        keys.add("server.tls.acme"); // added or removed; changes inside it apply live
-      }
-      if (a.maxHeaderSize() != b.maxHeaderSize()) {
-        keys.add("server.max_header_size");
-      }
-      if (a.maxRequestLine() != b.maxRequestLine()) {
-        keys.add("server.max_request_line");
-      }
-    }
-    if (before.controlApi().enabled() != after.controlApi().enabled()) {
-      keys.add("control_api.enabled");
-    }
-    if (!before.controlApi().bindAddress().equals(after.controlApi().bindAddress())) {
-      keys.add("control_api.bind_address");
-    }
-    if (before.logging().format() != after.logging().format()) {
-      keys.add("logging.format");
-    }
-    if (!before.cluster().equals(after.cluster())) {
-      keys.add("cluster");
-    }
-    return keys;
+    return ConfigView.restartRequired(before, after);
   }
 
   /** Runs {@code action} on this verticle's context, so {@link #current} has one writer thread. */

@@ -130,6 +130,14 @@ class ConfigVerticleChangesTest {
     assertThat(merged.servers()).extracting(s -> s.address().toString())
         .containsExactly("127.0.0.1:4001", "127.0.0.1:4002");
     assertThat(merged.strategy()).isEqualTo(Strategy.LEAST_CONNECTIONS);
+    // hash_on is API_MUTABLE too: the merge takes every flagged key the request names, keeps the rest.
+    UpstreamConfig hashed = update(new ConfigChange.AddUpstream(
+        UpstreamConfig.of("more", List.of(ServerEntry.of("127.0.0.1:4005"))).withHashOn(UpstreamConfig.HashOn.PATH),
+        Set.of("servers", "hash_on"))).config().upstreams().get("more");
+    assertThat(hashed.hashOn()).isEqualTo(UpstreamConfig.HashOn.PATH);
+    assertThat(hashed.strategy()).isEqualTo(Strategy.LEAST_CONNECTIONS);
+    assertThat(hashed.servers()).hasSize(3);
+    update(new ConfigChange.RemoveUpstreamServer("more", ServerAddress.parse("127.0.0.1:4005")));
 
     assertThat(refused(new ConfigChange.AddUpstream(extra, Set.of("servers"))).failureCode()).isEqualTo(409);
     ReplyException fileOnly = refused(new ConfigChange.AddUpstream(

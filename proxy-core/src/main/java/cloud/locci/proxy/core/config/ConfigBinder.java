@@ -29,12 +29,10 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
  */
 final class ConfigBinder {
 
-  private static final int MAX_SECS = 24 * 3600;
   private static final java.util.regex.Pattern CLUSTER_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,64}");
   // A host name or IPv4 address, or an IPv6 address without brackets; nothing with a port or a scheme.
   private static final java.util.regex.Pattern HOST =
       java.util.regex.Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*");
-  private static final long MAX_BODY_SIZE = ServerConfig.MAX_BODY_SIZE;
 
   private final YamlContext ctx;
   private boolean modeGuessed;
@@ -48,7 +46,7 @@ final class ConfigBinder {
    * configuration (see {@link #modeGuessed}) so that every other error can be found; errors say what.
    */
   Optional<ProxyConfig> bind(Node root, Optional<Mode> modeOverride) {
-    Optional<YamlMap> doc = YamlMap.of(ctx, "", root);
+    Optional<YamlMap> doc = YamlMap.root(ctx, root);
     if (doc.isEmpty()) {
       return Optional.empty();
     }
@@ -93,21 +91,21 @@ final class ConfigBinder {
   private ServerConfig server(YamlMap m) {
     ServerAddress bind = m.node("bind_address").flatMap(n -> address(n, m.child("bind_address")))
         .orElse(ServerConfig.DEFAULT_BIND);
-    Optional<Integer> workers = m.integer("workers", 1, 1024);
+    Optional<Integer> workers = m.integer("workers");
     Optional<ListenerTls> tls = m.map("tls").flatMap(this::listenerTls);
     ServerConfig s = new ServerConfig(bind, workers, tls,
-        m.integer("max_header_size", 1024, 1024 * 1024).orElse(ServerConfig.DEFAULT_MAX_HEADER_SIZE),
-        m.integer("max_request_line", 256, 1024 * 1024).orElse(ServerConfig.DEFAULT_MAX_REQUEST_LINE),
-        m.integer("idle_timeout_secs", 1, MAX_SECS).orElse(ServerConfig.DEFAULT_IDLE_TIMEOUT_SECS),
-        m.integer("header_timeout_secs", 1, MAX_SECS).orElse(ServerConfig.DEFAULT_HEADER_TIMEOUT_SECS),
-        m.integer("shutdown_grace_secs", 0, MAX_SECS).orElse(ServerConfig.DEFAULT_SHUTDOWN_GRACE_SECS),
-        m.integer("body_timeout_secs", 1, MAX_SECS).orElse(ServerConfig.DEFAULT_BODY_TIMEOUT_SECS),
-        m.longInteger("max_body_size", 0, MAX_BODY_SIZE),
-        m.bool("allow_encoded_slashes").orElse(false),
-        m.bool("underscores_in_headers").orElse(false),
+        m.intValue("max_header_size"),
+        m.intValue("max_request_line"),
+        m.intValue("idle_timeout_secs"),
+        m.intValue("header_timeout_secs"),
+        m.intValue("shutdown_grace_secs"),
+        m.intValue("body_timeout_secs"),
+        m.longInteger("max_body_size"),
+        m.boolValue("allow_encoded_slashes"),
+        m.boolValue("underscores_in_headers"),
         m.list("trusted_proxies", this::cidr),
         m.node("http_bind_address").flatMap(n -> address(n, m.child("http_bind_address"))),
-        m.bool("https_redirect").orElse(false));
+        m.boolValue("https_redirect"));
     m.finish();
     return s;
   }
@@ -192,7 +190,7 @@ final class ConfigBinder {
       return parsed;
     }).orElse(AcmeConfig.Challenge.HTTP_01);
     Optional<String> caPath = m.string("ca_path").filter(s -> !s.isBlank());
-    int renew = m.integer("renew_before_days", 1, 365).orElse(AcmeConfig.DEFAULT_RENEW_BEFORE_DAYS);
+    int renew = m.intValue("renew_before_days");
     m.finish();
     return Optional.of(new AcmeConfig(email, domains, directory, storage, challenge, caPath, renew));
   }
@@ -207,7 +205,7 @@ final class ConfigBinder {
         yield Optional.empty();
       }
     }).orElse(LogFormat.TEXT);
-    boolean accessLog = m.bool("access_log").orElse(true);
+    boolean accessLog = m.boolValue("access_log");
     m.finish();
     return new LoggingConfig(level, format, accessLog);
   }
@@ -216,7 +214,7 @@ final class ConfigBinder {
     if (!m.has("servers")) {
       m.missing("servers", "a list of \"host:port\"");
     }
-    List<ServerEntry> servers = m.list("servers", this::serverEntry);
+    List<ServerEntry> servers = m.list("servers", (n, p) -> serverEntry(m, n, p));
     Strategy strategy = m.string("strategy").flatMap(s -> {
       Optional<Strategy> st = Strategy.parse(s);
       if (st.isEmpty()) {
@@ -233,31 +231,30 @@ final class ConfigBinder {
       }
       return h;
     }).orElse(HashOn.CLIENT_IP);
-    boolean tls = m.bool("tls").orElse(false);
+    boolean tls = m.boolValue("tls");
     Optional<String> sni = m.string("sni").filter(s -> !s.isBlank());
-    boolean tlsVerify = m.bool("tls_verify").orElse(true);
+    boolean tlsVerify = m.boolValue("tls_verify");
     Optional<String> caPath = m.string("ca_path");
     Optional<HealthCheckConfig> health = m.map("health_check").map(this::healthCheck);
     Optional<PassiveConfig> passive = m.map("passive").map(this::passive);
-    int maxConns = m.integer("max_connections_per_server", 1, 1_000_000)
-        .orElse(UpstreamConfig.DEFAULT_MAX_CONNECTIONS_PER_SERVER);
-    int connectTimeout = m.integer("connect_timeout_secs", 1, MAX_SECS).orElse(UpstreamConfig.DEFAULT_CONNECT_TIMEOUT_SECS);
+    int maxConns = m.intValue("max_connections_per_server");
+    int connectTimeout = m.intValue("connect_timeout_secs");
     m.finish();
     return Optional.of(new UpstreamConfig(name, servers, strategy, hashOn, tls, sni, tlsVerify, caPath, health,
         passive, maxConns, connectTimeout));
   }
 
-  private Optional<ServerEntry> serverEntry(Node n, String path) {
+  private Optional<ServerEntry> serverEntry(YamlMap upstream, Node n, String path) {
     if (n instanceof ScalarNode) {
       return address(n, path).map(a -> new ServerEntry(a, 1));
     }
     if (n instanceof MappingNode) {
-      return YamlMap.of(ctx, path, n).flatMap(m -> {
+      return upstream.item("servers", n, path).flatMap(m -> {
         if (!m.has("address")) {
           m.missing("address", "\"host:port\"");
         }
         Optional<ServerAddress> a = m.node("address").flatMap(x -> address(x, m.child("address")));
-        int weight = m.integer("weight", 1, 1000).orElse(1);
+        int weight = m.intValue("weight");
         m.finish();
         return a.map(addr -> new ServerEntry(addr, weight));
       });
@@ -279,11 +276,11 @@ final class ConfigBinder {
 
   private HealthCheckConfig healthCheck(YamlMap m) {
     HealthCheckConfig h = new HealthCheckConfig(
-        m.integer("interval_secs", 1, MAX_SECS).orElse(HealthCheckConfig.DEFAULT_INTERVAL_SECS),
-        m.integer("timeout_secs", 1, MAX_SECS).orElse(HealthCheckConfig.DEFAULT_TIMEOUT_SECS),
+        m.intValue("interval_secs"),
+        m.intValue("timeout_secs"),
         m.string("path").filter(p -> !p.isBlank()),
-        m.integer("healthy_threshold", 1, 1000).orElse(1),
-        m.integer("unhealthy_threshold", 1, 1000).orElse(1));
+        m.intValue("healthy_threshold"),
+        m.intValue("unhealthy_threshold"));
     h.path().filter(p -> !p.startsWith("/")).ifPresent(p ->
         ctx.errorAt(m.child("path"), m.child("path"), "must start with \"/\", got \"" + p + "\""));
     m.finish();
@@ -292,8 +289,8 @@ final class ConfigBinder {
 
   private PassiveConfig passive(YamlMap m) {
     PassiveConfig p = new PassiveConfig(
-        m.integer("max_fails", 1, 1_000_000).orElse(PassiveConfig.DEFAULT_MAX_FAILS),
-        m.integer("fail_timeout_secs", 1, MAX_SECS).orElse(PassiveConfig.DEFAULT_FAIL_TIMEOUT_SECS));
+        m.intValue("max_fails"),
+        m.intValue("fail_timeout_secs"));
     m.finish();
     return p;
   }
@@ -325,12 +322,12 @@ final class ConfigBinder {
     Optional<String> pattern = m.string("path_pattern");
     List<String> methods = m.list("methods", (n, p) -> ctx.string(n, p).flatMap(s -> method(n, p, s)));
     Optional<String> upstream = m.string("upstream");
-    boolean strip = m.bool("strip_prefix").orElse(false);
-    int timeout = m.integer("timeout_secs", 1, MAX_SECS).orElse(RouteConfig.DEFAULT_TIMEOUT_SECS);
+    boolean strip = m.boolValue("strip_prefix");
+    int timeout = m.intValue("timeout_secs");
     Optional<String> host = m.string("host").filter(h -> !h.isBlank());
-    int retries = m.integer("retries", 0, 10).orElse(0);
+    int retries = m.intValue("retries");
     List<String> middlewares = m.strings("middlewares");
-    Optional<Long> maxBody = m.longInteger("max_body_size", 0, MAX_BODY_SIZE);
+    Optional<Long> maxBody = m.longInteger("max_body_size");
     m.finish();
     if (pattern.isEmpty() || upstream.isEmpty()) {
       return Optional.empty();
@@ -351,7 +348,7 @@ final class ConfigBinder {
   Map<String, MiddlewareConfig> middlewares(YamlMap m) {
     Map<String, MiddlewareConfig> out = new java.util.LinkedHashMap<>();
     for (String name : m.keys()) {
-      m.mapOrEmpty(name).flatMap(mw -> middleware(name, mw)).ifPresent(c -> out.put(name, c));
+      m.namedEntry(name).flatMap(mw -> middleware(name, mw)).ifPresent(c -> out.put(name, c));
     }
     return out;
   }
@@ -382,8 +379,8 @@ final class ConfigBinder {
     if (!m.has("requests_per_minute")) {
       m.missing("requests_per_minute", "refill rate of each key's bucket");
     }
-    Optional<Integer> rpm = m.integer("requests_per_minute", 1, 100_000_000);
-    Optional<Integer> burst = m.integer("burst_size", 1, 100_000_000);
+    Optional<Integer> rpm = m.integer("requests_per_minute");
+    Optional<Integer> burst = m.integer("burst_size");
     Optional<RateKey> key = m.string("key").flatMap(s -> {
       Optional<RateKey> k = RateKey.parse(s);
       if (k.isEmpty()) {
@@ -422,7 +419,7 @@ final class ConfigBinder {
     List<String> excluded = m.strings("excluded_paths");
     Optional<String> audience = m.string("audience").filter(s -> !s.isEmpty());
     Optional<String> issuer = m.string("issuer").filter(s -> !s.isEmpty());
-    boolean requireExp = m.bool("require_exp").orElse(true);
+    boolean requireExp = m.boolValue("require_exp");
     if (secret.isEmpty() && key.isEmpty()) {
       m.missing("jwt_secret", "or public_key_path");
     }
@@ -435,13 +432,13 @@ final class ConfigBinder {
         m.has("allowed_methods") ? m.list("allowed_methods", (n, p) -> ctx.string(n, p).flatMap(s -> method(n, p, s)))
             : List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"),
         m.has("allowed_headers") ? m.strings("allowed_headers") : List.of("*"),
-        m.bool("allow_credentials").orElse(false),
-        m.integer("max_age_secs", 0, MAX_SECS * 7),
+        m.boolValue("allow_credentials"),
+        m.integer("max_age_secs"),
         m.strings("expose_headers"));
   }
 
   private ControlApiConfig controlApi(YamlMap m) {
-    boolean enabled = m.bool("enabled").orElse(true);
+    boolean enabled = m.boolValue("enabled");
     ServerAddress bind = m.node("bind_address").flatMap(n -> address(n, m.child("bind_address")))
         .orElse(ControlApiConfig.DEFAULT_BIND);
     Optional<String> key = m.string("api_key").filter(s -> !s.isEmpty());
@@ -452,11 +449,11 @@ final class ConfigBinder {
   }
 
   private TracingConfig tracing(YamlMap m) {
-    boolean enabled = m.bool("enabled").orElse(false);
+    boolean enabled = m.boolValue("enabled");
     String endpoint = m.string("otlp_endpoint").orElse(TracingConfig.DEFAULT_ENDPOINT);
     TracingConfig.endpointProblem(endpoint).ifPresent(p ->
         ctx.errorAt(m.child("otlp_endpoint"), m.child("otlp_endpoint"), p));
-    double ratio = m.decimal("sample_ratio", 0, 1).orElse(TracingConfig.DEFAULT_SAMPLE_RATIO);
+    double ratio = m.decimalValue("sample_ratio");
     String service = m.string("service_name").orElse(TracingConfig.DEFAULT_SERVICE);
     TracingConfig.serviceNameProblem(service).ifPresent(p ->
         ctx.errorAt(m.child("service_name"), m.child("service_name"), p));
@@ -465,7 +462,7 @@ final class ConfigBinder {
   }
 
   private ClusterConfig cluster(YamlMap m) {
-    boolean enabled = m.bool("enabled").orElse(false);
+    boolean enabled = m.boolValue("enabled");
     String name = m.string("name").filter(n -> {
       if (CLUSTER_NAME.matcher(n).matches()) {
         return true;
@@ -482,7 +479,7 @@ final class ConfigBinder {
           + " without port or scheme (the port is cluster.port)");
       return false;
     }).orElse(ClusterConfig.DEFAULT_HOST);
-    int port = m.integer("port", 1, 65535).orElse(ClusterConfig.DEFAULT_PORT);
+    int port = m.intValue("port");
     List<ServerAddress> members = m.list("members", this::address);
     m.finish();
     return new ClusterConfig(enabled, name, host, port, members);

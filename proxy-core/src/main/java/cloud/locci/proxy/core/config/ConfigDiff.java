@@ -12,17 +12,30 @@ import java.util.Objects;
  *
  * @param sections other top-level sections that differ: {@code mode}, {@code server}, {@code logging},
  *     {@code load_balancer}, {@code control_api}, {@code cluster}
+ * @param keys the key paths whose values differ, e.g. {@code api_gateway.routes.users.timeout_secs}
+ *     (a route, upstream or middleware added or removed is one path; never values, so no secret shows),
+ *     in the order of {@link ConfigSchema}'s JSON view
  */
-public record ConfigDiff(Changes routes, Changes upstreams, Changes middlewares, List<String> sections) {
+public record ConfigDiff(Changes routes, Changes upstreams, Changes middlewares, List<String> sections,
+    List<String> keys) {
 
   /** No change at all. */
   public static final ConfigDiff NONE = new ConfigDiff(Changes.NONE, Changes.NONE, Changes.NONE, List.of());
+
+  /** At most this many key paths in the log line (the answer has them all). */
+  private static final int KEYS_IN_LOG = 20;
 
   public ConfigDiff {
     Objects.requireNonNull(routes, "routes");
     Objects.requireNonNull(upstreams, "upstreams");
     Objects.requireNonNull(middlewares, "middlewares");
     sections = List.copyOf(sections);
+    keys = List.copyOf(keys);
+  }
+
+  /** A diff without key paths. */
+  public ConfigDiff(Changes routes, Changes upstreams, Changes middlewares, List<String> sections) {
+    this(routes, upstreams, middlewares, sections, List.of());
   }
 
   /** Names added, removed and changed, each list in the order of the configuration that has them. */
@@ -100,7 +113,8 @@ public record ConfigDiff(Changes routes, Changes upstreams, Changes middlewares,
         Changes.between(routes(before), routes(after)),
         Changes.between(before.upstreams(), after.upstreams()),
         Changes.between(before.allMiddlewares(), after.allMiddlewares()),
-        sections);
+        sections,
+        ConfigView.changedKeys(before, after));
   }
 
   private static Map<String, RouteConfig> routes(ProxyConfig c) {
@@ -115,6 +129,13 @@ public record ConfigDiff(Changes routes, Changes upstreams, Changes middlewares,
   @Override
   public String toString() {
     String s = "routes: " + routes + "; upstreams: " + upstreams + "; middlewares: " + middlewares;
-    return sections.isEmpty() ? s : s + "; other sections: " + String.join(", ", sections);
+    if (!sections.isEmpty()) {
+      s += "; other sections: " + String.join(", ", sections);
+    }
+    if (!keys.isEmpty()) {
+      s += "; keys: " + String.join(", ", keys.subList(0, Math.min(KEYS_IN_LOG, keys.size())))
+          + (keys.size() > KEYS_IN_LOG ? " and " + (keys.size() - KEYS_IN_LOG) + " more" : "");
+    }
+    return s;
   }
 }

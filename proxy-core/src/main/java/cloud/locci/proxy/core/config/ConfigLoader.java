@@ -67,7 +67,7 @@ public final class ConfigLoader {
 
   /**
    * The key paths the binder asks for while binding {@code yaml}: every key it accepts in the sections
-   * present, whether written or not. Lets a test hold {@link ConfigReference} to the binder.
+   * present, whether written or not. Lets a test hold {@link ConfigSchema} to the binder.
    */
   static Set<String> askedKeys(String yaml, String source) throws ConfigException {
     YamlContext ctx = new YamlContext(source);
@@ -94,7 +94,8 @@ public final class ConfigLoader {
   public static RouteConfig parseRoute(String name, String text, String source) throws ConfigException {
     YamlContext ctx = new YamlContext(source);
     Node root = compose(text, source);
-    Optional<RouteConfig> route = YamlMap.of(ctx, name, root).flatMap(m -> new ConfigBinder(ctx).route(name, m));
+    Optional<RouteConfig> route = YamlMap.of(ctx, name, "api_gateway.routes." + ConfigSchema.NAME, root)
+        .flatMap(m -> new ConfigBinder(ctx).route(name, m));
     return orThrow(route, ctx);
   }
 
@@ -103,8 +104,31 @@ public final class ConfigLoader {
     YamlContext ctx = new YamlContext(source);
     Node root = compose(text, source);
     Optional<UpstreamConfig> upstream =
-        YamlMap.of(ctx, name, root).flatMap(m -> new ConfigBinder(ctx).upstream(name, m));
+        YamlMap.of(ctx, name, "upstreams." + ConfigSchema.NAME, root).flatMap(m -> new ConfigBinder(ctx).upstream(name, m));
     return orThrow(upstream, ctx);
+  }
+
+  /**
+   * {@code existing} with the values of {@code keys} taken from {@code requested}: both written as the
+   * schema's JSON view, merged, and read back by the binder, so a key flagged {@code API_MUTABLE} in
+   * {@link ConfigSchema} needs no code of its own to be changeable.
+   *
+   * @throws ConfigException when the merged group does not bind (a bug: both halves did)
+   */
+  public static UpstreamConfig withKeys(UpstreamConfig existing, UpstreamConfig requested, Set<String> keys)
+      throws ConfigException {
+    String schemaPath = "upstreams." + ConfigSchema.NAME;
+    io.vertx.core.json.JsonObject merged = ConfigView.section(existing, schemaPath, false);
+    io.vertx.core.json.JsonObject given = ConfigView.section(requested, schemaPath, false);
+    for (String key : keys) {
+      Object value = given.getValue(key);
+      if (value == null) {
+        merged.remove(key);
+      } else {
+        merged.put(key, value);
+      }
+    }
+    return parseUpstream(existing.name(), merged.encode(), "control API");
   }
 
   private static <T> T orThrow(Optional<T> value, YamlContext ctx) throws ConfigException {

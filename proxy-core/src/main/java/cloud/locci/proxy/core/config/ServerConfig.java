@@ -128,11 +128,6 @@ public record ServerConfig(
           Optional.empty());
     }
 
-    /** The same files, protocols and ciphers without the ACME part: what only a restart can change. */
-    public ListenerTls withoutAcme() {
-      return new ListenerTls(certPath, keyPath, protocols, ciphers, Optional.empty());
-    }
-
     /** Whether {@code suite} is a TLS 1.3 suite (those name no key exchange). */
     public static boolean isTls13Suite(String suite) {
       return suite.startsWith("TLS_AES_") || suite.startsWith("TLS_CHACHA20_");

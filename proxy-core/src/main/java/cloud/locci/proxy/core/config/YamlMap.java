@@ -25,12 +25,16 @@ final class YamlMap {
 
   private final YamlContext ctx;
   private final String path;
+  // The path as ConfigSchema declares it (<name> for user-chosen names, [] for list items): where the
+  // typed getters find a key's range and default.
+  private final String schemaPath;
   private final Map<String, NodeTuple> entries = new LinkedHashMap<>();
   private final Set<String> known = new TreeSet<>();
 
-  private YamlMap(YamlContext ctx, String path, MappingNode node) {
+  private YamlMap(YamlContext ctx, String path, String schemaPath, MappingNode node) {
     this.ctx = ctx;
     this.path = path;
+    this.schemaPath = schemaPath;
     // A nested mapping is already located at its key; the document itself only here.
     ctx.locate(path, node);
     for (NodeTuple tuple : node.getValue()) {
@@ -50,13 +54,22 @@ final class YamlMap {
     }
   }
 
-  /** A view of {@code node} at {@code path}, or empty (with an error) when it is not a mapping. */
-  static Optional<YamlMap> of(YamlContext ctx, String path, Node node) {
+  /** The document's top level: a view of {@code node}, or empty (with an error) when it is not a mapping. */
+  static Optional<YamlMap> root(YamlContext ctx, Node node) {
+    return of(ctx, "", "", node);
+  }
+
+  /**
+   * A view of {@code node} at {@code path}, declared in {@link ConfigSchema} at {@code schemaPath}
+   * (e.g. {@code upstreams.<name>} for {@code upstreams.users}); empty (with an error) when it is not a
+   * mapping.
+   */
+  static Optional<YamlMap> of(YamlContext ctx, String path, String schemaPath, Node node) {
     if (node instanceof MappingNode mapping) {
-      return Optional.of(new YamlMap(ctx, path, mapping));
+      return Optional.of(new YamlMap(ctx, path, schemaPath, mapping));
     }
     if (isNull(node)) {
-      return Optional.of(new YamlMap(ctx, path, new MappingNode(Tag.MAP, List.of(), FlowStyle.BLOCK)));
+      return Optional.of(new YamlMap(ctx, path, schemaPath, new MappingNode(Tag.MAP, List.of(), FlowStyle.BLOCK)));
     }
     ctx.error(node, path, "expected a mapping of keys, got " + describe(node));
     return Optional.empty();
@@ -68,6 +81,16 @@ final class YamlMap {
 
   String child(String key) {
     return path.isEmpty() ? key : path + "." + key;
+  }
+
+  /** The schema path of {@code key} in this mapping. */
+  String schemaChild(String key) {
+    return schemaPath.isEmpty() ? key : schemaPath + "." + key;
+  }
+
+  /** The declaration of {@code key} in this mapping; a key the schema lacks is a programming error. */
+  ConfigSchema.Key declared(String key) {
+    return ConfigSchema.require(schemaChild(key));
   }
 
   boolean has(String key) {
@@ -97,21 +120,33 @@ final class YamlMap {
   }
 
   Optional<YamlMap> map(String key) {
-    return node(key).flatMap(n -> of(ctx, child(key), n));
+    return node(key).flatMap(n -> of(ctx, child(key), schemaChild(key), n));
   }
 
   /**
-   * Like {@link #map}, but a key written without a value ({@code cors:}) reads as an empty mapping, so
-   * the entry is kept and its missing required keys are reported instead of it vanishing silently.
+   * The entry {@code name} of a map of user-chosen names (declared as {@code <name>}). Like {@link #map},
+   * but a name written without a value ({@code cors:}) reads as an empty mapping, so the entry is kept
+   * and its missing required keys are reported instead of it vanishing silently.
    */
-  Optional<YamlMap> mapOrEmpty(String key) {
-    ask(key);
-    NodeTuple t = entries.get(key);
-    return t == null ? Optional.empty() : of(ctx, child(key), t.getValueNode());
+  Optional<YamlMap> namedEntry(String name) {
+    known.add(name);
+    ctx.asked(child(name));
+    NodeTuple t = entries.get(name);
+    return t == null ? Optional.empty() : of(ctx, child(name), schemaChild(ConfigSchema.NAME), t.getValueNode());
+  }
+
+  /** An item of the list {@code key} read as a mapping (declared as {@code key[]}). */
+  Optional<YamlMap> item(String key, Node node, String itemPath) {
+    return of(ctx, itemPath, schemaChild(key + "[]"), node);
   }
 
   Optional<String> string(String key) {
     return node(key).flatMap(n -> ctx.string(n, child(key)));
+  }
+
+  /** The boolean {@code key}, or its declared default when absent. */
+  boolean boolValue(String key) {
+    return bool(key).orElseGet(() -> (Boolean) typedDefault(key));
   }
 
   Optional<Boolean> bool(String key) {
@@ -124,19 +159,48 @@ final class YamlMap {
     });
   }
 
-  /** An integer in {@code [min, max]}. */
-  Optional<Integer> integer(String key, int min, int max) {
-    return node(key).flatMap(n -> ctx.integer(n, child(key), min, max));
+  /** An integer in the range {@link ConfigSchema} declares for {@code key}; empty when absent or invalid. */
+  Optional<Integer> integer(String key) {
+    long[] range = range(key);
+    return node(key).flatMap(n -> ctx.integer(n, child(key), (int) range[0], (int) range[1]));
   }
 
-  /** A number (integer or decimal) in {@code [min, max]}. */
-  Optional<Double> decimal(String key, double min, double max) {
-    return node(key).flatMap(n -> ctx.decimal(n, child(key), min, max));
+  /** Like {@link #integer}, with the declared default when absent or invalid. */
+  int intValue(String key) {
+    return integer(key).orElseGet(() -> ((Number) typedDefault(key)).intValue());
   }
 
-  /** An integer in {@code [min, max]} that may exceed an int (byte sizes). */
-  Optional<Long> longInteger(String key, long min, long max) {
-    return node(key).flatMap(n -> ctx.longInteger(n, child(key), min, max));
+  /** An integer in the declared range that may exceed an int (byte sizes). */
+  Optional<Long> longInteger(String key) {
+    long[] range = range(key);
+    return node(key).flatMap(n -> ctx.longInteger(n, child(key), range[0], range[1]));
+  }
+
+  /** A number (integer or decimal) in the declared range. */
+  Optional<Double> decimal(String key) {
+    ConfigSchema.Key k = declared(key);
+    if (!(k.min() instanceof Double lo) || !(k.max() instanceof Double hi)) {
+      throw new IllegalStateException(k.path() + " is not declared as a decimal");
+    }
+    return node(key).flatMap(n -> ctx.decimal(n, child(key), lo, hi));
+  }
+
+  /** Like {@link #decimal}, with the declared default when absent or invalid. */
+  double decimalValue(String key) {
+    return decimal(key).orElseGet(() -> ((Number) typedDefault(key)).doubleValue());
+  }
+
+  private long[] range(String key) {
+    ConfigSchema.Key k = declared(key);
+    return k.integerRange().orElseThrow(() -> new IllegalStateException(k.path() + " is not declared as an integer"));
+  }
+
+  private Object typedDefault(String key) {
+    ConfigSchema.Key k = declared(key);
+    if (k.typedDefault() == null) {
+      throw new IllegalStateException(k.path() + " has no declared default");
+    }
+    return k.typedDefault();
   }
 
   /** A list whose items are read by {@code item} (which gets each item's path); absent is empty. */
@@ -169,15 +233,16 @@ final class YamlMap {
     Map<String, T> out = new LinkedHashMap<>();
     map(key).ifPresent(m -> {
       for (String name : m.keys()) {
-        m.mapOrEmpty(name).flatMap(entry -> reader.apply(name, entry)).ifPresent(v -> out.put(name, v));
+        m.namedEntry(name).flatMap(entry -> reader.apply(name, entry)).ifPresent(v -> out.put(name, v));
       }
     });
     return out;
   }
 
   // Every getter funnels through here: what it marks known is exactly what the binder accepts, and the
-  // context keeps the full path so ConfigReferenceTest can compare the binder with ConfigReference.
+  // context keeps the full path so ConfigReferenceTest can compare the binder with ConfigSchema.
   private void ask(String key) {
+    declared(key); // a key the schema does not declare is a programming error, caught by any test binding it
     known.add(key);
     ctx.asked(child(key));
   }
@@ -188,10 +253,40 @@ final class YamlMap {
       if (!known.contains(e.getKey())) {
         String suggestion = DidYouMean.closest(e.getKey(), known)
             .map(s -> "; did you mean \"" + s + "\"?")
+            .or(() -> elsewhere(e.getKey()))
             .orElse("; known keys here: " + String.join(", ", known));
         ctx.error(e.getValue().getKeyNode(), child(e.getKey()), "unknown key" + suggestion);
       }
     }
+  }
+
+  /**
+   * Where a key of this exact name is declared instead: another section ("it is a key of
+   * api_gateway.routes.<name>") or, in a middleware instance, another type ("it is a rate_limiting
+   * key"). Middleware keys' meanings start with their type and a colon.
+   */
+  private Optional<String> elsewhere(String key) {
+    String here = ConfigSchema.canonical(schemaPath);
+    List<String> sections = new ArrayList<>();
+    for (ConfigSchema.Key k : ConfigSchema.keys()) {
+      if (!k.name().equals(key)) {
+        continue;
+      }
+      String parent = ConfigSchema.parentOf(k.path());
+      if (parent.equals(here)) {
+        int colon = k.meaning().indexOf(':');
+        String type = colon > 0 ? k.meaning().substring(0, colon) : "";
+        return Optional.of(MiddlewareConfig.TYPES.contains(type)
+            ? "; it is a " + type + " key, not one of this middleware's type"
+            : "; known keys here: " + String.join(", ", known));
+      }
+      sections.add(parent.isEmpty() ? "the top level" : parent);
+    }
+    if (sections.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of("; it is a key of " + String.join(" and ", sections.subList(0, Math.min(3, sections.size())))
+        + ", not of " + (here.isEmpty() ? "the top level" : here));
   }
 
   static boolean isNull(Node n) {

@@ -52,6 +52,23 @@ class ConfigDiffTest {
     assertThat(diff.middlewares().changed()).containsExactly("rate_limiting");
     assertThat(diff.sections()).containsExactly("server");
     assertThat(diff.toString()).contains("routes: added [fresh] removed [drop] changed [change]");
+    // The keys, from the schema's JSON view: leaves that changed, entries that came or went.
+    assertThat(diff.keys()).containsExactly("server.idle_timeout_secs", "upstreams.a.servers", "upstreams.b",
+        "upstreams.c", "api_gateway.routes.change.strip_prefix", "api_gateway.routes.drop",
+        "api_gateway.routes.fresh", "api_gateway.middlewares.rate_limiting.requests_per_minute",
+        "api_gateway.middlewares.rate_limiting.burst_size", "api_gateway.middlewares.cors");
+    assertThat(diff.toString()).endsWith("; keys: " + String.join(", ", diff.keys()));
+  }
+
+  @Test
+  void keysNeverCarryASecretsValue() {
+    String secret = "0123456789abcdef0123456789abcdef-one";
+    String yaml = BEFORE.replace("rate_limiting: {requests_per_minute: 60}",
+        "authentication: {jwt_secret: " + secret + "}");
+    ConfigDiff diff = ConfigDiff.between(ProxyDeployment.parse(yaml),
+        ProxyDeployment.parse(yaml.replace(secret, secret.replace("one", "two"))));
+    assertThat(diff.keys()).containsExactly("api_gateway.middlewares.authentication.jwt_secret");
+    assertThat(diff.toString()).doesNotContain("0123456789");
   }
 
   @Test
