@@ -12,16 +12,18 @@ JAVA     ?= java
 # The control API key for `make status` (the demo configs set none); LOCCI_API_KEY is the CLI's variable.
 API_KEY  ?= $(LOCCI_API_KEY)
 
-.PHONY: help build test run demo-lb demo-gateway curl-lb curl-gateway status stop bench
+.PHONY: help build test run demo-lb demo-gateway demo-grpc curl-lb curl-gateway call-grpc status stop bench
 
 help:
 	@echo "make demo-lb       build, start 3 demo upstreams + the proxy in load_balancer mode, show round robin"
 	@echo "make demo-gateway  build, start 3 demo services + the proxy in api_gateway mode, show routing"
+	@echo "make demo-grpc     build, start 2 gRPC demo greeters + the proxy (h2c), make gRPC calls through it"
 	@echo "make test          run every test (mvn -B verify)"
 	@echo "make build         build proxy-cli/target/locci-proxy.jar and the demo upstream jar"
 	@echo "make run           run the proxy in the foreground with CONFIG (default: config.yaml)"
 	@echo "make curl-lb       6 requests to /instance through the running LB demo"
 	@echo "make curl-gateway  one request per route through the running gateway demo"
+	@echo "make call-grpc     gRPC calls through the running gRPC demo (NAME=World)"
 	@echo "make status        ask the running proxy's control API for status, upstreams and routes (API_KEY=...)"
 	@echo "make stop          stop every process a demo started (by PID)"
 	@echo "make bench         benchmark against nginx and HAProxy over loopback, under 10 min (bench/README.md)"
@@ -33,8 +35,10 @@ test:
 	mvn -B verify
 
 # Installs wrk, nginx and haproxy (apt-get) if missing; BENCH_* variables tune it (bench/README.md).
+# bench/h2.sh is the HTTP/2 row (h2load, nghttpd, nginx grpc_pass; nghttp2-client/-server installed).
 bench:
 	bench/run.sh
+	bench/h2.sh
 
 run: $(JAR)
 	$(JAVA) -jar $(JAR) -c $(CONFIG)
@@ -83,6 +87,27 @@ demo-gateway: build stop
 	$(call wait_listening)
 	@$(MAKE) --no-print-directory curl-gateway
 	@echo "The demo keeps running; 'make stop' stops it."
+
+# The gRPC demo greeter and its client are classes of the demo jar (Vert.x only; no grpcurl needed).
+GREETER := $(JAVA) -cp $(DEMO_JAR) cloud.locci.proxy.examples.grpc
+NAME    ?= World
+
+demo-grpc: build stop
+	$(call start,greeters,$(GREETER).GreeterServer greeter-1:50051 greeter-2:50052)
+	@for i in $$(seq 1 150); do grep -q "greeter-2 listening" $(RUN)/greeters.log && exit 0; sleep 0.2; done; \
+	  echo "the greeters did not start; their log:"; cat $(RUN)/greeters.log; exit 1
+	$(call start,proxy,$(JAVA) -jar $(JAR) -c examples/config-grpc.yaml)
+	$(call wait_listening)
+	@$(MAKE) --no-print-directory call-grpc
+	@echo "The demo keeps running: try $(GREETER).GreeterClient 127.0.0.1:8484 You; 'make stop' stops it."
+
+call-grpc:
+	@echo "gRPC calls over h2c through the proxy (round robin over greeter-1 and greeter-2):"
+	@for i in 1 2; do $(GREETER).GreeterClient 127.0.0.1:8484 "$(NAME)"; done
+	@echo "An empty name: the greeter's own error status, relayed with its message:"
+	@$(GREETER).GreeterClient 127.0.0.1:8484 "" || true
+	@echo "A service no route matches: the proxy's own answer, as a gRPC status:"
+	@$(GREETER).GreeterClient 127.0.0.1:8484 "$(NAME)" /helloworld.Unknown/SayHello || true
 
 curl-lb:
 	@echo "Firing 6 requests - watch the instance cycle: server-1 -> server-2 -> server-3 -> ..."

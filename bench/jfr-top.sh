@@ -91,6 +91,14 @@ echo "Allocated bytes by first frame outside java.*, jdk.*, sun.* (the caller th
 awk -F'\t' -v tot="$abytes" '{ m = "(JDK only)"; for (i = 4; i <= NF; i++) if ($i !~ /^(java|javax|jdk|sun)\./) { m = $i; break } n[m "  [" $2 "]"] += $3 }
   END { for (c in n) printf "%10.1f MiB %5.1f%%  %s\n", n[c] / 1048576, 100 * n[c] / tot, c }' "$tmp/alloc" | sort -rn | awk -v n="$TOP" 'NR <= n'
 echo
+echo "Allocated bytes by first frame in cloud.locci (our code that led to it, whoever allocated), top $TOP:"
+awk -F'\t' -v tot="$abytes" '{ m = "(no cloud.locci frame)"; for (i = 4; i <= NF; i++) if ($i ~ /^cloud\.locci\./) { m = $i; break } n[m] += $3 }
+  END { for (c in n) printf "%10.1f MiB %5.1f%%  %s\n", n[c] / 1048576, 100 * n[c] / tot, c }' "$tmp/alloc" | sort -rn | awk -v n="$TOP" 'NR <= n'
+echo
+echo "Allocated bytes whose top frame is in cloud.locci (allocated by our own code), by site and class, top $TOP:"
+awk -F'\t' -v tot="$abytes" 'NF >= 4 && $4 ~ /^cloud\.locci\./ { n[$4 "  [" $2 "]"] += $3 }
+  END { for (c in n) printf "%10.1f MiB %5.1f%%  %s\n", n[c] / 1048576, 100 * n[c] / tot, c }' "$tmp/alloc" | sort -rn | awk -v n="$TOP" 'NR <= n'
+echo
 echo "GC (jdk.GarbageCollection):"
 jfr print --events jdk.GarbageCollection "$JFR_FILE" | awk '
   function ms(v, u) { return u == "s" ? v * 1000 : u == "us" ? v / 1000 : u == "ns" ? v / 1e6 : v }

@@ -3,8 +3,10 @@
 # proxy, HAProxy, and locci-proxy in load_balancer and api_gateway mode, each with 1 and 2 workers,
 # measured by wrk in interleaved repetitions. See bench/README.md for how to run it and read it.
 #
-#   bench/run.sh            the full run (defaults below; about 9.5 minutes on 2 cores)
+#   bench/run.sh            the full run (defaults below; about 14 minutes on 2 cores)
 #   bench/run.sh --quick    a smoke run (1 repetition, 1 s per measurement, 5 s of warm-up per JVM)
+#   bench/run.sh --focus    issue 14's setup only: 64 connections, nginx:2 haproxy:2 lb:2 jar jar@2 vhp:2
+#                           (about 6 minutes)
 #   bench/run.sh --jfr      a JFR profile of locci-proxy in LB mode under wrk load
 #   bench/run.sh --summary FILE.csv   print the table of an earlier run again
 #
@@ -17,7 +19,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_DIR="$ROOT/bench"
 
 usage() {
-  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   cat <<'EOF'
 
 Environment (defaults in brackets):
@@ -27,8 +29,14 @@ Environment (defaults in brackets):
   BENCH_PEER_WARMUP   seconds of load per body on each other target before measuring [2]
   BENCH_CONNS         wrk connection counts [64 256]
   BENCH_BODIES        response bodies: small (100 bytes) and/or 64k (65,536 bytes) [small 64k]
-  BENCH_TARGETS       targets, KIND:WORKERS[:VARIANT]; KIND is direct, nginx, haproxy, lb or gw
-                      [direct nginx:1 nginx:2 haproxy:1 haproxy:2 lb:1 lb:2 gw:1 gw:2]
+  BENCH_TARGETS       targets, KIND:WORKERS[:VARIANT][@2]; KIND is direct, nginx, haproxy, lb, gw,
+                      gwp (gateway whose every route has two header matchers and header rules both
+                      ways; wrk sends X-Bench: 1 to every target),
+                      jar (LB mode started as a new user starts it: `java -jar locci-proxy.jar -c FILE`,
+                      no JVM flag, no --instances, no environment variable; WORKERS is ignored) or vhp
+                      (bench/'s VertxHttpProxyServer: the same LB on vertx-http-proxy's HttpProxy, with
+                      BENCH_JAVA_OPTS). A trailing @2 starts a second, identical copy: the A/A noise
+                      [direct nginx:1 nginx:2 haproxy:1 haproxy:2 lb:1 lb:2 gw:1 gw:2 jar jar@2]
   BENCH_JAVA_OPTS     JVM flags of locci-proxy [-XX:+UseSerialGC -Xms64m -Xmx64m -Xmn40m
                       -XX:+AlwaysPreTouch -Dio.netty.allocator.type=pooled]
   BENCH_VERTX_HTTP_METRICS  LOCCI_VERTX_HTTP_METRICS of locci-proxy: Vert.x's own HTTP meters [false]
@@ -52,6 +60,7 @@ SUMMARY_CSV=
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) MODE=quick ;;
+    --focus) FOCUS=1 ;;
     --jfr) MODE=jfr ;;
     --summary) MODE=summary; SUMMARY_CSV=${2:?--summary needs a CSV file}; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -64,6 +73,10 @@ if [ "$MODE" = summary ]; then
   exec awk -F, -f "$BENCH_DIR/summary.awk" "$SUMMARY_CSV"
 fi
 
+if [ "${FOCUS:-0}" = 1 ]; then
+  BENCH_CONNS=${BENCH_CONNS:-64}
+  BENCH_TARGETS=${BENCH_TARGETS:-nginx:2 haproxy:2 lb:2 jar jar@2 vhp:2}
+fi
 if [ "$MODE" = quick ]; then
   BENCH_REPS=${BENCH_REPS:-1}
   BENCH_DURATION=${BENCH_DURATION:-1}
@@ -76,7 +89,8 @@ WARMUP=${BENCH_WARMUP:-40}
 PEER_WARMUP=${BENCH_PEER_WARMUP:-2}
 CONNS=${BENCH_CONNS:-64 256}
 BODIES=${BENCH_BODIES:-small 64k}
-TARGETS=${BENCH_TARGETS:-direct nginx:1 nginx:2 haproxy:1 haproxy:2 lb:1 lb:2 gw:1 gw:2}
+TARGETS=${BENCH_TARGETS:-direct nginx:1 nginx:2 haproxy:1 haproxy:2 lb:1 lb:2 gw:1 gw:2 jar jar@2}
+BENCH_JAR_PATH="$BENCH_DIR/target/benchmarks.jar"   # the vhp target's program (built with -Pbench if missing)
 # Why these flags: bench/README.md ("JVM flags"). Nearly all of a proxy's garbage dies young: a young
 # generation as large as the heap allows means few collections, and on 2 cores the serial collector's
 # young pause was less than half the parallel one's. 80 MB keeps RSS under 200 MB (the JVM itself
@@ -158,7 +172,7 @@ port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 wait_http() {
   local url=$1 pid=$2 name=$3 i code
   for ((i = 0; i < 600; i++)); do
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" || true)
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -H "X-Bench: 1" "$url" || true)
     [ "$code" = 200 ] && return 0
     kill -0 "$pid" 2>/dev/null || { tail -n 30 "$WORK/$name.log" >&2; die "$name exited during start-up"; }
     sleep 0.1
@@ -211,6 +225,13 @@ install_tools() {
       $sudo systemctl disable --now "$pkg" >/dev/null 2>&1 || true
     fi
   done
+}
+
+build_bench_jar() {
+  [ -f "$BENCH_JAR_PATH" ] && return 0
+  log "building $BENCH_JAR_PATH (mvn -B -q -Pbench package -DskipTests -pl bench -am)"
+  (cd "$ROOT" && mvn -B -q -Pbench package -DskipTests -pl bench -am) >&2
+  [ -f "$BENCH_JAR_PATH" ] || die "the build did not produce $BENCH_JAR_PATH"
 }
 
 build_jar() {
@@ -377,7 +398,7 @@ EOF
   start "$1" "$(find_tool haproxy)" -db -f "$conf"
 }
 
-locci_config() { # MODE(lb|gw) PORT FILE
+locci_config() { # MODE(lb|gw|gwp) PORT FILE
   local p i
   {
     if [ "$1" = lb ]; then echo "mode: load_balancer"; else echo "mode: api_gateway"; fi
@@ -403,6 +424,12 @@ EOF
       printf 'api_gateway:\n  routes:\n'
       for ((i = 0; i < ROUTES; i++)); do
         printf "    route%0${ROUTE_WIDTH}d:\n      path_pattern: \"^/r%0${ROUTE_WIDTH}d/\"\n      upstream: pool\n" "$i" "$i"
+        if [ "$1" = gwp ]; then
+          # issue 15's cost check: two header matchers and header rules both ways on every route.
+          printf '      match_headers: { X-Bench: "1", Host: "*" }\n'
+          printf '      request_headers: { set: { X-Route: "${route}" }, remove: [X-Bench] }\n'
+          printf '      response_headers: { set: { X-Served-By: "${upstream}" } }\n'
+        fi
       done
     fi
   } >"$3"
@@ -415,6 +442,22 @@ start_locci() { # NAME MODE(lb|gw) INSTANCES PORT JAVA_OPTS [EXTRA_JVM_FLAG...]
   locci_config "$mode" "$port" "$WORK/$name.yaml"
   start "$name" env LOCCI_VERTX_HTTP_METRICS="$VERTX_HTTP_METRICS" \
     "$JAVA" "${opts[@]}" "$@" -jar "$JAR" start -c "$WORK/$name.yaml" --instances "$instances"
+}
+
+# start_plain_jar NAME PORT: LB mode exactly as a new user starts it: no JVM flag, no --instances, none of
+# our environment variables (LOCCI_VERTX_HTTP_METRICS is removed), from an empty working directory (no .env).
+start_plain_jar() {
+  locci_config lb "$2" "$WORK/$1.yaml"
+  mkdir -p "$WORK/$1.cwd"
+  start "$1" env -u LOCCI_VERTX_HTTP_METRICS -u JAVA_TOOL_OPTIONS -u JDK_JAVA_OPTIONS -u _JAVA_OPTIONS \
+    -C "$WORK/$1.cwd" "$JAVA" -jar "$JAR" -c "$WORK/$1.yaml"
+}
+
+start_vhp() { # NAME INSTANCES PORT JAVA_OPTS: VertxHttpProxyServer on the same upstreams
+  local opts p ups=()
+  read -r -a opts <<<"$4"
+  for p in "${UPSTREAM_PORTS[@]}"; do ups+=("127.0.0.1:$p"); done
+  start "$1" "$JAVA" "${opts[@]}" -cp "$BENCH_JAR_PATH" cloud.locci.proxy.bench.VertxHttpProxyServer "$3" "$2" "${ups[@]}"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -473,7 +516,7 @@ wrk_run() {
   local out=$1
   shift
   bash -c 'out=$1; shift; "$@" >"$out" 2>&1; rc=$?; cat "$out"; read -r -a s </proc/$$/stat; echo "CHILDCPU ${s[15]} ${s[16]}"; exit $rc' \
-    _ "$out" "$WRK" -t"$WRK_THREADS" -c"$1" -d"$2"s --timeout 5s --latency -s "$WORK/report.lua" "$3"
+    _ "$out" "$WRK" -t"$WRK_THREADS" -c"$1" -d"$2"s --timeout 5s --latency -H "X-Bench: 1" -s "$WORK/report.lua" "$3"
 }
 
 CSV_HEADER="run,rep,target,kind,workers,variant,conns,body,duration_s,requests,rps,p50_ms,p99_ms,errors,proxy_cpu_pct,upstream_cpu_pct,wrk_cpu_pct,machine_cpu_pct,rss_peak_mb,java_opts"
@@ -493,7 +536,7 @@ measure() { # NAME CONNS BODY REP
   read -r _ req dur p50 p99 ec er ew et es <<<"$line"
   read -r _ wu ws <<<"$(grep '^CHILDCPU ' <<<"$out")"
   rss=$(hwm_kb "${pids[@]}")
-  [[ "${T_KIND[$name]}" == lb || "${T_KIND[$name]}" == gw ]] && opts=$(java_opts_of "$name")
+  is_jvm "$name" && opts=$(java_opts_of "$name")
   secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
   read -r rps p50 p99 pcpu ucpu wcpu mcpu rss < <(awk -v req="$req" -v dur="$dur" -v p50="$p50" -v p99="$p99" \
     -v s="$secs" -v hz="$CLK_TCK" -v pc=$((p1 - p0)) -v uc=$((u1 - u0)) -v wc=$((wu + ws)) -v mc=$((m1 - m0)) \
@@ -508,9 +551,13 @@ measure() { # NAME CONNS BODY REP
   log "rep $rep/$REPS $(printf '%-12s c=%-3s %-5s' "$name" "$conns" "$body") $(printf '%7s req/s  p99 %7s ms  cpu %5s%%  rss %6s MB  errors %s' "$rps" "$p99" "${pcpu:--}" "${rss:--}" "$errors")"
 }
 
-java_opts_of() { # NAME: the JVM flags of an lb/gw target
+is_jvm() { [[ "${T_KIND[$1]}" =~ ^(lb|gw|gwp|jar|vhp)$ ]]; }
+
+java_opts_of() { # NAME: the JVM flags of an lb/gw/vhp target ("(none)" for jar)
   local v=${T_VARIANT[$1]}
-  if [ -n "$v" ]; then
+  if [ "${T_KIND[$1]}" = jar ]; then
+    echo "(none)"
+  elif [ -n "$v" ]; then
     local var="BENCH_JAVA_OPTS_$v"
     echo "${!var:-}"
   else
@@ -520,19 +567,23 @@ java_opts_of() { # NAME: the JVM flags of an lb/gw target
 
 # parse_targets: fills TARGET_LIST and T_* from $TARGETS
 parse_targets() {
-  local spec kind workers variant name
+  local spec kind workers variant name copy
   for spec in $TARGETS; do
+    copy=
+    if [[ "$spec" == *@2 ]]; then copy=@2; spec=${spec%@2}; fi
     IFS=: read -r kind workers variant <<<"$spec"
     workers=${workers:-1}
     case "$kind" in
       direct) workers=1; name=direct ;;
-      nginx|haproxy|lb|gw) name="$kind:$workers${variant:+:$variant}" ;;
-      *) die "unknown target kind '$kind' in '$spec' (direct, nginx, haproxy, lb, gw)" ;;
+      jar) workers=$(nproc); name=jar ;;   # the jar's default: one event loop per CPU
+      nginx|haproxy|lb|gw|gwp|vhp) name="$kind:$workers${variant:+:$variant}" ;;
+      *) die "unknown target kind '$kind' in '$spec' (direct, nginx, haproxy, lb, gw, gwp, jar, vhp)" ;;
     esac
+    name+=$copy
     [[ "$workers" =~ ^[1-9][0-9]*$ ]] || die "bad worker count in '$spec'"
     if [ -n "$variant" ]; then
       [[ "$variant" =~ ^[A-Za-z0-9_]+$ ]] || die "bad variant name in '$spec'"
-      [[ "$kind" == lb || "$kind" == gw ]] || die "variants are for lb and gw targets only ('$spec')"
+      [[ "$kind" == lb || "$kind" == gw || "$kind" == gwp || "$kind" == vhp ]] || die "variants are for lb, gw and vhp targets only ('$spec')"
       local var="BENCH_JAVA_OPTS_$variant"
       [ -n "${!var:-}" ] || die "target '$spec' needs BENCH_JAVA_OPTS_$variant"
     fi
@@ -555,15 +606,17 @@ start_targets() {
     take_port
     T_PORT[$name]=$PORT
     case "$kind" in
-      nginx) start_nginx_proxy "${name//:/-}" "${T_WORKERS[$name]}" "$PORT" ;;
-      haproxy) start_haproxy "${name//:/-}" "${T_WORKERS[$name]}" "$PORT" ;;
-      lb|gw) start_locci "${name//:/-}" "$kind" "${T_WORKERS[$name]}" "$PORT" "$(java_opts_of "$name")" ;;
+      nginx) start_nginx_proxy "${name//[:@]/-}" "${T_WORKERS[$name]}" "$PORT" ;;
+      haproxy) start_haproxy "${name//[:@]/-}" "${T_WORKERS[$name]}" "$PORT" ;;
+      lb|gw|gwp) start_locci "${name//[:@]/-}" "$kind" "${T_WORKERS[$name]}" "$PORT" "$(java_opts_of "$name")" ;;
+      jar) start_plain_jar "${name//[:@]/-}" "$PORT" ;;
+      vhp) start_vhp "${name//[:@]/-}" "${T_WORKERS[$name]}" "$PORT" "$(java_opts_of "$name")" ;;
     esac
     T_PID[$name]=$LAST_PID
   done
   for name in "${TARGET_LIST[@]}"; do
     [ "${T_KIND[$name]}" = direct ] && continue
-    wait_http "http://127.0.0.1:${T_PORT[$name]}${BODY_PATH[small]}" "${T_PID[$name]}" "${name//:/-}"
+    wait_http "http://127.0.0.1:${T_PORT[$name]}${BODY_PATH[small]}" "${T_PID[$name]}" "${name//[:@]/-}"
     if [ "${T_KIND[$name]}" = nginx ]; then
       mapfile -t kids < <(children "${T_PID[$name]}")
       EXTRA_PIDS+=("${kids[@]}")
@@ -581,18 +634,18 @@ warm_up() {
   nbodies=$(wc -w <<<"$BODIES")
   secs=$(( WARMUP / nbodies > 0 ? WARMUP / nbodies : 1 ))
   for name in "${TARGET_LIST[@]}"; do
-    [[ "${T_KIND[$name]}" == lb || "${T_KIND[$name]}" == gw ]] || continue
+    is_jvm "$name" || continue
     log "warming up $name: ${WARMUP} s"
     for body in $BODIES; do
-      "$WRK" -t"$WRK_THREADS" -c64 -d"$secs"s "http://127.0.0.1:${T_PORT[$name]}${BODY_PATH[$body]}" >/dev/null \
+      "$WRK" -t"$WRK_THREADS" -c64 -H "X-Bench: 1" -d"$secs"s "http://127.0.0.1:${T_PORT[$name]}${BODY_PATH[$body]}" >/dev/null \
         || die "warm-up of $name failed"
     done
   done
   for name in "${TARGET_LIST[@]}"; do
-    [[ "${T_KIND[$name]}" == lb || "${T_KIND[$name]}" == gw ]] && continue
+    is_jvm "$name" && continue
     log "warming up $name: ${PEER_WARMUP} s per body"
     for body in $BODIES; do
-      "$WRK" -t"$WRK_THREADS" -c64 -d"$PEER_WARMUP"s "http://127.0.0.1:${T_PORT[$name]}${BODY_PATH[$body]}" >/dev/null \
+      "$WRK" -t"$WRK_THREADS" -c64 -H "X-Bench: 1" -d"$PEER_WARMUP"s "http://127.0.0.1:${T_PORT[$name]}${BODY_PATH[$body]}" >/dev/null \
         || die "warm-up of $name failed"
     done
   done
@@ -606,7 +659,8 @@ versions() {
   echo "nginx: $("$(find_tool nginx)" -v 2>&1 | sed 's/.*: //')"
   echo "haproxy: $("$(find_tool haproxy)" -v 2>&1 | awk 'NR == 1' | cut -d' ' -f1-3)"
   echo "java: $("$JAVA" -version 2>&1 | awk 'NR == 1')"
-  echo "locci-proxy JVM flags: $JAVA_OPTS; LOCCI_VERTX_HTTP_METRICS=$VERTX_HTTP_METRICS"
+  echo "locci-proxy JVM flags: $JAVA_OPTS; LOCCI_VERTX_HTTP_METRICS=$VERTX_HTTP_METRICS (lb, gw; vhp: the same flags)"
+  echo "jar targets: java -jar $(basename "$JAR") -c FILE, no flag, no environment variable (Vert.x HTTP meters on, the default)"
   echo "parameters: BENCH_REPS=$REPS BENCH_DURATION=$DURATION BENCH_WARMUP=$WARMUP BENCH_PEER_WARMUP=$PEER_WARMUP BENCH_CONNS=\"$CONNS\" BENCH_BODIES=\"$BODIES\" BENCH_ROUTES=$ROUTES BENCH_WRK_THREADS=$WRK_THREADS"
   echo "targets: $TARGETS"
 }
@@ -617,7 +671,7 @@ gc_report() { # jstat of every JVM: young/full collections over the whole run
   echo
   echo "GC over the whole run (jstat -gcutil at the end: O old generation % full, YGC/FGC young/full collections, YGCT/FGCT/GCT seconds):"
   for name in "${TARGET_LIST[@]}"; do
-    [[ "${T_KIND[$name]}" == lb || "${T_KIND[$name]}" == gw ]] || continue
+    is_jvm "$name" || continue
     printf '  %-12s %s\n' "$name" "$(jstat -gcutil "${T_PID[$name]}" 2>/dev/null | awk 'NR == 1 { for (i = 1; i <= NF; i++) h[i] = $i } NR == 2 { for (i = 1; i <= NF; i++) if (h[i] ~ /^(O|YGC|YGCT|FGC|FGCT|GCT)$/) printf "%s=%s ", h[i], $i }')"
   done
 }
@@ -627,7 +681,10 @@ gc_report() { # jstat of every JVM: young/full collections over the whole run
 run_bench() {
   parse_targets
   local need_java=0 name
-  for name in "${TARGET_LIST[@]}"; do [[ "${T_KIND[$name]}" == lb || "${T_KIND[$name]}" == gw ]] && need_java=1; done
+  for name in "${TARGET_LIST[@]}"; do
+    [[ "${T_KIND[$name]}" =~ ^(lb|gw|gwp|jar)$ ]] && need_java=1
+    [ "${T_KIND[$name]}" = vhp ] && build_bench_jar
+  done
   [ $need_java = 1 ] && build_jar
   mkdir -p "$RESULTS_DIR"
   RUN_ID=$(date +%Y%m%d-%H%M%S)
@@ -658,7 +715,7 @@ run_bench() {
     gc_report
     echo
     echo "raw results: ${CSV#"$ROOT"/}"
-    echo "reproduce: $( [ "$MODE" = quick ] && echo 'bench/run.sh --quick' || echo 'bench/run.sh' ) (or make bench); env: BENCH_REPS=$REPS BENCH_DURATION=$DURATION BENCH_WARMUP=$WARMUP BENCH_JAVA_OPTS=\"$JAVA_OPTS\" BENCH_VERTX_HTTP_METRICS=$VERTX_HTTP_METRICS"
+    echo "reproduce: $( [ "$MODE" = quick ] && echo 'bench/run.sh --quick' || echo 'bench/run.sh' )$( [ "${FOCUS:-0}" = 1 ] && echo ' --focus') (or make bench); env: BENCH_TARGETS=\"$TARGETS\" BENCH_CONNS=\"$CONNS\" BENCH_REPS=$REPS BENCH_DURATION=$DURATION BENCH_WARMUP=$WARMUP BENCH_JAVA_OPTS=\"$JAVA_OPTS\" BENCH_VERTX_HTTP_METRICS=$VERTX_HTTP_METRICS"
   } | tee "$base.txt"
 }
 

@@ -112,7 +112,7 @@ END {
     delete best
     for (ti = 1; ti <= nt; ti++) {
       t = targets[ti]; k = kind[t] (variant[t] != "" ? ":" variant[t] : "")
-      if (!((t, cell) in MED)) continue
+      if (!((t, cell) in MED) || t ~ /@2$/) continue
       if (!(k in best) || MED[t, cell] > MED[best[k], cell]) best[k] = t
     }
     s = sprintf("  %3s conns %-6s:", cb[1], bodylabel(cb[2]))
@@ -130,6 +130,30 @@ END {
         s = s sprintf(" | gw/lb %.2f", MED[best["gw"], cell] / MED[best["lb"], cell])
     }
     print s
+  }
+
+  # A/A: a target measured twice in the same run (NAME and NAME@2, identical): how far apart two
+  # copies of the same thing land is the noise any other difference in this run must exceed.
+  naa = 0
+  for (ti = 1; ti <= nt; ti++) if (targets[ti] ~ /@2$/) naa++
+  if (naa > 0) {
+    print ""
+    print "A/A noise: NAME@2 is a second, identical copy of NAME in the same run; per cell the median (min-max) over"
+    print "repetitions of (copy req/s / original req/s in the same repetition), and the ratio of their median p99s:"
+    for (ti = 1; ti <= nt; ti++) {
+      t = targets[ti]
+      if (t !~ /@2$/) continue
+      base = substr(t, 1, length(t) - 2)
+      s = sprintf("  %-13s", t " / " base)
+      for (ci = 1; ci <= nc; ci++) {
+        cell = cells[ci]; split(cell, cb, SUBSEP)
+        ratio(t SUBSEP cell, base SUBSEP cell)
+        if (R_med == "") continue
+        s = s sprintf(" | %s %s: %.2f (%.2f-%.2f), p99 %.2f", cb[1], bodylabel(cb[2]), R_med, R_min, R_max,
+          (P99[base, cell] > 0 ? P99[t, cell] / P99[base, cell] : 0))
+      }
+      print s
+    }
   }
 
   print ""

@@ -10,7 +10,10 @@ import cloud.locci.proxy.core.explain.ExplanationJson;
 import cloud.locci.proxy.gateway.Explainer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -44,6 +47,10 @@ final class ExplainCommand implements Callable<Integer> {
   @Option(names = "--host", paramLabel = "H", defaultValue = "", description = "Host header of the request (default: none).")
   String host;
 
+  @Option(names = "--header", paramLabel = "NAME:VALUE",
+      description = "A header the request carries (for match_headers); repeatable.")
+  List<String> headers;
+
   @Option(names = "--json", description = "Print JSON instead of text.")
   boolean json;
 
@@ -65,7 +72,18 @@ final class ExplainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    ExplainQuery query = new ExplainQuery(method.toUpperCase(Locale.ROOT), host, path.startsWith("/") ? path : "/" + path);
+    Map<String, String> given = new LinkedHashMap<>();
+    for (String h : headers == null ? List.<String>of() : headers) {
+      int colon = h.indexOf(':');
+      if (colon <= 0) {
+        err.println("--header wants NAME:VALUE, got \"" + h + "\"");
+        err.flush();
+        return ExitCodes.USAGE;
+      }
+      given.putIfAbsent(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
+    }
+    ExplainQuery query = new ExplainQuery(method.toUpperCase(Locale.ROOT), host, path.startsWith("/") ? path : "/" + path,
+        given);
     if (control != null) {
       return print(out, query, live(query));
     }
@@ -94,16 +112,24 @@ final class ExplainCommand implements Callable<Integer> {
   private Explanation live(ExplainQuery q) {
     String uri = "/api/v1/explain?method=" + ControlClient.segment(q.method()) + "&host=" + ControlClient.segment(q.host())
         + "&path=" + ControlClient.segment(q.path());
+    for (Map.Entry<String, String> h : q.headers().entrySet()) {
+      uri += "&header=" + ControlClient.segment(h.getKey() + ":" + h.getValue());
+    }
     return ExplanationJson.fromJson(ClientOptions.connect(control, apiKey, Optional::empty).send("GET", uri, null, null));
   }
 
   static void printText(PrintWriter out, ExplainQuery q, Explanation e) {
     out.println(q.method() + " " + q.path() + (q.host().isEmpty() ? "" : " (Host: " + q.host() + ")")
+        + q.headers().entrySet().stream().map(h -> " (" + h.getKey() + ": " + h.getValue() + ")")
+            .collect(java.util.stream.Collectors.joining())
         + " in " + e.mode() + " mode");
     int i = 1;
     for (Explanation.Candidate c : e.candidates()) {
       out.printf("  %d. %-20s %-24s host %-16s methods %-14s %s: %s%n", i++, c.route(), c.pathPattern(), c.host(),
           c.methods().isEmpty() ? "all" : String.join(",", c.methods()), c.outcome(), c.detail());
+      if (!c.matchers().isEmpty()) {
+        out.println("     matchers: " + String.join(", ", c.matchers()));
+      }
     }
     if (e.target().isPresent()) {
       Explanation.Target t = e.target().get();
@@ -111,6 +137,19 @@ final class ExplainCommand implements Callable<Integer> {
           + " (" + t.strategy() + ": " + String.join(", ", t.healthyServers()) + ")");
       out.println("   upstream uri " + t.uri() + ", timeout " + t.timeoutSecs() + " s, retries " + t.retries()
           + ", middlewares " + (t.middlewares().isEmpty() ? "none" : String.join(", ", t.middlewares())));
+      if (!t.split().isEmpty()) {
+        out.println("   split: " + t.split().stream().map(sh -> sh.upstream() + " " + sh.weight() + " (" + sh.percent()
+            + "%)").collect(java.util.stream.Collectors.joining(", ")) + "; the next request goes to " + t.upstream());
+      }
+      if (!t.rewrite().isEmpty()) {
+        out.println("   rewrite: " + t.rewrite());
+      }
+      if (!t.requestHeaders().isEmpty()) {
+        out.println("   request headers: " + String.join("; ", t.requestHeaders()));
+      }
+      if (!t.responseHeaders().isEmpty()) {
+        out.println("   response headers: " + String.join("; ", t.responseHeaders()));
+      }
       out.println("   failover: " + Explanation.CONNECT_FAILOVER);
     } else {
       out.println("=> " + e.status() + " " + e.reason()

@@ -59,6 +59,7 @@ public final class Main implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    JvmDefaults.beforeNetty();
     System.exit(commandLine().execute(args));
   }
 }

@@ -72,9 +72,26 @@ final class StartCommand implements Callable<Integer> {
     boolean vertxHttpMetrics = env.get("LOCCI_VERTX_HTTP_METRICS").map(v -> !v.strip().equalsIgnoreCase("false"))
         .orElse(true);
     Launcher launcher = Launcher.start(config, Optional.of(options.config), overrides, vertxHttpMetrics);
+    startHeapGovernor();
     signals.onStop(launcher::stop);
     signals.onReload(launcher::reload);
     launcher.awaitStopped();
     return ExitCodes.OK;
+  }
+
+  /**
+   * README "Performance: memory without flags": on only when asked for with -Dlocci.heap_governor=true and
+   * the user gave no heap size and no collector.
+   */
+  private static void startHeapGovernor() {
+    Optional<String> off = HeapGovernor.whyOff();
+    if (off.isPresent()) {
+      log.info("heap: sized by the JVM ({}); no heap governor", off.get());
+      return;
+    }
+    HeapGovernor.start();
+    log.info("heap: no heap or GC flags given: G1 with a maximum of {} MB; a full collection whenever more than {} MB"
+        + " of heap stays committed after a collection, at most once a second (give -Xmx or a GC flag to size the"
+        + " JVM yourself)", Runtime.getRuntime().maxMemory() >> 20, HeapGovernor.BUDGET_BYTES >> 20);
   }
 }

@@ -128,6 +128,39 @@ class ClientCommandsTest {
   }
 
   @Test
+  void addRouteTakesTrafficPoliciesAndExplainSendsHeadersToTheRunningProxy() {
+    json(run("add-upstream", "more", "--server", s2.address()));
+    JsonObject added = json(run("add-route", "canary", "--path-pattern", "^/api", "--split", "app=1,more=3",
+        "--match-header", "X-Canary: 1", "--match-query", "v=2", "--rewrite", "^/api/(.*)=/v2/$1",
+        "--request-header", "set:X-Route:${route}", "--request-header", "remove:Cookie",
+        "--response-header", "add:X-Served-By:${upstream}"));
+    JsonObject route = added.getJsonObject("route");
+    assertThat(route.getJsonArray("split").encode())
+        .isEqualTo("[{\"upstream\":\"app\",\"weight\":1},{\"upstream\":\"more\",\"weight\":3}]");
+    assertThat(route.getJsonObject("match_headers").getString("X-Canary")).isEqualTo("1");
+    assertThat(route.getJsonObject("rewrite").getString("replacement")).isEqualTo("/v2/$1");
+    assertThat(route.getJsonObject("request_headers").getJsonObject("set").getString("X-Route")).isEqualTo("${route}");
+
+    HttpResult routed = HttpResult.send(client, new io.vertx.core.http.RequestOptions().setHost("127.0.0.1")
+        .setPort(proxy.port()).setURI("/api/x?v=2").putHeader("X-Canary", "1"), null);
+    assertThat(routed.json().getString("uri")).isEqualTo("/v2/x?v=2");
+    assertThat(routed.json().getJsonObject("headers").getJsonArray("x-route").getList()).containsExactly("canary");
+    assertThat(routed.header("X-Served-By")).isIn("app", "more");
+
+    CliRun live = run("explain", "--header", "X-Canary: 1", "/api/x?v=2");
+    assertThat(live.exitCode()).as(live.toString()).isZero();
+    assertThat(live.out()).contains("(X-Canary: 1)", "1. canary", "matched", "matchers: header X-Canary: 1, query v: 2",
+        "split: app 1 (25.0%), more 3 (75.0%)", "rewrite: ^/api/(.*) -> /v2/$1", "upstream uri /v2/x?v=2",
+        "request headers: remove Cookie; set X-Route: ${route}", "response headers: add X-Served-By: ${upstream}");
+    CliRun without = run("explain", "/api/x?v=2");
+    assertThat(without.out()).contains("header_mismatch: header X-Canary absent", "=> route api");
+
+    CliRun badSplit = run("add-route", "x", "--path-pattern", "^/x", "--split", "app");
+    assertThat(badSplit.exitCode()).isEqualTo(2);
+    assertThat(badSplit.err()).contains("--split wants UPSTREAM=WEIGHT");
+  }
+
+  @Test
   void refusalsAreOneLineAndExitOne() {
     CliRun duplicate = run("add-route", "api", "--path-pattern", "^/x", "--upstream", "app");
     assertThat(duplicate.exitCode()).isEqualTo(1);

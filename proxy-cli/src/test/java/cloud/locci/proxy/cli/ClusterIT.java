@@ -22,7 +22,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -43,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ClusterIT {
 
-  private static final Duration STARTUP = Duration.ofSeconds(45);
+  private static final Duration STARTUP = Duration.ofSeconds(120);
   private static final int NODES = 3;
 
   @TempDir
@@ -54,6 +56,8 @@ class ClusterIT {
   private static EchoUpstream upstream;
   private static EchoUpstream second;
   private static final List<Node> nodes = new ArrayList<>();
+  /** Every process started, kept from the start so that a node that never came up is stopped too. */
+  private static final List<JarProcess> processes = new ArrayList<>();
 
   /** One running node: its process and the ports it reported. */
   private record Node(JarProcess process, int proxyPort, int controlPort) {}
@@ -67,7 +71,6 @@ class ClusterIT {
     int[] clusterPorts = freePorts(NODES);
     String members = java.util.Arrays.stream(clusterPorts).mapToObj(p -> "\"127.0.0.1:" + p + "\"")
         .collect(Collectors.joining(", "));
-    List<JarProcess> processes = new ArrayList<>();
     for (int i = 0; i < NODES; i++) {
       Path config = dir.resolve("node" + (i + 1) + ".yaml");
       Files.writeString(config, """
@@ -119,7 +122,7 @@ class ClusterIT {
 
   @AfterAll
   static void stopEverything() {
-    nodes.forEach(n -> n.process().close());
+    processes.forEach(JarProcess::close);
     if (vertx != null) {
       vertx.close().await();
     }
@@ -141,7 +144,8 @@ class ClusterIT {
 
   private static Future<HttpResult> call(int port, HttpMethod method, String uri, JsonObject body) {
     RequestOptions options = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port).setURI(uri);
-    if (body != null) {
+    if (method != HttpMethod.GET) {
+      // The control API asks it of every change, with or without a body (a CSRF guard).
       options.putHeader("Content-Type", "application/json");
     }
     return HttpResult.fetch(client, options, body == null ? null : Buffer.buffer(body.encode()));
@@ -223,28 +227,47 @@ class ClusterIT {
 
   @Test
   @Order(5)
-  void concurrentMutationsOnTwoNodesEndWithTheSameConfigEverywhere() {
+  void concurrentMutationsOnEveryNodeGetTheirSingleNodeAnswersAndEndWithTheSameConfigEverywhere() {
+    long before = versions().await().get(0);
+    long start = System.nanoTime();
+    int perNode = 6;
     List<Future<HttpResult>> calls = new ArrayList<>();
-    for (int i = 0; i < 8; i++) {
-      calls.add(call(nodes.get(0).controlPort(), HttpMethod.POST, "/api/v1/routes", route("a" + i, "^/a" + i)));
-      calls.add(call(nodes.get(1).controlPort(), HttpMethod.POST, "/api/v1/routes", route("b" + i, "^/b" + i)));
+    for (int i = 0; i < perNode; i++) {
+      for (int n = 0; n < NODES; n++) {
+        String name = (char) ('a' + n) + Integer.toString(i);
+        calls.add(call(nodes.get(n).controlPort(), HttpMethod.POST, "/api/v1/routes", route(name, "^/" + name)));
+      }
     }
-    // The same name from two nodes at once: exactly one wins, the other gets 409.
-    calls.add(call(nodes.get(0).controlPort(), HttpMethod.POST, "/api/v1/routes", route("both", "^/from-1")));
-    calls.add(call(nodes.get(1).controlPort(), HttpMethod.POST, "/api/v1/routes", route("both", "^/from-2")));
+    // The same name from every node at once: exactly one wins, the others get 409, as on one node.
+    for (int n = 0; n < NODES; n++) {
+      calls.add(call(nodes.get(n).controlPort(), HttpMethod.POST, "/api/v1/routes", route("same", "^/from-" + n)));
+    }
     calls.add(call(nodes.get(1).controlPort(), HttpMethod.POST, "/api/v1/upstreams",
         new JsonObject().put("name", "web").put("servers", new JsonArray().add(second.address()))));
-    List<Integer> statuses = Future.all(calls).await().<HttpResult>list().stream().map(HttpResult::status).toList();
-    // Under contention a change may be refused with 503 (it was not applied, and the client is told so;
-    // known limitation, see README "Running several nodes"); it is never answered 201 and then lost.
-    assertThat(statuses.subList(0, 16)).isSubsetOf(201, 503);
-    assertThat(statuses.subList(0, 16)).contains(201);
-    assertThat(statuses.subList(16, 18)).as("the same name from two nodes: never both applied")
-        .isSubsetOf(201, 409, 503).filteredOn(st -> st == 201).hasSizeLessThanOrEqualTo(1);
-    assertThat(statuses.get(18)).isIn(201, 503);
+    List<HttpResult> results = Future.all(calls).await().list();
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    List<Integer> statuses = results.stream().map(HttpResult::status).toList();
+    String why = "answers " + statuses + "; the ones not 201: " + results.stream().filter(r -> r.status() != 201)
+        .map(HttpResult::toString).collect(Collectors.joining("; ")) + "\nnode logs:\n" + clusterLogLines();
+    int distinct = perNode * NODES;
+    // Every change gets the answer it gets on a single node: contention is never a reason to refuse.
+    assertThat(statuses.subList(0, distinct)).as(why).containsOnly(201);
+    assertThat(statuses.subList(distinct, distinct + NODES)).as(why).containsOnlyOnce(201)
+        .filteredOn(st -> st != 201).containsOnly(409).hasSize(NODES - 1);
+    assertThat(statuses.get(distinct + NODES)).as(why).isEqualTo(201);
+    // One global order: each applied change took exactly one version, and every node ends on the last.
+    int applied = distinct + 2;
+    Set<Long> answered = new HashSet<>();
+    for (HttpResult r : results) {
+      if (r.status() == 201) {
+        answered.add(r.json().getLong("config_version"));
+      }
+    }
+    assertThat(answered).as("every applied change has its own version").hasSize(applied)
+        .allSatisfy(v -> assertThat(v).isBetween(before + 1, before + applied));
+    Eventually.until(vertx, Duration.ofSeconds(5), "config_version " + (before + applied) + " on every node",
+        () -> versions().map(v -> v.stream().allMatch(x -> x == before + applied))).await();
 
-    Eventually.until(vertx, Duration.ofSeconds(5), "one config_version on every node", () -> versions()
-        .map(v -> v.stream().distinct().count() == 1)).await();
     List<String> routes = new ArrayList<>();
     List<String> upstreams = new ArrayList<>();
     for (Node n : nodes) {
@@ -254,33 +277,79 @@ class ClusterIT {
     }
     assertThat(routes).containsOnly(routes.get(0));
     assertThat(upstreams).containsOnly(upstreams.get(0));
-    for (int i = 0; i < 16; i++) {
-      String name = "\"" + (i % 2 == 0 ? "a" : "b") + (i / 2) + "\"";
-      if (statuses.get(i) == 201) {
-        assertThat(routes.get(0)).as("a change answered 201 is on every node").contains(name);
-      } else {
-        assertThat(routes.get(0)).as("a refused change is on no node").doesNotContain(name);
+    for (int i = 0; i < perNode; i++) {
+      for (int n = 0; n < NODES; n++) {
+        assertThat(routes.get(0)).contains("\"" + (char) ('a' + n) + i + "\"");
       }
     }
-    if (statuses.subList(16, 18).contains(201)) {
-      assertThat(routes.get(0)).contains("\"both\"");
+    int winner = statuses.subList(distinct, distinct + NODES).indexOf(201);
+    assertThat(routes.get(0)).contains("\"same\"", "^/from-" + winner);
+    for (int n = 0; n < NODES; n++) {
+      if (n != winner) {
+        assertThat(routes.get(0)).doesNotContain("^/from-" + n);
+      }
     }
-    if (statuses.get(18) == 201) {
-      assertThat(upstreams.get(0)).contains(second.address());
+    assertThat(upstreams.get(0)).contains(second.address());
+    // For the record (not asserted: it depends on timing): how long the burst took and how often a node
+    // had to validate and write a change again because another node wrote first.
+    java.util.regex.Pattern lost = java.util.regex.Pattern.compile("after (\\d+) lost race");
+    List<Integer> retries = new ArrayList<>();
+    nodes.forEach(n -> lost.matcher(n.process().output()).results()
+        .forEach(m -> retries.add(Integer.parseInt(m.group(1)))));
+    System.out.printf("%d concurrent changes answered in %d ms; %d of them lost races first (max %d)%n",
+        calls.size(), millis, retries.size(), retries.stream().mapToInt(Integer::intValue).max().orElse(0));
+  }
+
+  /** The nodes' warnings and errors about the cluster, for a failure message. */
+  private static String clusterLogLines() {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < nodes.size(); i++) {
+      for (String line : nodes.get(i).process().output().split("\n")) {
+        if (line.contains("WARN") || line.contains("ERROR") || line.contains("cluster")) {
+          b.append("node ").append(i + 1).append(": ").append(line).append('\n');
+        }
+      }
     }
+    return b.toString();
   }
 
   @Test
   @Order(6)
-  void aClusterScopedLimitOf600AdmitsAbout600AcrossThreeNodes() {
-    assertThat(limitHeader(nodes.get(0), "probe")).isEqualTo("200");
-    int admitted = hammer(nodes, "phase-1", 300);
-    // 600 tokens to start with, plus 10 per second refilled cluster-wide while the test runs.
-    assertThat(admitted).isBetween(540, 660);
+  void aReloadOnOneNodeSharesThatNodesFileWithEveryNode() throws Exception {
+    Path file = dir.resolve("node2.yaml");
+    String text = Files.readString(file);
+    assertThat(text).contains("  routes:\n");
+    Files.writeString(file, text.replace("  routes:\n", """
+          routes:
+            from-file:
+              path_pattern: "^/from-file"
+              upstream: web
+        """));
+    HttpResult reloaded = call(nodes.get(1).controlPort(), HttpMethod.POST, "/api/v1/reload", null).await();
+    assertThat(reloaded.status()).as(reloaded.toString()).isEqualTo(200);
+    long version = reloaded.json().getLong("config_version");
+    for (Node n : List.of(nodes.get(0), nodes.get(2))) {
+      Eventually.until(vertx, Duration.ofSeconds(2), "/from-file answers on " + n.proxyPort(),
+          () -> call(n.proxyPort(), HttpMethod.GET, "/from-file/x", null).map(r -> r.status() == 200)).await();
+    }
+    Eventually.until(vertx, Duration.ofSeconds(5), "config_version " + version + " on every node",
+        () -> versions().map(v -> v.stream().allMatch(x -> x == version))).await();
+    // One file of truth: the routes made through the API before are gone on every node, as on one node.
+    for (Node n : nodes) {
+      String routes = call(n.controlPort(), HttpMethod.GET, "/api/v1/routes", null).await().body().toString();
+      assertThat(routes).contains("\"from-file\"", "\"home\"", "\"limited\"").doesNotContain("\"a0\"", "\"docs\"");
+    }
   }
 
   @Test
   @Order(7)
+  void aClusterScopedLimitOf600AdmitsAbout600AcrossThreeNodes() {
+    assertThat(limitHeader(nodes.get(0), "probe")).isEqualTo("200");
+    assertAdmitsTheBudget(hammer(nodes, "phase-1", 300));
+  }
+
+  @Test
+  @Order(8)
   void aNodeCutOffKeepsItsConfigAndCatchesUpWhenItReturns() throws Exception {
     Node away = nodes.get(2);
     List<Node> others = nodes.subList(0, 2);
@@ -310,7 +379,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void sigkillOfOneNodeLeavesTheOthersServingAndRebalancesTheBudget() {
     Node dead = nodes.get(2);
     List<Node> alive = nodes.subList(0, 2);
@@ -325,8 +394,7 @@ class ClusterIT {
     }
     assertThat(limitHeader(alive.get(0), "probe-2")).isEqualTo("300");
     assertThat(limitHeader(alive.get(1), "probe-2")).isEqualTo("300");
-    int admitted = hammer(alive, "phase-2", 450);
-    assertThat(admitted).isBetween(540, 660);
+    assertAdmitsTheBudget(hammer(alive, "phase-2", 450));
 
     // Changes still go through on the two that are left.
     HttpResult added = call(alive.get(1).controlPort(), HttpMethod.POST, "/api/v1/routes",
@@ -343,8 +411,25 @@ class ClusterIT {
     return HttpResult.fetch(client, options, null).await().header("X-RateLimit-Limit");
   }
 
-  /** Sends {@code perNode} requests as client {@code key} to each node, all at once; returns how many got 200. */
-  private static int hammer(List<Node> targets, String key, int perNode) {
+  /** How many of a burst of requests got 200, and how long the burst took. */
+  private record Hammered(int sent, int admitted, double seconds) {}
+
+  /**
+   * 600/min for the whole cluster: buckets start full, so 600 ± 10 % at once, plus what the cluster
+   * refills (10 per second) while the burst is being sent, which on a loaded machine takes seconds.
+   */
+  private static void assertAdmitsTheBudget(Hammered h) {
+    int most = 660 + (int) Math.ceil(10 * h.seconds());
+    assertThat(h.admitted()).as("admitted of %d sent in %.1f s", h.sent(), h.seconds())
+        .isBetween(Math.min(540, h.sent()), most);
+    if (h.sent() > most) {
+      assertThat(h.admitted()).as("more sent than the budget: some refused").isLessThan(h.sent());
+    }
+  }
+
+  /** Sends {@code perNode} requests as client {@code key} to each node, all at once. */
+  private static Hammered hammer(List<Node> targets, String key, int perNode) {
+    long start = System.nanoTime();
     List<Future<HttpResult>> sent = new ArrayList<>();
     for (int i = 0; i < perNode; i++) {
       for (Node n : targets) {
@@ -354,8 +439,9 @@ class ClusterIT {
       }
     }
     List<HttpResult> results = Future.all(sent).await().list();
-    assertThat(results).extracting(HttpResult::status).containsOnly(200, 429);
-    return (int) results.stream().filter(r -> r.status() == 200).count();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    assertThat(results).extracting(HttpResult::status).isSubsetOf(200, 429);
+    return new Hammered(results.size(), (int) results.stream().filter(r -> r.status() == 200).count(), seconds);
   }
 
   private static Future<List<Long>> versions() {

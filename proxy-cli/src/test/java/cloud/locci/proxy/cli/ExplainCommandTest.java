@@ -72,6 +72,33 @@ class ExplainCommandTest {
   }
 
   @Test
+  void headersAndQueryChooseAmongRoutesWithMatchers() throws Exception {
+    Path p = dir.resolve("policies.yaml");
+    Files.writeString(p, """
+        mode: api_gateway
+        upstreams:
+          stable: { servers: ["10.0.0.1:3000"] }
+          canary: { servers: ["10.0.0.2:3000"] }
+        api_gateway:
+          routes:
+            plain: { path_pattern: "^/app", upstream: stable }
+            canary:
+              path_pattern: "^/app"
+              upstream: canary
+              match_headers: { X-Canary: "1" }
+              match_query: { v: "2" }
+        """);
+    CliRun hit = CliRun.of("explain", "-c", p.toString(), "--header", "x-canary:1", "/app?v=2");
+    assertThat(hit.exitCode()).as(hit.toString()).isZero();
+    assertThat(hit.out()).contains("1. canary", "matched", "matchers: header X-Canary: 1, query v: 2",
+        "=> route canary -> upstream canary");
+    CliRun miss = CliRun.of("explain", "-c", p.toString(), "--header", "X-Canary: 1", "/app?v=3");
+    assertThat(miss.out()).contains("query_mismatch: query parameter v is not \"2\"", "=> route plain");
+    CliRun bad = CliRun.of("explain", "-c", p.toString(), "--header", "nocolon", "/app");
+    assertThat(bad.exitCode()).isEqualTo(2);
+  }
+
+  @Test
   void missingConfigIsExitTwo() {
     CliRun run = CliRun.of("explain", "-c", dir.resolve("none.yaml").toString(), "/x");
     assertThat(run.exitCode()).isEqualTo(2);

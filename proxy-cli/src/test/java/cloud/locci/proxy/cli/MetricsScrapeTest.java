@@ -64,12 +64,17 @@ class MetricsScrapeTest {
       assertThat(proxy.control(client, HttpMethod.POST, "/api/v1/reload", null).status()).isEqualTo(200);
 
       String app = "route=\"api\",upstream=\"app\"";
+      // Labels in the exposition's (alphabetical) order; every client here speaks HTTP/1.1, every upstream too.
+      String ok = "route=\"api\",status=\"200\",upstream=\"app\",upstream_protocol=\"http1\"} ";
       List<String> expected = List.of(
-          "locci_requests_total{method=\"GET\"," + app.replace(",upstream", ",status=\"200\",upstream") + "} 5.0",
-          "locci_requests_total{method=\"POST\"," + app.replace(",upstream", ",status=\"200\",upstream") + "} 2.0",
-          "locci_requests_total{method=\"OTHER\"," + app.replace(",upstream", ",status=\"200\",upstream") + "} 1.0",
-          "locci_requests_total{method=\"GET\",route=\"\",status=\"404\",upstream=\"\"} 3.0",
-          "locci_requests_total{method=\"GET\",route=\"broken\",status=\"502\",upstream=\"dead\"} 2.0",
+          "locci_requests_total{client_protocol=\"http1\",method=\"GET\"," + ok + "5.0",
+          "locci_requests_total{client_protocol=\"http1\",method=\"POST\"," + ok + "2.0",
+          "locci_requests_total{client_protocol=\"http1\",method=\"OTHER\"," + ok + "1.0",
+          // No route, so no upstream and no upstream protocol.
+          "locci_requests_total{client_protocol=\"http1\",method=\"GET\",route=\"\",status=\"404\",upstream=\"\","
+              + "upstream_protocol=\"\"} 3.0",
+          "locci_requests_total{client_protocol=\"http1\",method=\"GET\",route=\"broken\",status=\"502\","
+              + "upstream=\"dead\",upstream_protocol=\"http1\"} 2.0",
           "locci_request_duration_seconds_count{" + app + "} 8",
           "locci_request_duration_seconds_bucket{" + app + ",le=\"+Inf\"} 8",
           "locci_upstream_requests_total{outcome=\"ok\",server=\"" + up.address() + "\",upstream=\"app\"} 8.0",

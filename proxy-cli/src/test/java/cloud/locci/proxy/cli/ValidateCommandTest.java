@@ -56,6 +56,26 @@ class ValidateCommandTest {
   }
 
   @Test
+  void aGrpcLookingRouteToAnHttp1UpstreamIsWarnedAbout() throws Exception {
+    Path file = write("grpc.yaml", """
+        mode: api_gateway
+        upstreams:
+          greeter: {servers: ["127.0.0.1:50051"]}
+          web: {servers: ["127.0.0.1:3001"]}
+        api_gateway:
+          routes:
+            greeter: {path_pattern: "^/helloworld\\\\.Greeter/", upstream: greeter}
+            web: {path_pattern: "^/", upstream: web}
+        """);
+    CliRun run = CliRun.of("validate", "-c", file.toString());
+    assertThat(run.exitCode()).as(run.toString()).isZero();
+    assertThat(run.err()).contains("warning: " + file + ": api_gateway.routes.greeter.path_pattern:",
+        "looks like a gRPC service path, but upstream \"greeter\" speaks HTTP/1.1",
+        "upstreams.greeter.protocol: h2c");
+    assertThat(run.err()).doesNotContain("routes.web.");
+  }
+
+  @Test
   void shadowedRoutesAreWarnedAboutAndExitStaysZero() throws Exception {
     Path file = write("shadow.yaml", """
         mode: api_gateway

@@ -253,7 +253,8 @@ public final class ControlApiVerticle extends VerticleBase {
       routes.add(rates("", c.loadBalancer().map(lb -> lb.upstream()).orElse(null), traffic.lastMinute("", now)));
     } else {
       RouteOrder.sort(c.routes())
-          .forEach(r -> routes.add(rates(r.name(), r.upstream(), traffic.lastMinute(r.name(), now))));
+          .forEach(r -> routes.add(rates(r.name(), String.join(",", r.upstreamNames()),
+              traffic.lastMinute(r.name(), now))));
       RouteTraffic.Totals unmatched = traffic.lastMinute("", now);
       if (unmatched.requests() > 0) {
         routes.add(rates("", null, unmatched));
@@ -394,8 +395,18 @@ public final class ControlApiVerticle extends VerticleBase {
     }
     String method = ctx.queryParams().get("method");
     String host = ctx.queryParams().get("host");
+    // header=Name:value, repeatable (match_headers); the first of one name counts, as in the proxy.
+    java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+    for (String h : ctx.queryParams().getAll("header")) {
+      int colon = h.indexOf(':');
+      if (colon <= 0 || h.length() > 8192) {
+        ApiErrors.send(ctx, 400, "query parameter \"header\" must be Name:value, got \"" + h + "\"");
+        return;
+      }
+      headers.putIfAbsent(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
+    }
     ExplainQuery query = new ExplainQuery(method == null || method.isBlank() ? "GET" : method.toUpperCase(Locale.ROOT),
-        host == null ? "" : host.toLowerCase(Locale.ROOT), path);
+        host == null ? "" : host.toLowerCase(Locale.ROOT), path, headers);
     vertx.eventBus().<Explanation>request(Addresses.ROUTES_EXPLAIN, query).onComplete(ar -> {
       if (ar.failed()) {
         ApiErrors.fromBus(ctx, ar.cause(), "explain is not available");

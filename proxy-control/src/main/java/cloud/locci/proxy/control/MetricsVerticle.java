@@ -9,6 +9,7 @@ import cloud.locci.proxy.core.bus.ReloadOutcome;
 import cloud.locci.proxy.core.bus.VersionedConfig;
 import cloud.locci.proxy.core.health.HealthChanged;
 import cloud.locci.proxy.core.health.HealthReport;
+import cloud.locci.proxy.core.mirror.Mirrors;
 import cloud.locci.proxy.core.tracing.TracingSwitch;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -61,6 +62,7 @@ public final class MetricsVerticle extends VerticleBase {
     if (next.version() > version) {
       version = next.version();
       metrics.servers(next.config());
+      metrics.mirrors(next.config(), Mirrors.of(vertx));
     }
   }
 }

@@ -1,5 +1,6 @@
 package cloud.locci.proxy.control;
 
+import static cloud.locci.proxy.core.metrics.MetricNames.CLIENT_PROTOCOL;
 import static cloud.locci.proxy.core.metrics.MetricNames.METHOD;
 import static cloud.locci.proxy.core.metrics.MetricNames.OUTCOME;
 import static cloud.locci.proxy.core.metrics.MetricNames.REASON;
@@ -8,14 +9,18 @@ import static cloud.locci.proxy.core.metrics.MetricNames.ROUTE;
 import static cloud.locci.proxy.core.metrics.MetricNames.SERVER;
 import static cloud.locci.proxy.core.metrics.MetricNames.STATUS;
 import static cloud.locci.proxy.core.metrics.MetricNames.UPSTREAM;
+import static cloud.locci.proxy.core.metrics.MetricNames.UPSTREAM_PROTOCOL;
 
 import cloud.locci.proxy.core.TrafficCounters;
 import cloud.locci.proxy.core.acme.DomainStatus;
 import cloud.locci.proxy.core.config.ProxyConfig;
+import cloud.locci.proxy.core.config.RouteConfig;
+import cloud.locci.proxy.core.mirror.Mirrors;
 import cloud.locci.proxy.core.config.ServerAddress;
 import cloud.locci.proxy.core.config.UpstreamConfig;
 import cloud.locci.proxy.core.forward.Exchange;
 import cloud.locci.proxy.core.forward.ExchangeListener;
+import cloud.locci.proxy.core.forward.Protocols;
 import cloud.locci.proxy.core.forward.Reason;
 import cloud.locci.proxy.core.metrics.MetricNames;
 import cloud.locci.proxy.core.tracing.TracingSwitch;
@@ -62,6 +67,8 @@ public final class ProxyMetrics implements ExchangeListener {
   static final List<String> METHODS =
       List.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT", "OTHER");
   private static final int OTHER = METHODS.size() - 1;
+  /** {@code client_protocol} label values, by index ({@link #protocolIndex}). */
+  static final List<String> CLIENT_PROTOCOLS = List.of(Protocols.HTTP1, Protocols.H2C, Protocols.H2);
   private static final int STATUSES = 1000;
   /** Status label when the client left before any response head was sent (nginx's 499). */
   static final int CLIENT_CLOSED = 499;
@@ -83,7 +90,9 @@ public final class ProxyMetrics implements ExchangeListener {
   private final PrometheusMeterRegistry registry;
   private final MultiGauge acmeExpiry;
   private final String registryName = "locci-" + UUID.randomUUID();
-  private final ConcurrentHashMap<String, ConcurrentHashMap<String, RouteMeters>> routes = new ConcurrentHashMap<>();
+  /** route -> upstream -> upstream protocol -> meters. */
+  private final ConcurrentHashMap<String, ConcurrentHashMap<String, ConcurrentHashMap<String, RouteMeters>>> routes =
+      new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicReferenceArray<Counter>> errors = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, ConcurrentHashMap<ServerAddress, AtomicReferenceArray<Counter>>> servers =
       new ConcurrentHashMap<>();
@@ -177,6 +186,32 @@ public final class ProxyMetrics implements ExchangeListener {
         .register(registry);
   }
 
+  /**
+   * Registers {@code locci_mirror_requests_total{route,outcome}} for every route of {@code config} that has a
+   * mirror (read from the process's {@link Mirrors} at scrape time); series of routes that lost their
+   * mirror stay, with their last counts, as counters should. Runs on config changes.
+   */
+  public void mirrors(ProxyConfig config, Mirrors mirrors) {
+    for (RouteConfig r : config.routes()) {
+      if (r.mirror().isEmpty()) {
+        continue;
+      }
+      Mirrors.Counts c = mirrors.counts(r.name());
+      mirrorCounter(r.name(), "sent", c, Mirrors.Counts::sent);
+      mirrorCounter(r.name(), "failed", c, Mirrors.Counts::failed);
+      mirrorCounter(r.name(), "skipped", c, Mirrors.Counts::skipped);
+    }
+  }
+
+  private void mirrorCounter(String route, String outcome, Mirrors.Counts counts,
+      java.util.function.ToDoubleFunction<Mirrors.Counts> read) {
+    // Registering the same name and tags again returns the meter already there.
+    FunctionCounter.builder(MetricNames.MIRROR_REQUESTS, counts, read)
+        .description("Copies of requests sent to a route's mirror upstream, by outcome")
+        .tags(ROUTE, route, OUTCOME, outcome)
+        .register(registry);
+  }
+
   /** Counts one reload of the config file. */
   public void reloaded(boolean succeeded) {
     (succeeded ? reloadsOk : reloadsFailed).increment();
@@ -231,9 +266,12 @@ public final class ProxyMetrics implements ExchangeListener {
     String upstream = exchange.upstream();
     HttpServerResponse response = exchange.request().response();
     int status = response.headWritten() ? response.getStatusCode() : CLIENT_CLOSED;
+    String upstreamProtocol = exchange.upstreamProtocol();
     RouteMeters meters = routes.computeIfAbsent(route, k -> new ConcurrentHashMap<>())
-        .computeIfAbsent(upstream, k -> new RouteMeters(route, upstream));
-    meters.requests(methodIndex(exchange.request().method().name()), status).increment();
+        .computeIfAbsent(upstream, k -> new ConcurrentHashMap<>())
+        .computeIfAbsent(upstreamProtocol, k -> new RouteMeters(route, upstream, upstreamProtocol));
+    meters.requests(protocolIndex(exchange.clientProtocol()), methodIndex(exchange.request().method().name()), status)
+        .increment();
     meters.duration.record(nanos, TimeUnit.NANOSECONDS);
     Reason reason = exchange.reason();
     if (reason != null) {
@@ -257,6 +295,14 @@ public final class ProxyMetrics implements ExchangeListener {
   @Override
   public void onRefused(Reason reason, io.vertx.core.net.SocketAddress client) {
     errorCounter("", reason).increment();
+  }
+
+  static int protocolIndex(String clientProtocol) {
+    return switch (clientProtocol) {
+      case Protocols.H2C -> 1;
+      case Protocols.H2 -> 2;
+      default -> 0;
+    };
   }
 
   static int methodIndex(String method) {
@@ -330,17 +376,22 @@ public final class ProxyMetrics implements ExchangeListener {
         .register(registry);
   }
 
-  /** The meters of one (route, upstream) pair; counters per method and status made on first use. */
+  /**
+   * The meters of one (route, upstream, upstream protocol); counters per client protocol, method and
+   * status made on first use.
+   */
   private final class RouteMeters {
     private final String route;
     private final String upstream;
+    private final String upstreamProtocol;
     private final Timer duration;
     private final AtomicReferenceArray<AtomicReferenceArray<Counter>> byMethod =
-        new AtomicReferenceArray<>(METHODS.size());
+        new AtomicReferenceArray<>(CLIENT_PROTOCOLS.size() * METHODS.size());
 
-    RouteMeters(String route, String upstream) {
+    RouteMeters(String route, String upstream, String upstreamProtocol) {
       this.route = route;
       this.upstream = upstream;
+      this.upstreamProtocol = upstreamProtocol;
       this.duration = Timer.builder(MetricNames.REQUEST_DURATION)
           .description("Time from a client request's arrival to the end of its response")
           .tags(ROUTE, route, UPSTREAM, upstream)
@@ -348,18 +399,20 @@ public final class ProxyMetrics implements ExchangeListener {
           .register(registry);
     }
 
-    Counter requests(int method, int status) {
+    Counter requests(int clientProtocol, int method, int status) {
       int s = status >= 0 && status < STATUSES ? status : 0;
-      AtomicReferenceArray<Counter> byStatus = byMethod.get(method);
+      int slot = clientProtocol * METHODS.size() + method;
+      AtomicReferenceArray<Counter> byStatus = byMethod.get(slot);
       if (byStatus == null) {
-        byMethod.compareAndSet(method, null, new AtomicReferenceArray<>(STATUSES));
-        byStatus = byMethod.get(method);
+        byMethod.compareAndSet(slot, null, new AtomicReferenceArray<>(STATUSES));
+        byStatus = byMethod.get(slot);
       }
       Counter c = byStatus.get(s);
       if (c == null) {
         c = Counter.builder(MetricNames.REQUESTS)
-            .description("Client requests answered, by route, upstream, method and status")
-            .tags(ROUTE, route, UPSTREAM, upstream, METHOD, METHODS.get(method), STATUS, STATUS_TEXT[s])
+            .description("Client requests answered, by route, upstream, method, status and protocol on each side")
+            .tags(ROUTE, route, UPSTREAM, upstream, METHOD, METHODS.get(method), STATUS, STATUS_TEXT[s],
+                CLIENT_PROTOCOL, CLIENT_PROTOCOLS.get(clientProtocol), UPSTREAM_PROTOCOL, upstreamProtocol)
             .register(registry);
         byStatus.set(s, c);
       }

@@ -7,6 +7,7 @@ import cloud.locci.proxy.core.forward.Decision;
 import cloud.locci.proxy.core.forward.Exchange;
 import cloud.locci.proxy.core.middleware.Middlewares;
 import cloud.locci.proxy.core.upstream.Upstreams;
+import io.vertx.core.Vertx;
 
 /**
  * What makes one proxy mode (load balancer, API gateway): how a config version is compiled, and how a
@@ -26,10 +27,12 @@ public interface ProxyMode<T> {
    * the groups of {@code upstreams} read the current health by themselves), on whichever event loop
    * first saw the version; must not block.
    *
+   * @param vertx the process's Vert.x, for process-wide state a compiled form shares (split cursors,
+   *     mirror clients); not an event loop of its own
    * @param middlewares the middleware instances of this config version; chains are taken from it by name
    * @throws RuntimeException when the version cannot be compiled (the proxy stays on the previous one)
    */
-  T compile(ProxyConfig config, Upstreams upstreams, Middlewares middlewares);
+  T compile(Vertx vertx, ProxyConfig config, Upstreams upstreams, Middlewares middlewares);
 
   /**
    * Decides what to do with one request, reading only {@code snapshot}. The request is paused; nothing

@@ -11,6 +11,7 @@ import cloud.locci.proxy.core.config.ServerAddress;
 import cloud.locci.proxy.core.config.ServerConfig;
 import cloud.locci.proxy.core.explain.ExplainQuery;
 import cloud.locci.proxy.core.explain.Explanation;
+import cloud.locci.proxy.core.forward.ClearTextHttp2;
 import cloud.locci.proxy.core.forward.ClientIdle;
 import cloud.locci.proxy.core.forward.ConnectionGuard;
 import cloud.locci.proxy.core.forward.Decision;
@@ -22,6 +23,7 @@ import cloud.locci.proxy.core.health.HealthChanged;
 import cloud.locci.proxy.core.health.HealthReport;
 import cloud.locci.proxy.core.middleware.Middleware;
 import cloud.locci.proxy.core.middleware.Verdict;
+import cloud.locci.proxy.core.policy.RequestIds;
 import cloud.locci.proxy.core.request.RequestHygiene;
 import cloud.locci.proxy.core.tracing.TracingSwitch;
 import io.netty.handler.codec.TooLongFrameException;
@@ -220,26 +222,26 @@ public final class ProxyVerticle<T> extends VerticleBase {
 
   /** The options both listeners share: limits and timeouts, no TLS. */
   private static HttpServerOptions options(ServerConfig s) {
-    return new HttpServerOptions()
+    HttpServerOptions options = new HttpServerOptions()
         .setTcpNoDelay(true)
         .setMaxHeaderSize(s.maxHeaderSize())
         .setMaxInitialLineLength(s.maxRequestLine())
         // No Vert.x idle timeout: it closed connections with a request in flight. ClientIdle counts
         // idle_timeout_secs only between requests; a request in flight has the exchange's own clocks.
+        // (ClearTextHttp2 sets one for a connection's first head only, and removes it once ClientIdle runs.)
         .setIdleTimeout(0)
         // 100 Continue only once the middlewares accepted the request (ExchangeDriver sends it).
         .setHandle100ContinueAutomatically(false)
         // Request bodies too: one upstream write per decoded chunk (Forwarder.MAX_CHUNK_SIZE).
         .setMaxChunkSize(Forwarder.MAX_CHUNK_SIZE)
-        // No h2c upgrade (nginx has none either); it would also make Vert.x set up the HTTP/1 pipeline
-        // only after the first request was read, too late for ConnectionGuard to see it.
-        .setHttp2ClearTextEnabled(false)
         .setCompressionSupported(false)
         .setDecompressionSupported(false)
         // WebSocket upgrades are tunnelled as bytes (extensions negotiated end to end), never handled
         // by Vert.x: its extension handler would only inspect every message.
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false);
+    // h2c beside HTTP/1.1 (server.h2c), and the idle clock of a connection's first head that it needs.
+    return ClearTextHttp2.configure(options, s);
   }
 
   private Future<HttpServer> open(HttpServerOptions options, ServerAddress bind, Handler<HttpServerRequest> handler) {
@@ -250,6 +252,7 @@ public final class ProxyVerticle<T> extends VerticleBase {
           ClientIdle clock = ClientIdle.start(vertx, connection,
               snapshots.current().config().config().server().idleTimeoutSecs());
           idle.put(connection, clock);
+          ClearTextHttp2.connected(connection);
           connection.closeHandler(v -> {
             counters.connections().decrementAndGet();
             idle.remove(connection);
@@ -292,6 +295,7 @@ public final class ProxyVerticle<T> extends VerticleBase {
     }
     RequestHygiene.Admission admission = snapshot.hygiene().admit(request);
     Exchange exchange = new Exchange(admission.request(), System.nanoTime());
+    exchange.requestId(RequestIds.of(admission.request().getHeader(RequestIds.HEADER)));
     exchange.trace(tracing.current().begin(admission.request()));
     ClientIdle clock = idle.get(request.connection());
     if (clock != null) {
@@ -353,6 +357,7 @@ public final class ProxyVerticle<T> extends VerticleBase {
     log.debug("invalid request from {}: {}", request.remoteAddress(), cause == null ? "?" : cause.toString());
     counters.inFlight().incrementAndGet();
     Exchange exchange = new Exchange(request, System.nanoTime());
+    exchange.requestId(RequestIds.random());
     exchange.trace(tracing.current().begin(request));
     forwarder.reject(exchange, reason, reason.message(), null)
         .onComplete(ar -> request.connection().close());

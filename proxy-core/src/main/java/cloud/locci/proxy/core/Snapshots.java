@@ -91,7 +91,7 @@ public final class Snapshots<T> {
     Middlewares.build(vertx, next.config()).map(built -> {
       UpstreamRegistry registry = UpstreamRegistry.of(vertx);
       Upstreams upstreams = Upstreams.build(next.config(), CurrentHealth.of(vertx)::get, registry);
-      return new Snapshot<>(next, mode.compile(next.config(), upstreams, built),
+      return new Snapshot<>(next, mode.compile(vertx, next.config(), upstreams, built),
           RequestHygiene.of(next.config().server()), Forwarder.ClientLimits.of(next.config().server()));
     }).onComplete(ar -> {
       Snapshot<T> result;

@@ -2,6 +2,7 @@ package cloud.locci.proxy.gateway;
 
 import cloud.locci.proxy.core.config.RouteConfig;
 import cloud.locci.proxy.core.middleware.Middleware;
+import cloud.locci.proxy.core.mirror.MirrorPlan;
 import cloud.locci.proxy.core.upstream.UpstreamGroup;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -15,6 +16,9 @@ import java.util.Set;
  * @param yamlIndex position in the YAML file, the tie-breaker between patterns of equal length
  * @param methods allowed methods, upper case; empty allows all
  * @param middlewares the route's middleware instances, in order
+ * @param group the route's upstream group; with a split, its first group (the split chooses per request)
+ * @param policies matchers, split, rewrite and header rules
+ * @param mirror the route's mirror, or null when it has none
  */
 record CompiledRoute(
     RouteConfig config,
@@ -25,7 +29,9 @@ record CompiledRoute(
     Set<String> methods,
     UpstreamGroup group,
     long timeoutMs,
-    List<Middleware> middlewares) {
+    List<Middleware> middlewares,
+    RoutePolicyRuntime policies,
+    MirrorPlan mirror) {
 
   String name() {
     return config.name();

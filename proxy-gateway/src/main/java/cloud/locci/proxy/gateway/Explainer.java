@@ -3,6 +3,7 @@ package cloud.locci.proxy.gateway;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.explain.ExplainQuery;
 import cloud.locci.proxy.core.explain.Explanation;
+import cloud.locci.proxy.core.policy.SplitCursors;
 import cloud.locci.proxy.core.upstream.HealthView;
 import cloud.locci.proxy.core.upstream.UpstreamGroup;
 import cloud.locci.proxy.core.upstream.UpstreamRegistry;
@@ -26,7 +27,8 @@ public final class Explainer {
         UpstreamGroup group = upstreams.group(name).orElseThrow();
         yield Explanation.loadBalancer(group, query.path(), config.loadBalancer().orElseThrow().middlewares());
       }
-      case API_GATEWAY -> RoutingTable.build(config.routes(), upstreams, names -> List.of()).explain(query);
+      case API_GATEWAY -> RoutingTable.build(config.routes(), upstreams, names -> List.of(),
+          SplitCursors.standalone()).explain(query);
     };
   }
 }

@@ -9,13 +9,19 @@ import cloud.locci.proxy.core.forward.Exchange;
 import cloud.locci.proxy.core.forward.Reason;
 import cloud.locci.proxy.core.forward.Target;
 import cloud.locci.proxy.core.middleware.Middlewares;
+import cloud.locci.proxy.core.mirror.MirrorPlan;
+import cloud.locci.proxy.core.policy.PathRewrite;
+import cloud.locci.proxy.core.policy.SplitCursors;
+import cloud.locci.proxy.core.upstream.UpstreamGroup;
 import cloud.locci.proxy.core.upstream.Upstreams;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.HostAndPort;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
 /**
  * API-gateway mode: each request goes to the upstream of the route that wins in the
@@ -25,8 +31,12 @@ import java.util.Locale;
 public final class GatewayMode implements ProxyMode<RoutingTable> {
 
   @Override
-  public RoutingTable compile(ProxyConfig config, Upstreams upstreams, Middlewares middlewares) {
-    return RoutingTable.build(config.routes(), upstreams, middlewares);
+  public RoutingTable compile(Vertx vertx, ProxyConfig config, Upstreams upstreams, Middlewares middlewares) {
+    return RoutingTable.build(config.routes(), upstreams, middlewares, SplitCursors.of(vertx), r -> r.mirror()
+        .map(m -> new MirrorPlan(vertx, r.name(), upstreams.group(m.upstream()).orElseThrow(() ->
+            new IllegalStateException("mirror upstream " + m.upstream() + " missing from a validated config")),
+            m, TimeUnit.SECONDS.toMillis(r.timeoutSecs())))
+        .orElse(null));
   }
 
   @Override
@@ -37,10 +47,23 @@ public final class GatewayMode implements ProxyMode<RoutingTable> {
   @Override
   public Decision decide(RoutingTable table, Exchange exchange) {
     HttpServerRequest request = exchange.request();
-    RouteMatch match = table.match(routedMethod(request), host(request), request.path(), request.query());
+    RouteMatch match = table.match(routedMethod(request), host(request), request.path(), request.query(),
+        request.headers());
     if (match instanceof RouteMatch.Found found) {
       CompiledRoute route = found.route();
-      return new Decision.Forward(new Target(route.name(), route.group(), found.uri(), route.timeoutMs(),
+      if (found.uri() == null) {
+        return new Decision.Reject(route.name(), Reason.URI_TOO_LONG, "the rewritten path is over "
+            + PathRewrite.MAX_RESULT + " characters", null);
+      }
+      RoutePolicyRuntime p = route.policies();
+      UpstreamGroup group = p.split() == null ? route.group() : p.split().choose();
+      if (p != RoutePolicyRuntime.NONE) {
+        exchange.headerEdits(p.requestEdits(), p.responseEdits());
+      }
+      if (route.mirror() != null) {
+        exchange.requestTap(route.mirror().tap(exchange));
+      }
+      return new Decision.Forward(new Target(route.name(), group, found.uri(), route.timeoutMs(),
           route.config().retries(), route.config().maxBodySize().orElse(-1L)), route.middlewares());
     }
     if (match instanceof RouteMatch.MethodNotAllowed notAllowed) {

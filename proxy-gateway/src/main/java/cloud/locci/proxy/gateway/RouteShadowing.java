@@ -7,11 +7,14 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * Finds routes that can never win (SPEC §10): a route tried earlier has the same host condition,
- * allows every method it allows, and matches every path it matches. Path coverage is decided only
+ * allows every method it allows, matches every path it matches, and asks nothing of headers and query
+ * that the later route does not ask too (each of its matchers is one of the later route's, or
+ * {@code "*"} for a name the later route requires with some value). Path coverage is decided only
  * where it is cheap and certain:
  *
  * <ul>
@@ -36,11 +39,14 @@ public final class RouteShadowing {
       RouteConfig later = ordered.get(i);
       for (int j = 0; j < i; j++) {
         RouteConfig earlier = ordered.get(j);
-        if (sameHost(earlier, later) && coversMethods(earlier, later) && coversPaths(earlier, later)) {
+        if (sameHost(earlier, later) && coversMethods(earlier, later) && coversPaths(earlier, later)
+            && coversMatchers(earlier, later)) {
           out.add("api_gateway.routes." + later.name() + ": can never win: route \"" + earlier.name()
               + "\" is tried first (" + (earlier.pathPattern().length() > later.pathPattern().length()
-                  ? "longer pattern" : "same length, earlier in the file")
-              + ") and matches every request it matches (host, path and methods)");
+                  ? "longer pattern" : earlier.policies().matcherCount() > later.policies().matcherCount()
+                      ? "same length, more matchers" : "same length, earlier in the file")
+              + ") and matches every request it matches (host, path, "
+              + (earlier.policies().matcherCount() > 0 ? "headers, query " : "") + "and methods)");
           break;
         }
       }
@@ -51,6 +57,28 @@ public final class RouteShadowing {
   private static boolean sameHost(RouteConfig a, RouteConfig b) {
     return a.host().map(HostMatcher::of).orElse(HostMatcher.ANY)
         .equals(b.host().map(HostMatcher::of).orElse(HostMatcher.ANY));
+  }
+
+  /** Every request that satisfies the later route's matchers satisfies the earlier route's. */
+  static boolean coversMatchers(RouteConfig earlier, RouteConfig later) {
+    return implied(earlier.policies().matchHeaders(), later.policies().matchHeaders(), true)
+        && implied(earlier.policies().matchQuery(), later.policies().matchQuery(), false);
+  }
+
+  private static boolean implied(Map<String, String> required, Map<String, String> given, boolean ignoreCase) {
+    for (Map.Entry<String, String> r : required.entrySet()) {
+      String value = null;
+      for (Map.Entry<String, String> g : given.entrySet()) {
+        if (ignoreCase ? g.getKey().equalsIgnoreCase(r.getKey()) : g.getKey().equals(r.getKey())) {
+          value = g.getValue();
+        }
+      }
+      // "*" on the earlier route is satisfied by any value the later one requires; an exact value only by the same.
+      if (value == null || !r.getValue().equals("*") && !r.getValue().equals(value)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean coversMethods(RouteConfig earlier, RouteConfig later) {

@@ -84,7 +84,9 @@ class ForwardingRulesTest {
         + "Trailer: X-Checksum\r\n"
         + "X-Kept: yes\r\n"
         + "\r\nok").await();
-    int port = gateway(upstream.address());
+    // With h2c on, Vert.x itself answers an "Upgrade: h2c" on a connection's first request (it upgrades
+    // a well-formed one to HTTP/2, and refuses one without HTTP2-Settings); here it must be a plain header.
+    int port = gateway(List.of(upstream.address()), "", "h2c: false");
 
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setPort(port).setHost("127.0.0.1")
         .setURI("/x")
@@ -287,7 +289,10 @@ class ForwardingRulesTest {
   @Test
   void headNotReceivedInTimeIs408AndClosed() {
     EchoUpstream echo = EchoUpstream.start(vertx, "e").await();
-    int port = gateway(List.of(echo.address()), "", "header_timeout_secs: 1");
+    // A connection's first head: with h2c on, Vert.x builds the HTTP/1 connection only once that head is
+    // complete, and a head that never completes is closed without an answer (H2cListenerTest); from the
+    // second head on (next test), or with h2c off, it is 408.
+    int port = gateway(List.of(echo.address()), "", "header_timeout_secs: 1\nh2c: false");
     RawClient.Exchange r = RawClient.sendAndAwaitClose(vertx, port, "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ", 10_000)
         .await();
     assertThat(r.status()).isEqualTo(408);

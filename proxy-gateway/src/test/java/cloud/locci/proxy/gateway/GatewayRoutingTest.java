@@ -189,7 +189,8 @@ class GatewayRoutingTest {
     assertThat(r.header("Content-Type")).isEqualTo("application/json");
     assertThat(r.header("X-Locci-Reason")).isEqualTo("route_not_found");
     JsonObject body = r.json();
-    assertThat(body.fieldNames()).containsExactlyInAnyOrder("error", "status", "reason");
+    assertThat(body.fieldNames()).containsExactlyInAnyOrder("error", "status", "reason", "request_id");
+    assertThat(body.getString("request_id")).isEqualTo(r.header("X-Request-Id"));
     assertThat(body.getInteger("status")).isEqualTo(404);
     assertThat(body.getString("reason")).isEqualTo("route_not_found");
   }

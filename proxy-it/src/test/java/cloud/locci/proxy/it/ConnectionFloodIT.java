@@ -64,6 +64,10 @@ class ConnectionFloodIT {
         server:
           bind_address: "127.0.0.1:0"
           header_timeout_secs: %d
+          # Slowloris on a connection's first head gets 408 only without h2c: with h2c on, Vert.x builds
+          # the connection once the first head is complete, and one that never completes is closed
+          # without an answer at header_timeout_secs (H2cListenerTest).
+          h2c: false
         upstreams:
           app:
             servers: ["%s"]

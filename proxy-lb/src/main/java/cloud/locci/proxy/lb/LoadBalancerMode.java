@@ -12,6 +12,7 @@ import cloud.locci.proxy.core.middleware.Middlewares;
 import cloud.locci.proxy.core.upstream.UpstreamGroup;
 import cloud.locci.proxy.core.forward.Target;
 import cloud.locci.proxy.core.upstream.Upstreams;
+import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -32,7 +33,7 @@ public final class LoadBalancerMode implements ProxyMode<LoadBalancerMode.Plan> 
   record Plan(UpstreamGroup group, long timeoutMs, List<Middleware> middlewares) {}
 
   @Override
-  public Plan compile(ProxyConfig config, Upstreams upstreams, Middlewares middlewares) {
+  public Plan compile(Vertx vertx, ProxyConfig config, Upstreams upstreams, Middlewares middlewares) {
     ProxyConfig.LoadBalancerConfig lb = config.loadBalancer()
         .orElseThrow(() -> new IllegalStateException("load_balancer section missing from a validated config"));
     String name = lb.upstream();

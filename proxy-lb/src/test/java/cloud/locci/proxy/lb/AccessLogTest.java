@@ -74,13 +74,66 @@ class AccessLogTest {
         .matches("127\\.0\\.0\\.1 - - \\[\\d{2}/\\w{3}/\\d{4}:\\d{2}:\\d{2}:\\d{2} [+-]\\d{4}] "
             + "\"GET /a/b\\?c=1 HTTP/1\\.1\" 200 " + r.body().length() + " \"http://x/\" \"agent/1\\.0\" "
             + "route=- upstream=app server=" + echo.address().replace(".", "\\.")
-            + " upstream_time=\\d+\\.\\d{3} request_time=\\d+\\.\\d{3} reason=- attempts=1");
+            + " client_protocol=http1 upstream_protocol=http1"
+            + " upstream_time=\\d+\\.\\d{3} request_time=\\d+\\.\\d{3} request_id=" + r.header("X-Request-Id")
+            + " reason=- attempts=1");
     Map<String, Object> f = fields(line);
     assertThat(f).containsEntry("method", "GET").containsEntry("path", "/a/b").containsEntry("status", 200)
         .containsEntry("bytes", (long) r.body().length()).containsEntry("upstream", "app")
         .containsEntry("server", echo.address()).containsEntry("client", "127.0.0.1").containsEntry("reason", "")
-        .containsEntry("attempts", 1);
+        .containsEntry("attempts", 1).containsEntry("client_protocol", "http1")
+        .containsEntry("upstream_protocol", "http1");
     assertThat(f.get("duration_ms")).isInstanceOf(Double.class);
+    client.close().await();
+  }
+
+  @Test
+  void requestIdsAreKeptOrReplacedAndReachUpstreamClientErrorBodyAndLogInLoadBalancerMode(Vertx vertx) {
+    EchoUpstream echo = EchoUpstream.start(vertx, "e").await();
+    String yaml = """
+        mode: load_balancer
+        server: { bind_address: "127.0.0.1:0" }
+        upstreams:
+          app: { servers: ["%s"] }
+          dead: { servers: ["127.0.0.1:9"] }
+        load_balancer: { upstream: app }
+        control_api: { enabled: false }
+        """.formatted(echo.address());
+    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, 1, new AccessLog()).await().port();
+    HttpClient client = vertx.createHttpClient();
+    HttpResult kept = HttpResult.send(client, new RequestOptions().setHost("127.0.0.1").setPort(port).setURI("/k")
+        .putHeader("X-Request-Id", "client-id-1"), null);
+    assertThat(kept.header("X-Request-Id")).isEqualTo("client-id-1");
+    assertThat(kept.json().getJsonObject("headers").getJsonArray("x-request-id").getList()).containsExactly("client-id-1");
+    HttpResult replaced = HttpResult.send(client, new RequestOptions().setHost("127.0.0.1").setPort(port).setURI("/r")
+        .putHeader("X-Request-Id", "x".repeat(201)), null);
+    String fresh = replaced.header("X-Request-Id");
+    assertThat(fresh).matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+    assertThat(replaced.json().getJsonObject("headers").getJsonArray("x-request-id").getList()).containsExactly(fresh);
+    Eventually.untilTrue(vertx, Duration.ofSeconds(5), "two access lines", () -> lines.list.size() >= 2).await();
+    assertThat(lines.list.get(0).getFormattedMessage()).contains(" request_id=client-id-1 reason=- attempts=1");
+    assertThat(fields(lines.list.get(0))).containsEntry("request_id", "client-id-1");
+    assertThat(fields(lines.list.get(1))).containsEntry("request_id", fresh);
+    client.close().await();
+  }
+
+  @Test
+  void proxyMadeErrorBodiesCarryTheRequestId(Vertx vertx) {
+    String yaml = """
+        mode: load_balancer
+        server: { bind_address: "127.0.0.1:0" }
+        upstreams:
+          app: { servers: ["127.0.0.1:9"] }
+        load_balancer: { upstream: app }
+        control_api: { enabled: false }
+        """;
+    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, 1).await().port();
+    HttpClient client = vertx.createHttpClient();
+    HttpResult r = HttpResult.send(client, new RequestOptions().setHost("127.0.0.1").setPort(port).setURI("/x")
+        .putHeader("X-Request-Id", "err-7"), null);
+    assertThat(r.status()).isEqualTo(502);
+    assertThat(r.header("X-Request-Id")).isEqualTo("err-7");
+    assertThat(r.json().getString("request_id")).isEqualTo("err-7");
     client.close().await();
   }
 

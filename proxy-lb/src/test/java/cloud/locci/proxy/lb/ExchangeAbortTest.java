@@ -74,7 +74,7 @@ class ExchangeAbortTest {
     };
 
     @Override
-    public UpstreamGroup compile(ProxyConfig config, Upstreams upstreams, Middlewares middlewares) {
+    public UpstreamGroup compile(Vertx vertx, ProxyConfig config, Upstreams upstreams, Middlewares middlewares) {
       return upstreams.group("app").orElseThrow();
     }
 

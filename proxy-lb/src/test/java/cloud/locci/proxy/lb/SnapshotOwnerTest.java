@@ -44,9 +44,9 @@ class SnapshotOwnerTest {
     private final LoadBalancerMode lb = new LoadBalancerMode();
 
     @Override
-    public LoadBalancerMode.Plan compile(ProxyConfig config, Upstreams upstreams, Middlewares middlewares) {
+    public LoadBalancerMode.Plan compile(Vertx vertx, ProxyConfig config, Upstreams upstreams, Middlewares middlewares) {
       compiled.incrementAndGet();
-      return lb.compile(config, upstreams, middlewares);
+      return lb.compile(vertx, config, upstreams, middlewares);
     }
 
     @Override

@@ -26,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -33,11 +34,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Cluster mode's sequencer of configuration changes (SPEC §9). It answers the control API's changes and
- * reloads in place of the config verticle, and puts every one into the cluster's {@link SharedLog}
- * under a cluster-wide lock: take the lock, read the log, catch up with it, validate the change against
- * it exactly as a single node does, write the log one version further, apply it here, release. The
- * lock makes the order global; the log makes it durable (a Hazelcast map with a backup on another
- * node) and lets any node that was away catch up by reading it.
+ * reloads in place of the config verticle, and puts every one into the cluster's {@link SharedLog} by
+ * optimistic concurrency: read the log, catch up with it, validate the change against it exactly as a
+ * single node does, and write the log one version further by compare-and-set against the text read
+ * (Hazelcast's {@code IMap.replace(key, old, new)}, atomic on the key's owner). When another node wrote
+ * first, the swap fails and the change starts again from the newer log, validated again, so it gets the
+ * answer it would get on one node after the other change. One of the racing writers always wins, so the
+ * cluster always moves on; a loser tries again at once. The compare-and-set
+ * alone makes the order global (no lock: Vert.x's Hazelcast lock is re-entrant per worker thread and
+ * released asynchronously, so it could let two nodes in at once); the log makes it durable (a
+ * Hazelcast map with a backup on another node) and lets any node that was away catch up by reading it.
  *
  * <p>Other nodes learn of a new version from a cluster-wide event and, in case one is missed, by reading
  * the log every second; each then rebuilds its configuration from the log and adopts it under the same
@@ -54,11 +60,15 @@ public final class ClusterSync extends VerticleBase {
 
   static final String MAP = "locci.cluster";
   static final String LOG_KEY = "config-log";
-  static final String LOCK = "locci.cluster.config-lock";
   /** Cluster-wide event: a node wrote a new version of the log (body: the version). */
   static final String CHANGED = "locci.cluster.config.changed";
 
-  private static final long LOCK_TIMEOUT_MS = 10_000;
+  /**
+   * How long a change keeps trying while other nodes' writes keep coming first. Each try costs a read,
+   * a validation and a write (milliseconds), and one racer wins each round, so this is reached only
+   * when the cluster's log is written without pause for that long.
+   */
+  private static final long CONTENTION_MS = 10_000;
   private static final long POLL_MS = 1_000;
   private static final String API_SOURCE = "control API";
 
@@ -76,8 +86,8 @@ public final class ClusterSync extends VerticleBase {
   private AsyncMap<String, String> map;
   /** The log's text as this node last read or wrote it: what a change's write must still find there. */
   private String lastText;
-  /** How often a change is tried again when another node's write came between its read and its write. */
-  private static final int RACE_RETRIES = 5;
+  /** Races the operation running now has lost so far (operations run one at a time), for its log line. */
+  private int lostRaces;
 
   /**
    * @param proxy the proxy's Vert.x, whose local event bus the control API talks to
@@ -111,7 +121,7 @@ public final class ClusterSync extends VerticleBase {
                   msg -> context.runOnContext(v -> onReload(msg))).completion(),
               vertx.eventBus().<Long>consumer(CHANGED, msg -> poll()).completion());
         })
-        .compose(v -> serial(() -> locked(() -> readLog().compose(c -> reconcile(c, true)))))
+        .compose(v -> serial(() -> untilWritten(() -> readLog().compose(c -> reconcile(c, true)))))
         .onSuccess(v -> vertx.setPeriodic(POLL_MS, id -> poll()));
   }
 
@@ -130,7 +140,7 @@ public final class ClusterSync extends VerticleBase {
       msg.fail(500, e.getMessage());
       return;
     }
-    serial(() -> applyChange(change, entry, RACE_RETRIES)).onComplete(ar -> {
+    serial(() -> untilWritten(() -> applyChange(change, entry))).onComplete(ar -> {
       if (ar.succeeded()) {
         msg.reply(ar.result());
         announce();
@@ -144,14 +154,13 @@ public final class ClusterSync extends VerticleBase {
   }
 
   /**
-   * Validates {@code change} against the cluster's newest log and writes the log one version further,
-   * under the cluster-wide lock. The write is a compare-and-set against the text read, so that even if
-   * the lock ever let two nodes in at once (Hazelcast's map locks are re-entrant per thread and Vert.x
-   * releases them asynchronously), the second write fails instead of overwriting the first; the change
-   * is then validated again against the new log, so a duplicate name gets its 409 as on a single node.
+   * One try: validates {@code change} against the cluster's newest log and writes the log one version
+   * further by compare-and-set against the text read. Fails with {@link LostRace} when another node
+   * wrote in between: the caller tries again from the new log, so a duplicate name gets its 409 as on a
+   * single node, and nothing is applied twice.
    */
-  private Future<VersionedConfig> applyChange(ConfigChange change, String entry, int retries) {
-    return locked(() -> readLog().compose(c -> reconcile(c, false)).compose(inCluster -> {
+  private Future<VersionedConfig> applyChange(ConfigChange change, String entry) {
+    return readLog().compose(c -> reconcile(c, false)).compose(inCluster -> {
       if (!inCluster.head().equals(applied.head())) {
         return Future.failedFuture(new Refusal(503, "this node could not apply the cluster's config version "
             + inCluster.version() + " (see its log); make the change on another node"));
@@ -163,14 +172,10 @@ public final class ClusterSync extends VerticleBase {
       ProxyConfig running = running();
       return vertx.executeBlocking(() -> candidate(running, change)).compose(candidate -> {
         SharedLog next = applied.append(entry);
-        return writeOver(next).compose(v -> adopt(next, candidate, "control API: " + ConfigMutations.describe(change)));
+        String races = lostRaces == 0 ? "" : " (after " + lostRaces + " lost race" + (lostRaces == 1 ? "" : "s") + ")";
+        return writeOver(next)
+            .compose(v -> adopt(next, candidate, "control API: " + ConfigMutations.describe(change) + races));
       });
-    })).recover(err -> {
-      if (err instanceof LostRace && retries > 0) {
-        log.debug("another node wrote the config log at the same time; trying the change again");
-        return applyChange(change, entry, retries - 1);
-      }
-      return Future.failedFuture(err);
     });
   }
 
@@ -235,7 +240,7 @@ public final class ClusterSync extends VerticleBase {
             "the mode cannot change on reload (running " + running.mode().yamlName() + ", the file says "
                 + candidate.mode().yamlName() + "); restart every node to change it"))));
       }
-      return locked(() -> readLog().compose(c -> reconcile(c, false)).compose(inCluster -> {
+      return untilWritten(() -> readLog().compose(c -> reconcile(c, false)).compose(inCluster -> {
         if (!inCluster.head().equals(applied.head())) {
           return Future.succeededFuture(refuse(path.toString(), List.of(new ConfigError(path.toString(), 0, "",
               "this node could not apply the cluster's config version " + inCluster.version() + " (see its log)"))));
@@ -293,15 +298,17 @@ public final class ClusterSync extends VerticleBase {
           return adoptOrStay(c);
         }
         // The log is gone (the whole cluster restarted around this node) or behind this node (a healed
-        // partition): decide under the lock.
-        return locked(() -> readLog().compose(again -> reconcile(again, false))).mapEmpty();
+        // partition): decide on a fresh read; a lost race is decided again on the next poll.
+        return readLog().compose(again -> reconcile(again, false)).mapEmpty();
       });
     }).onFailure(err -> log.debug("reading the cluster's config log failed: {}", err.getMessage()));
   }
 
   /**
-   * Brings this node and the cluster's log {@code inCluster} together; call under the lock. Returns the
-   * log as it is in the cluster afterwards ({@link #applied} too, unless this node could not apply it).
+   * Brings this node and the cluster's log {@code inCluster}, just read, together. Returns the log as it
+   * is in the cluster afterwards ({@link #applied} too, unless this node could not apply it). Every write
+   * here is a compare-and-set against what was read: fails with {@link LostRace} when another node wrote
+   * in between, and the caller reads again.
    *
    * @param joining this node has just joined: it takes the cluster's configuration whatever its version
    */
@@ -310,7 +317,7 @@ public final class ClusterSync extends VerticleBase {
       log.info("the cluster has no shared config yet: this node's (version {}, from {}) becomes the cluster's",
           applied.version(), applied.baseSource());
       SharedLog mine = applied;
-      return write(mine).map(mine);
+      return writeOver(mine).map(mine);
     }
     if (inCluster.head().equals(applied.head())) {
       return Future.succeededFuture(inCluster);
@@ -322,13 +329,13 @@ public final class ClusterSync extends VerticleBase {
       // Same or lower version than this node's fresh version 1: move the cluster's config on by one, so
       // that every node, this one included, takes it as a newer version.
       SharedLog theirs = inCluster.bump();
-      return write(theirs).compose(v -> adoptOrStay(theirs)).map(theirs);
+      return writeOver(theirs).compose(v -> adoptOrStay(theirs)).map(theirs);
     }
     log.warn("the cluster's config version {} (from {}) is not newer than this node's {}: the two sides of a"
         + " partition changed the config separately; this node's version wins and the other side's changes since"
         + " the split are dropped", inCluster.version(), inCluster.baseSource(), applied.version());
     SharedLog mine = applied.bump();
-    return write(mine).compose(v -> adoptOrStay(mine)).map(mine);
+    return writeOver(mine).compose(v -> adoptOrStay(mine)).map(mine);
   }
 
   /** Adopts {@code next}; when it cannot be applied here, logs why and stays (not retried for that head). */
@@ -380,18 +387,13 @@ public final class ClusterSync extends VerticleBase {
     vertx.eventBus().publish(CHANGED, applied.version());
   }
 
-  // ---- the shared log and its lock ----
+  // ---- the shared log ----
 
   private Future<SharedLog> readLog() {
     return map.get(LOG_KEY).map(text -> {
       lastText = text;
       return text == null ? null : SharedLog.decode(text);
     });
-  }
-
-  private Future<Void> write(SharedLog next) {
-    String text = next.encode();
-    return map.put(LOG_KEY, text).onSuccess(v -> lastText = text);
   }
 
   /** Writes {@code next} only if the log is still as this node last saw it; else fails with {@link LostRace}. */
@@ -409,16 +411,36 @@ public final class ClusterSync extends VerticleBase {
     });
   }
 
-  /** Runs {@code op} holding the cluster-wide lock, released whatever the outcome. */
-  private <T> Future<T> locked(Supplier<Future<T>> op) {
-    return vertx.sharedData().getLockWithTimeout(LOCK, LOCK_TIMEOUT_MS).compose(lock -> {
-      Future<T> f;
-      try {
-        f = op.get();
-      } catch (RuntimeException e) {
-        f = Future.failedFuture(e);
+  /**
+   * Runs {@code attempt} until it does not fail with {@link LostRace}; after {@link #CONTENTION_MS} of
+   * lost races, fails with a 503 saying so. Call on this verticle's context.
+   */
+  private <T> Future<T> untilWritten(Supplier<Future<T>> attempt) {
+    return untilWritten(attempt, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONTENTION_MS), 0);
+  }
+
+  private <T> Future<T> untilWritten(Supplier<Future<T>> attempt, long deadline, int lost) {
+    lostRaces = lost;
+    Future<T> f;
+    try {
+      f = attempt.get();
+    } catch (RuntimeException e) {
+      f = Future.failedFuture(e);
+    }
+    return here(f).recover(err -> {
+      if (!(err instanceof LostRace)) {
+        return Future.failedFuture(err);
       }
-      return f.onComplete(ar -> lock.release());
+      if (System.nanoTime() - deadline > 0) {
+        log.warn("gave up after {} tries in {} ms: other nodes wrote the cluster's config log first every time",
+            lost + 1, CONTENTION_MS);
+        return Future.failedFuture(new Refusal(503, "other nodes changed the cluster's config without pause for "
+            + CONTENTION_MS / 1000 + " s; this change was not applied anywhere, send it again"));
+      }
+      // At once, without a back-off: one racer always wins a compare-and-set, so there is no collision to
+      // spread out, and a pause would only let the winner's next change (which starts at once) win again.
+      log.debug("another node wrote the cluster's config log first ({} lost so far); trying again", lost + 1);
+      return untilWritten(attempt, deadline, lost + 1);
     });
   }
 

@@ -11,7 +11,8 @@ import java.util.UUID;
  * The cluster's configuration as an ordered log: the text of the config file last shared (read on the
  * node where the operator ran {@code reload}, or the first node's file), then every control-API change
  * made since, in the one order all nodes apply them. Kept whole under one key of a Hazelcast-backed
- * map and only replaced under the cluster-wide lock, so each write sees the one before it.
+ * map and only replaced by compare-and-set against the text its writer read, so each write builds on
+ * the one before it (the random {@code head} makes every text unique, so an old text never matches).
  *
  * <p>Every node rebuilds its configuration from it the same way: parse the base as a file (with the
  * node's own flags and environment), put back the node's own keys ({@link NodeKeys}), then apply the

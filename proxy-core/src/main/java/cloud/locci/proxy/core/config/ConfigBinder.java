@@ -33,6 +33,9 @@ final class ConfigBinder {
   // A host name or IPv4 address, or an IPv6 address without brackets; nothing with a port or a scheme.
   private static final java.util.regex.Pattern HOST =
       java.util.regex.Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*");
+  /** type/subtype or type/* in RFC 9110 token characters (checked at load time only, never per request). */
+  private static final java.util.regex.Pattern MEDIA_RANGE =
+      java.util.regex.Pattern.compile("[a-z0-9!#$&^_.+-]+/([a-z0-9!#$&^_.+-]+|\\*)");
 
   private final YamlContext ctx;
   private boolean modeGuessed;
@@ -106,11 +109,12 @@ final class ConfigBinder {
         m.list("trusted_proxies", this::cidr),
         m.node("http_bind_address").flatMap(n -> address(n, m.child("http_bind_address"))),
         m.boolValue("https_redirect"));
+    s = http2(m, s);
     m.finish();
     return s;
   }
 
-  /** One {@code server.trusted_proxies} entry: a literal address or CIDR block, never a host name. */
+  /** One entry of a list of address blocks (trusted_proxies, allow, deny): a literal address or CIDR, never a host name. */
   private Optional<Cidr> cidr(Node n, String path) {
     return ctx.string(n, path).flatMap(s -> {
       Optional<Cidr> c = Cidr.parse(s);
@@ -239,9 +243,32 @@ final class ConfigBinder {
     Optional<PassiveConfig> passive = m.map("passive").map(this::passive);
     int maxConns = m.intValue("max_connections_per_server");
     int connectTimeout = m.intValue("connect_timeout_secs");
+    UpstreamConfig.Protocol protocol = protocol(m, tls);
     m.finish();
     return Optional.of(new UpstreamConfig(name, servers, strategy, hashOn, tls, sni, tlsVerify, caPath, health,
-        passive, maxConns, connectTimeout));
+        passive, maxConns, connectTimeout).withProtocol(protocol));
+  }
+
+  // ---- HTTP/2 keys (SPEC §12)
+
+  /** {@code server.h2c}. */
+  private static ServerConfig http2(YamlMap m, ServerConfig s) {
+    return s.withH2c(m.boolValue("h2c"));
+  }
+
+  /** {@code upstreams.<name>.protocol}: {@code h2} only with {@code tls: true}. */
+  private UpstreamConfig.Protocol protocol(YamlMap m, boolean tls) {
+    return m.string("protocol").flatMap(p -> {
+      Optional<UpstreamConfig.Protocol> parsed = UpstreamConfig.Protocol.parse(p);
+      if (parsed.isEmpty()) {
+        ctx.errorAt(m.child("protocol"), m.child("protocol"),
+            "unknown protocol \"" + p + "\"; expected http1, h2c or h2");
+      } else if (parsed.get() == UpstreamConfig.Protocol.H2 && !tls) {
+        ctx.errorAt(m.child("protocol"), m.child("protocol"),
+            "protocol h2 is HTTP/2 over TLS and needs tls: true (h2c is cleartext HTTP/2)");
+      }
+      return parsed;
+    }).orElse(UpstreamConfig.Protocol.HTTP1);
   }
 
   private Optional<ServerEntry> serverEntry(YamlMap upstream, Node n, String path) {
@@ -316,8 +343,9 @@ final class ConfigBinder {
     if (!m.has("path_pattern")) {
       m.missing("path_pattern", "a regular expression such as \"^/api/users\"");
     }
-    if (!m.has("upstream")) {
-      m.missing("upstream", "name of an upstream group");
+    boolean split = m.has("split");
+    if (!m.has("upstream") && !split) {
+      m.missing("upstream", "name of an upstream group, or split: a weighted list of them");
     }
     Optional<String> pattern = m.string("path_pattern");
     List<String> methods = m.list("methods", (n, p) -> ctx.string(n, p).flatMap(s -> method(n, p, s)));
@@ -328,12 +356,153 @@ final class ConfigBinder {
     int retries = m.intValue("retries");
     List<String> middlewares = m.strings("middlewares");
     Optional<Long> maxBody = m.longInteger("max_body_size");
+    Optional<MirrorConfig> mirror = m.map("mirror").flatMap(this::mirror);
+    Optional<RoutePolicies> policies = routePolicies(m);
     m.finish();
-    if (pattern.isEmpty() || upstream.isEmpty()) {
+    if (split && upstream.isPresent()) {
+      ctx.errorAt(m.child("split"), m.child("split"), "set either upstream or split, not both");
       return Optional.empty();
     }
-    return Optional.of(new RouteConfig(name, pattern.get(), methods, upstream.get(), strip, timeout, host, retries,
-        middlewares, maxBody));
+    if (pattern.isEmpty() || upstream.isEmpty() && !split || policies.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(new RouteConfig(name, pattern.get(), methods, upstream.orElse(""), strip, timeout, host,
+        retries, middlewares, maxBody, policies.get(), mirror));
+  }
+
+  // ---- SPEC §11 route policies: match_headers, match_query, split, rewrite, request_headers, response_headers
+  // (declared in ConfigSchema.routePolicies). Cross-key checks are ConfigValidator's.
+
+  /** The route's traffic policies; empty when one of them is invalid (errors recorded). */
+  private Optional<RoutePolicies> routePolicies(YamlMap m) {
+    boolean[] bad = {false};
+    Map<String, String> matchHeaders = stringMap(m, "match_headers", true, bad);
+    Map<String, String> matchQuery = stringMap(m, "match_query", false, bad);
+    List<RoutePolicies.SplitEntry> split = m.list("split", (n, p) -> splitEntry(n, p, bad));
+    if (m.has("split")) {
+      splitProblems(m, split);
+    }
+    Optional<RoutePolicies.Rewrite> rewrite = m.map("rewrite").flatMap(r -> {
+      if (!r.has("pattern")) {
+        r.missing("pattern", "an RE2 regular expression matched against the path");
+      }
+      if (!r.has("replacement")) {
+        r.missing("replacement", "the new path; $1-$9 are the pattern's groups");
+      }
+      Optional<String> pattern = r.string("pattern");
+      Optional<String> replacement = r.string("replacement");
+      r.finish();
+      return pattern.flatMap(pt -> replacement.map(rp -> new RoutePolicies.Rewrite(pt, rp)));
+    });
+    if (m.has("rewrite") && rewrite.isEmpty()) {
+      bad[0] = true;
+    }
+    RoutePolicies.HeaderRuleSet request = m.map("request_headers").map(h -> headerRules(h, bad))
+        .orElse(RoutePolicies.HeaderRuleSet.NONE);
+    RoutePolicies.HeaderRuleSet response = m.map("response_headers").map(h -> headerRules(h, bad))
+        .orElse(RoutePolicies.HeaderRuleSet.NONE);
+    if (bad[0]) {
+      return Optional.empty();
+    }
+    return Optional.of(new RoutePolicies(matchHeaders, matchQuery, split, rewrite, request, response));
+  }
+
+  private Optional<RoutePolicies.SplitEntry> splitEntry(Node n, String path, boolean[] bad) {
+    Optional<YamlMap> entry = YamlMap.of(ctx, path, "api_gateway.routes.<name>.split[]", n);
+    if (entry.isEmpty()) {
+      bad[0] = true;
+      return Optional.empty();
+    }
+    YamlMap e = entry.get();
+    if (!e.has("upstream")) {
+      e.missing("upstream", "name of an upstream group");
+    }
+    if (!e.has("weight")) {
+      e.missing("weight", "an integer 0-" + RoutePolicies.MAX_WEIGHT + "; 0 takes the upstream out");
+    }
+    Optional<String> upstream = e.string("upstream");
+    Optional<Integer> weight = e.integer("weight");
+    e.finish();
+    if (upstream.isEmpty() || weight.isEmpty()) {
+      bad[0] = true;
+      return Optional.empty();
+    }
+    return Optional.of(new RoutePolicies.SplitEntry(upstream.get(), weight.get()));
+  }
+
+  private void splitProblems(YamlMap m, List<RoutePolicies.SplitEntry> split) {
+    String at = m.child("split");
+    if (split.isEmpty()) {
+      ctx.errorAt(at, at, "empty split; list at least one {upstream, weight}");
+    } else if (split.size() > RoutePolicies.MAX_SPLIT) {
+      ctx.errorAt(at, at, split.size() + " entries, at most " + RoutePolicies.MAX_SPLIT);
+    } else if (split.stream().allMatch(e -> e.weight() == 0)) {
+      ctx.errorAt(at, at, "every weight is 0: no upstream would get a request");
+    }
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (int i = 0; i < split.size(); i++) {
+      if (!seen.add(split.get(i).upstream())) {
+        ctx.errorAt(at + "[" + i + "]", at + "[" + i + "].upstream", "upstream \"" + split.get(i).upstream()
+            + "\" is listed twice; give it one entry with the sum of the weights");
+      }
+    }
+  }
+
+  private RoutePolicies.HeaderRuleSet headerRules(YamlMap h, boolean[] bad) {
+    Map<String, String> set = stringMap(h, "set", true, bad);
+    Map<String, String> add = stringMap(h, "add", true, bad);
+    List<String> remove = h.strings("remove");
+    h.finish();
+    return new RoutePolicies.HeaderRuleSet(set, add, remove);
+  }
+
+  /**
+   * A mapping of names the user chooses (header or parameter names) to string values. Header names are
+   * compared case-insensitively, so two spellings of one name are a duplicate.
+   */
+  private Map<String, String> stringMap(YamlMap m, String key, boolean headerNames, boolean[] bad) {
+    Optional<Node> node = m.node(key);
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    if (node.isEmpty()) {
+      return out;
+    }
+    String path = m.child(key);
+    if (!(node.get() instanceof MappingNode mapping)) {
+      ctx.error(node.get(), path, "expected a mapping of names to values, got " + YamlMap.describe(node.get()));
+      bad[0] = true;
+      return out;
+    }
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (org.snakeyaml.engine.v2.nodes.NodeTuple t : mapping.getValue()) {
+      if (!(t.getKeyNode() instanceof ScalarNode k) || YamlMap.isNull(k)) {
+        ctx.error(t.getKeyNode(), path, "names must be plain strings");
+        bad[0] = true;
+        continue;
+      }
+      String name = k.getValue();
+      String itemPath = path + "." + name;
+      ctx.locate(itemPath, t.getKeyNode());
+      ctx.asked(itemPath); // declared as <name>.<name> in ConfigSchema; read here without a YamlMap getter
+      if (!seen.add(headerNames ? name.toLowerCase(Locale.ROOT) : name)) {
+        ctx.error(t.getKeyNode(), itemPath, "\"" + name + "\" is listed twice" + (headerNames
+            ? " (header names are case-insensitive)" : ""));
+        bad[0] = true;
+        continue;
+      }
+      Optional<String> value = t.getValueNode() instanceof ScalarNode v && !YamlMap.isNull(v)
+          ? Optional.of(v.getValue()) : Optional.empty();
+      if (value.isEmpty()) {
+        ctx.error(t.getValueNode(), itemPath, "expected a string value, got " + YamlMap.describe(t.getValueNode()));
+        bad[0] = true;
+        continue;
+      }
+      out.put(name, value.get());
+    }
+    if (out.size() > RoutePolicies.MAX_MATCHERS && !key.equals("set") && !key.equals("add")) {
+      ctx.error(node.get(), path, out.size() + " entries, at most " + RoutePolicies.MAX_MATCHERS);
+      bad[0] = true;
+    }
+    return out;
   }
 
   private Optional<String> method(Node n, String path, String s) {
@@ -364,6 +533,8 @@ final class ConfigBinder {
       case "rate_limiting" -> rateLimiting(name, m);
       case "authentication" -> authentication(name, m);
       case "cors" -> Optional.of(cors(name, m));
+      case "ip_filter" -> Optional.of(ipFilter(name, m));
+      case "compression" -> Optional.of(compression(name, m));
       default -> {
         ctx.errorAt(m.child("type"), m.child("type"), "unknown middleware type \"" + type + "\"; expected one of "
             + String.join(", ", MiddlewareConfig.TYPES));
@@ -435,6 +606,43 @@ final class ConfigBinder {
         m.boolValue("allow_credentials"),
         m.integer("max_age_secs"),
         m.strings("expose_headers"));
+  }
+
+  // ---- SPEC §11 traffic policies: ip_filter, compression, a route's mirror
+
+  private MiddlewareConfig.IpFilter ipFilter(String name, YamlMap m) {
+    return new MiddlewareConfig.IpFilter(name, m.list("allow", this::cidr), m.list("deny", this::cidr),
+        m.list("trusted_proxies", this::cidr));
+  }
+
+  private MiddlewareConfig.Compression compression(String name, YamlMap m) {
+    int min = m.intValue("min_bytes");
+    List<String> types = m.has("types") ? m.list("types", this::mediaRange)
+        : MiddlewareConfig.Compression.DEFAULT_TYPES;
+    return new MiddlewareConfig.Compression(name, min, types);
+  }
+
+  /** A media type ({@code application/json}) or family ({@code text/*}), kept in lower case. */
+  private Optional<String> mediaRange(Node n, String path) {
+    return ctx.string(n, path).flatMap(s -> {
+      String t = s.trim().toLowerCase(Locale.ROOT);
+      if (!MEDIA_RANGE.matcher(t).matches()) {
+        ctx.error(n, path, "\"" + s + "\" is not a media type; expected type/subtype such as \"application/json\""
+            + " or a family such as \"text/*\"");
+        return Optional.empty();
+      }
+      return Optional.of(t);
+    });
+  }
+
+  private Optional<MirrorConfig> mirror(YamlMap m) {
+    if (!m.has("upstream")) {
+      m.missing("upstream", "name of the upstream group the copies go to");
+    }
+    Optional<String> upstream = m.string("upstream");
+    int percent = m.intValue("percent");
+    m.finish();
+    return upstream.map(u -> new MirrorConfig(u, percent));
   }
 
   private ControlApiConfig controlApi(YamlMap m) {

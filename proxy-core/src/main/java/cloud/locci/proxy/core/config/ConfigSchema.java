@@ -317,6 +317,10 @@ public final class ConfigSchema {
         "peers whose `X-Forwarded-*`, `Forwarded` and `X-Real-IP` are kept (`X-Forwarded-For` appended to);"
             + " from any other peer they are replaced by the proxy's own")
         .read(ServerConfig.class, s -> strings(s.trustedProxies())));
+    k.add(bool("server.h2c", ServerConfig.DEFAULT_H2C,
+        "plain listeners also speak cleartext HTTP/2 with prior knowledge (h2c, as gRPC clients use); the TLS"
+            + " listener offers h2 and http/1.1 by ALPN either way")
+        .read(ServerConfig.class, ServerConfig::h2c).flags(Flag.LISTENER));
   }
 
   private static void logging(List<Builder> k) {
@@ -391,6 +395,13 @@ public final class ConfigSchema {
         "TCP (and TLS) handshake timeout, also the wait for a free pooled connection; a timed-out connect tries"
             + " the next server, 504 `upstream_timeout` when every attempt timed out")
         .read(UpstreamConfig.class, UpstreamConfig::connectTimeoutSecs));
+    k.add(key("upstreams.<name>.protocol",
+        words(Arrays.stream(UpstreamConfig.Protocol.values()).map(UpstreamConfig.Protocol::yamlName)
+            .collect(Collectors.toList())),
+        code(UpstreamConfig.Protocol.HTTP1.yamlName()),
+        "HTTP/1.1, cleartext HTTP/2 (prior knowledge) or HTTP/2 over TLS (`h2` needs `tls: true`); HTTP/2"
+            + " requests share connections as streams")
+        .read(UpstreamConfig.class, u -> u.protocol().yamlName()));
   }
 
   private static void loadBalancer(List<Builder> k) {
@@ -423,8 +434,8 @@ public final class ConfigSchema {
         .read(RouteConfig.class, RouteConfig::pathPattern));
     k.add(key(r + "methods", "list of methods", "`[]`: every method", "allowed methods; others get 405 with `Allow`")
         .read(RouteConfig.class, RouteConfig::methods));
-    k.add(key(r + "upstream", "upstream name", "required", "the group this route sends to")
-        .read(RouteConfig.class, RouteConfig::upstream));
+    k.add(key(r + "upstream", "upstream name", "required unless `split` is set", "the group this route sends to")
+        .read(RouteConfig.class, c -> c.policies().split().isEmpty() ? c.upstream() : null));
     k.add(bool(r + "strip_prefix", false, "remove the matched part of the path before forwarding (`/` when nothing is left)")
         .read(RouteConfig.class, RouteConfig::stripPrefix));
     k.add(integer(r + "timeout_secs", 1, MAX_SECS, RouteConfig.DEFAULT_TIMEOUT_SECS,
@@ -441,6 +452,72 @@ public final class ConfigSchema {
         .read(RouteConfig.class, RouteConfig::maxBodySize));
     k.add(key(r + "middlewares", "list of middleware names", "`[]`",
         "middleware instances run on this route's requests, in order").read(RouteConfig.class, RouteConfig::middlewares));
+    k.add(section(r + "mirror", "none: no copies",
+        "send a copy of requests to another upstream, fire-and-forget: its answer is discarded, its slowness or"
+            + " failure never reaches the client; bodies over 1 MiB are not copied (`skipped`)")
+        .read(RouteConfig.class, RouteConfig::mirror));
+    k.add(key(r + "mirror.upstream", "upstream name", "required",
+        "the group the copies go to (its own strategy and health apply)").read(MirrorConfig.class, MirrorConfig::upstream));
+    k.add(integer(r + "mirror.percent", 0, 100, 100,
+        "share of the route's forwarded requests copied; exact over any 100 consecutive requests")
+        .read(MirrorConfig.class, MirrorConfig::percent));
+    routePolicies(k);
+  }
+
+  /** SPEC §11, per route: matchers, split, rewrite, header rules. */
+  private static void routePolicies(List<Builder> k) {
+    String r = "api_gateway.routes.<name>.";
+    k.add(names(r + "match_headers", "`{}`",
+        "header name to the exact value it must have (`\"*\"`: present with any value); names ignore case,"
+            + " the first value counts; a route with more matchers is tried first at equal pattern length")
+        .read(RouteConfig.class, c -> emptyAsNull(c.policies().matchHeaders())));
+    k.add(key(r + "match_headers.<name>", "string", "required", "the value, or `*`").read(String.class, v -> v));
+    k.add(names(r + "match_query", "`{}`",
+        "query parameter to the exact value it must have (`\"*\"`: present); first occurrence, percent-decoded,"
+            + " `+` as a space")
+        .read(RouteConfig.class, c -> emptyAsNull(c.policies().matchQuery())));
+    k.add(key(r + "match_query.<name>", "string", "required", "the value, or `*`").read(String.class, v -> v));
+    k.add(key(r + "split", "list of `{upstream, weight}`", "none: `upstream`",
+        "instead of `upstream`: each request goes to one of these groups, smooth weighted and process-wide, so"
+            + " any 100 consecutive requests of 90/10 go exactly 90 and 10; then that group's strategy picks the server")
+        .read(RouteConfig.class, c -> emptyAsNull(c.policies().split())));
+    k.add(key(r + "split[].upstream", "upstream name", "required", "one group of the split")
+        .read(RoutePolicies.SplitEntry.class, RoutePolicies.SplitEntry::upstream));
+    k.add(integer(r + "split[].weight", 0, RoutePolicies.MAX_WEIGHT, "required",
+        "its share; `0` takes it out (not every weight may be 0)")
+        .read(RoutePolicies.SplitEntry.class, RoutePolicies.SplitEntry::weight));
+    k.add(section(r + "rewrite", "none: the path as matched",
+        "rewrites the path after `strip_prefix`; the query string is kept")
+        .read(RouteConfig.class, c -> c.policies().rewrite()));
+    k.add(key(r + "rewrite.pattern", "RE2 regex", "required in `rewrite`", "every match in the path is replaced")
+        .read(RoutePolicies.Rewrite.class, RoutePolicies.Rewrite::pattern));
+    k.add(key(r + "rewrite.replacement", "string", "required in `rewrite`",
+        "the replacement: `$1`-`$9` are groups, `$$` a dollar; a result without a leading `/` gets one")
+        .read(RoutePolicies.Rewrite.class, RoutePolicies.Rewrite::replacement));
+    headerRules(k, r + "request_headers", "headers sent upstream");
+    headerRules(k, r + "response_headers", "headers sent back to the client (also on the proxy's own errors)");
+  }
+
+  private static void headerRules(List<Builder> k, String p, String what) {
+    boolean response = p.endsWith("response_headers");
+    k.add(section(p, "none: unchanged", what + ": `remove`, then `set`, then `add`; values may use `${client_ip}`,"
+        + " `${request_id}`, `${route}`, `${upstream}`; framing and hop-by-hop headers are refused"
+        + (response ? ", and `Host`" : ""))
+        .read(RouteConfig.class, c -> emptyAsNull(response ? c.policies().responseHeaders() : c.policies().requestHeaders())));
+    k.add(names(p + ".set", "`{}`", "header name to the value that replaces any it has")
+        .read(RoutePolicies.HeaderRuleSet.class, h -> emptyAsNull(h.set())));
+    k.add(key(p + ".set.<name>", "string (template)", "required", "the value").read(String.class, v -> v));
+    k.add(names(p + ".add", "`{}`", "header name to a value appended to those it has")
+        .read(RoutePolicies.HeaderRuleSet.class, h -> emptyAsNull(h.add())));
+    k.add(key(p + ".add.<name>", "string (template)", "required", "the value").read(String.class, v -> v));
+    k.add(key(p + ".remove", "list of header names", "`[]`", "headers deleted")
+        .read(RoutePolicies.HeaderRuleSet.class, h -> emptyAsNull(h.remove())));
+  }
+
+  private static Object emptyAsNull(Object v) {
+    boolean empty = v instanceof Map<?, ?> m ? m.isEmpty() : v instanceof List<?> l ? l.isEmpty()
+        : v instanceof RoutePolicies.HeaderRuleSet h && h.isEmpty();
+    return empty ? null : v;
   }
 
   private static void middlewares(List<Builder> k) {
@@ -454,6 +531,32 @@ public final class ConfigSchema {
     rateLimiting(k);
     authentication(k);
     cors(k);
+    ipFilter(k);
+    compression(k);
+  }
+
+  private static void ipFilter(List<Builder> k) {
+    String m = "middlewares.<name>.";
+    k.add(key(m + "allow", "list of CIDR", "`[]`: every address",
+        "ip_filter: when set, only client addresses in these blocks pass; others get 403 `ip_denied`")
+        .read(MiddlewareConfig.IpFilter.class, f -> strings(f.allow())));
+    k.add(key(m + "deny", "list of CIDR", "`[]`",
+        "ip_filter: client addresses in these blocks get 403 `ip_denied`, whatever `allow` says")
+        .read(MiddlewareConfig.IpFilter.class, f -> strings(f.deny())));
+    k.add(key(m + "trusted_proxies", "list of CIDR", "`[]`: the TCP peer is the client",
+        "ip_filter: peers whose `X-Forwarded-For` is believed: its rightmost entry outside these blocks is the"
+            + " client (the peer must be in `server.trusted_proxies` too, else the header is gone)")
+        .read(MiddlewareConfig.IpFilter.class, f -> strings(f.trustedProxies())));
+  }
+
+  private static void compression(List<Builder> k) {
+    String m = "middlewares.<name>.";
+    k.add(integer(m + "min_bytes", 0, Integer.MAX_VALUE, MiddlewareConfig.Compression.DEFAULT_MIN_BYTES,
+        "compression: responses with a smaller `Content-Length` are sent as they are; chunked ones are compressed")
+        .read(MiddlewareConfig.Compression.class, MiddlewareConfig.Compression::minBytes));
+    k.add(key(m + "types", "list of media types", "`[\"text/*\", application/json, application/javascript, \"image/svg+xml\"]`",
+        "compression: `Content-Type`s gzipped (for clients that accept gzip); `type/*` takes a whole family")
+        .read(MiddlewareConfig.Compression.class, MiddlewareConfig.Compression::types));
   }
 
   private static void rateLimiting(List<Builder> k) {

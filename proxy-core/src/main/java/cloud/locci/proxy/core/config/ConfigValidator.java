@@ -248,6 +248,9 @@ public final class ConfigValidator {
           }
         }
       }
+      if (m instanceof MiddlewareConfig.IpFilter f && f.allow().isEmpty() && f.deny().isEmpty()) {
+        error(path, "ip_filter with neither allow nor deny admits everyone; list the blocks to allow or deny");
+      }
       if (m instanceof Cors cors) {
         for (int i = 0; i < cors.allowedOrigins().size(); i++) {
           String o = cors.allowedOrigins().get(i);
@@ -277,8 +280,12 @@ public final class ConfigValidator {
 
   private void route(String path, RouteConfig r, Map<String, UpstreamConfig> upstreams,
       Map<String, MiddlewareConfig> middlewares) {
-    reference(path + ".upstream", "upstream", r.upstream(), upstreams.keySet());
+    if (r.policies().split().isEmpty()) {
+      reference(path + ".upstream", "upstream", r.upstream(), upstreams.keySet());
+    }
     names(path + ".middlewares", r.middlewares(), middlewares);
+    r.mirror().ifPresent(mirror -> reference(path + ".mirror.upstream", "upstream", mirror.upstream(), upstreams.keySet()));
+    routePolicies(path, r.policies(), upstreams);
     Optional<String> tooComplex = PatternLimits.problem(r.pathPattern());
     if (tooComplex.isPresent()) {
       // Never handed to re2j: compiling it could take all the memory there is.
@@ -296,6 +303,33 @@ public final class ConfigValidator {
         error(path + ".host", "\"" + h + "\" is not a host name or *.domain pattern");
       }
     });
+  }
+
+  /** SPEC §11: split references, matcher names and values, the rewrite, header rules. */
+  private void routePolicies(String path, RoutePolicies p, Map<String, UpstreamConfig> upstreams) {
+    for (int i = 0; i < p.split().size(); i++) {
+      reference(path + ".split[" + i + "].upstream", "upstream", p.split().get(i).upstream(), upstreams.keySet());
+    }
+    p.matchHeaders().forEach((name, value) -> {
+      String at = path + ".match_headers." + name;
+      if (!cloud.locci.proxy.core.policy.HeaderEdits.isToken(name)) {
+        error(at, "\"" + name + "\" is not a header name (letters, digits and !#$%&'*+-.^_`|~ only)");
+      }
+      cloud.locci.proxy.core.policy.HeaderEdits.valueProblem(value).ifPresent(msg -> error(at, msg));
+    });
+    p.matchQuery().forEach((name, value) -> {
+      String at = path + ".match_query." + name;
+      if (name.isEmpty() || name.length() > 256) {
+        error(at, "a query parameter name has 1-256 characters");
+      }
+      cloud.locci.proxy.core.policy.HeaderEdits.valueProblem(value).ifPresent(msg -> error(at, msg));
+    });
+    p.rewrite().ifPresent(rw -> cloud.locci.proxy.core.policy.PathRewrite.problems(path + ".rewrite", rw)
+        .forEach(problem -> error(problem.path(), problem.message())));
+    cloud.locci.proxy.core.policy.HeaderEdits.problems(path + ".request_headers", p.requestHeaders(), false)
+        .forEach(problem -> error(problem.path(), problem.message()));
+    cloud.locci.proxy.core.policy.HeaderEdits.problems(path + ".response_headers", p.responseHeaders(), true)
+        .forEach(problem -> error(problem.path(), problem.message()));
   }
 
   /** A middleware chain: every name known, and a {@code key: jwt_sub} limiter only after an authentication. */

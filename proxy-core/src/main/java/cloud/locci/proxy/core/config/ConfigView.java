@@ -70,7 +70,10 @@ public final class ConfigView {
     if (k.isNames()) {
       JsonObject names = new JsonObject();
       String entries = k.path() + "." + ConfigSchema.NAME;
-      ((Map<?, ?>) v).forEach((name, entry) -> names.put(String.valueOf(name), section(entry, entries, redact)));
+      // A map of names to plain values (match_headers, request_headers.set) rather than to sections.
+      boolean scalars = ConfigSchema.key(entries).map(e -> !e.isSection()).orElse(false);
+      ((Map<?, ?>) v).forEach((name, entry) -> names.put(String.valueOf(name),
+          scalars ? scalar(entry) : section(entry, entries, redact)));
       return names;
     }
     if (k.isSection()) {

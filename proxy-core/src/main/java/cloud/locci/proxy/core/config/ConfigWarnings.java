@@ -1,5 +1,6 @@
 package cloud.locci.proxy.core.config;
 
+import cloud.locci.proxy.core.grpc.GrpcRouteWarnings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +31,32 @@ public final class ConfigWarnings {
       readableByOthers(key).ifPresent(who -> out.add("server.tls.key_path: the private key \"" + key
           + "\" is readable by " + who + "; make it readable by the proxy's user only (chmod 600)"));
     });
+    out.addAll(GrpcRouteWarnings.of(config));
+    ipFilterProxies(config, out);
     return List.copyOf(out);
+  }
+
+  /**
+   * An ip_filter that trusts a proxy the server does not: the proxy drops that peer's
+   * {@code X-Forwarded-For} before any middleware runs, so the filter would judge the proxy's own address.
+   */
+  private static void ipFilterProxies(ProxyConfig config, List<String> out) {
+    List<Cidr> server = config.server().trustedProxies();
+    for (MiddlewareConfig m : config.allMiddlewares().values()) {
+      if (!(m instanceof MiddlewareConfig.IpFilter f)) {
+        continue;
+      }
+      String path = (config.middlewares().containsKey(f.name()) ? "middlewares." : "api_gateway.middlewares.")
+          + f.name() + ".trusted_proxies";
+      for (int i = 0; i < f.trustedProxies().size(); i++) {
+        Cidr block = f.trustedProxies().get(i);
+        boolean covered = server.stream().anyMatch(s -> s.prefix() <= block.prefix() && s.contains(block.network()));
+        if (!covered) {
+          out.add(path + "[" + i + "]: " + block + " is not in server.trusted_proxies, so the proxy drops its"
+              + " X-Forwarded-For before this filter runs and the filter judges that peer's own address; add it there too");
+        }
+      }
+    }
   }
 
   /** "group", "others" or "group and others" when {@code file} grants them read; empty otherwise or off POSIX. */

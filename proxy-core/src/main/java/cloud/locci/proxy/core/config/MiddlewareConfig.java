@@ -10,15 +10,16 @@ import java.util.Optional;
  * instances of the type of the same name; any other key needs {@code type:}.
  */
 public sealed interface MiddlewareConfig
-    permits MiddlewareConfig.RateLimiting, MiddlewareConfig.Authentication, MiddlewareConfig.Cors {
+    permits MiddlewareConfig.RateLimiting, MiddlewareConfig.Authentication, MiddlewareConfig.Cors,
+        MiddlewareConfig.IpFilter, MiddlewareConfig.Compression {
 
   /** The instance name routes refer to. */
   String name();
 
-  /** The {@code type} string: {@code rate_limiting}, {@code authentication} or {@code cors}. */
+  /** The {@code type} string: one of {@link #TYPES}. */
   String type();
 
-  List<String> TYPES = List.of("rate_limiting", "authentication", "cors");
+  List<String> TYPES = List.of("rate_limiting", "authentication", "cors", "ip_filter", "compression");
 
   /**
    * Token bucket per key.
@@ -161,6 +162,54 @@ public sealed interface MiddlewareConfig
     @Override
     public String type() {
       return "cors";
+    }
+  }
+
+  /**
+   * Admits or refuses a request by the client's address (SPEC §11): 403 {@code ip_denied}.
+   *
+   * @param allow when not empty, only addresses in one of these blocks are admitted
+   * @param deny addresses in one of these blocks are refused, whatever {@code allow} says
+   * @param trustedProxies peers whose {@code X-Forwarded-For} is believed: the rightmost entry not in
+   *     these blocks stands in for the client; empty means the TCP peer is the client
+   */
+  record IpFilter(String name, List<Cidr> allow, List<Cidr> deny, List<Cidr> trustedProxies)
+      implements MiddlewareConfig {
+    public IpFilter {
+      Objects.requireNonNull(name, "name");
+      allow = List.copyOf(allow);
+      deny = List.copyOf(deny);
+      trustedProxies = List.copyOf(trustedProxies);
+    }
+
+    @Override
+    public String type() {
+      return "ip_filter";
+    }
+  }
+
+  /**
+   * Gzip of upstream responses for clients that accept it (SPEC §11), streamed.
+   *
+   * @param minBytes responses with a smaller {@code Content-Length} go unchanged (default 1024); a response
+   *     without one (chunked) is compressed whatever its size
+   * @param types media types compressed, lower case: exact ({@code application/json}) or a whole family
+   *     ({@code text/*})
+   */
+  record Compression(String name, int minBytes, List<String> types) implements MiddlewareConfig {
+
+    public static final int DEFAULT_MIN_BYTES = 1024;
+    public static final List<String> DEFAULT_TYPES =
+        List.of("text/*", "application/json", "application/javascript", "image/svg+xml");
+
+    public Compression {
+      Objects.requireNonNull(name, "name");
+      types = List.copyOf(types);
+    }
+
+    @Override
+    public String type() {
+      return "compression";
     }
   }
 }

@@ -28,6 +28,8 @@ import java.util.Optional;
  *     challenges and either routes like the main listener or redirects to https; empty means none
  * @param httpsRedirect whether the plain listener answers everything but ACME challenges with a 308 to
  *     https
+ * @param h2c whether the plain (non-TLS) listeners also speak cleartext HTTP/2 with prior knowledge
+ *     (default true; SPEC §12)
  */
 public record ServerConfig(
     ServerAddress bindAddress,
@@ -44,11 +46,24 @@ public record ServerConfig(
     boolean underscoresInHeaders,
     List<Cidr> trustedProxies,
     Optional<ServerAddress> httpBindAddress,
-    boolean httpsRedirect) {
+    boolean httpsRedirect,
+    boolean h2c) {
 
   public ServerConfig {
     trustedProxies = List.copyOf(trustedProxies);
   }
+
+  /** Every key but {@code h2c}, which takes its default (on). */
+  public ServerConfig(ServerAddress bindAddress, Optional<Integer> workers, Optional<ListenerTls> tls,
+      int maxHeaderSize, int maxRequestLine, int idleTimeoutSecs, int headerTimeoutSecs, int shutdownGraceSecs,
+      int bodyTimeoutSecs, Optional<Long> maxBodySize, boolean allowEncodedSlashes, boolean underscoresInHeaders,
+      List<Cidr> trustedProxies, Optional<ServerAddress> httpBindAddress, boolean httpsRedirect) {
+    this(bindAddress, workers, tls, maxHeaderSize, maxRequestLine, idleTimeoutSecs, headerTimeoutSecs,
+        shutdownGraceSecs, bodyTimeoutSecs, maxBodySize, allowEncodedSlashes, underscoresInHeaders, trustedProxies,
+        httpBindAddress, httpsRedirect, DEFAULT_H2C);
+  }
+
+  public static final boolean DEFAULT_H2C = true;
 
   public static final ServerAddress DEFAULT_BIND = new ServerAddress("0.0.0.0", 8484);
   public static final int DEFAULT_MAX_HEADER_SIZE = 8 * 1024;
@@ -71,13 +86,19 @@ public record ServerConfig(
   public ServerConfig withBindAddress(ServerAddress address) {
     return new ServerConfig(address, workers, tls, maxHeaderSize, maxRequestLine, idleTimeoutSecs,
         headerTimeoutSecs, shutdownGraceSecs, bodyTimeoutSecs, maxBodySize, allowEncodedSlashes,
-        underscoresInHeaders, trustedProxies, httpBindAddress, httpsRedirect);
+        underscoresInHeaders, trustedProxies, httpBindAddress, httpsRedirect, h2c);
+  }
+
+  public ServerConfig withH2c(boolean on) {
+    return new ServerConfig(bindAddress, workers, tls, maxHeaderSize, maxRequestLine, idleTimeoutSecs,
+        headerTimeoutSecs, shutdownGraceSecs, bodyTimeoutSecs, maxBodySize, allowEncodedSlashes,
+        underscoresInHeaders, trustedProxies, httpBindAddress, httpsRedirect, on);
   }
 
   public ServerConfig withWorkers(int n) {
     return new ServerConfig(bindAddress, Optional.of(n), tls, maxHeaderSize, maxRequestLine,
         idleTimeoutSecs, headerTimeoutSecs, shutdownGraceSecs, bodyTimeoutSecs, maxBodySize, allowEncodedSlashes,
-        underscoresInHeaders, trustedProxies, httpBindAddress, httpsRedirect);
+        underscoresInHeaders, trustedProxies, httpBindAddress, httpsRedirect, h2c);
   }
 
   /**

@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param passive passive ejection on failed requests; empty means none
  * @param maxConnectionsPerServer pooled connections per server and process (default 1000)
  * @param connectTimeoutSecs TCP (and TLS) connect timeout (default 5)
+ * @param protocol how requests are sent to the servers: HTTP/1.1, cleartext HTTP/2 with prior knowledge, or
+ *     HTTP/2 over TLS (default {@code http1}; SPEC §12)
  */
 public record UpstreamConfig(
     String name,
@@ -32,7 +34,8 @@ public record UpstreamConfig(
     Optional<HealthCheckConfig> healthCheck,
     Optional<PassiveConfig> passive,
     int maxConnectionsPerServer,
-    int connectTimeoutSecs) {
+    int connectTimeoutSecs,
+    Protocol protocol) {
 
   public static final int DEFAULT_MAX_CONNECTIONS_PER_SERVER = 1000;
   public static final int DEFAULT_CONNECT_TIMEOUT_SECS = 5;
@@ -42,6 +45,54 @@ public record UpstreamConfig(
     servers = List.copyOf(servers);
     Objects.requireNonNull(strategy, "strategy");
     Objects.requireNonNull(hashOn, "hashOn");
+    Objects.requireNonNull(protocol, "protocol");
+  }
+
+  /** Every key but {@code protocol}, which takes its default ({@code http1}). */
+  public UpstreamConfig(String name, List<ServerEntry> servers, Strategy strategy, HashOn hashOn, boolean tls,
+      Optional<String> sni, boolean tlsVerify, Optional<String> caPath, Optional<HealthCheckConfig> healthCheck,
+      Optional<PassiveConfig> passive, int maxConnectionsPerServer, int connectTimeoutSecs) {
+    this(name, servers, strategy, hashOn, tls, sni, tlsVerify, caPath, healthCheck, passive,
+        maxConnectionsPerServer, connectTimeoutSecs, Protocol.HTTP1);
+  }
+
+  public UpstreamConfig withProtocol(Protocol newProtocol) {
+    return new UpstreamConfig(name, servers, strategy, hashOn, tls, sni, tlsVerify, caPath,
+        healthCheck, passive, maxConnectionsPerServer, connectTimeoutSecs, newProtocol);
+  }
+
+  /** {@code upstreams.<name>.protocol}: how the proxy talks to the servers of a group. */
+  public enum Protocol {
+    /** HTTP/1.1, one request at a time per pooled keep-alive connection. */
+    HTTP1("http1"),
+    /** Cleartext HTTP/2 with prior knowledge (no upgrade), requests multiplexed as streams. */
+    H2C("h2c"),
+    /** HTTP/2 over TLS (ALPN h2), requests multiplexed as streams; needs {@code tls: true}. */
+    H2("h2");
+
+    private final String yamlName;
+
+    Protocol(String yamlName) {
+      this.yamlName = yamlName;
+    }
+
+    public String yamlName() {
+      return yamlName;
+    }
+
+    /** Whether requests share connections as HTTP/2 streams. */
+    public boolean multiplexed() {
+      return this != HTTP1;
+    }
+
+    public static Optional<Protocol> parse(String s) {
+      for (Protocol p : values()) {
+        if (p.yamlName.equals(s)) {
+          return Optional.of(p);
+        }
+      }
+      return Optional.empty();
+    }
   }
 
   /** A plain round-robin group of servers with every other key at its default. */
@@ -53,17 +104,17 @@ public record UpstreamConfig(
 
   public UpstreamConfig withServers(List<ServerEntry> newServers) {
     return new UpstreamConfig(name, newServers, strategy, hashOn, tls, sni, tlsVerify, caPath,
-        healthCheck, passive, maxConnectionsPerServer, connectTimeoutSecs);
+        healthCheck, passive, maxConnectionsPerServer, connectTimeoutSecs, protocol);
   }
 
   public UpstreamConfig withStrategy(Strategy newStrategy) {
     return new UpstreamConfig(name, servers, newStrategy, hashOn, tls, sni, tlsVerify, caPath,
-        healthCheck, passive, maxConnectionsPerServer, connectTimeoutSecs);
+        healthCheck, passive, maxConnectionsPerServer, connectTimeoutSecs, protocol);
   }
 
   public UpstreamConfig withHashOn(HashOn newHashOn) {
     return new UpstreamConfig(name, servers, strategy, newHashOn, tls, sni, tlsVerify, caPath,
-        healthCheck, passive, maxConnectionsPerServer, connectTimeoutSecs);
+        healthCheck, passive, maxConnectionsPerServer, connectTimeoutSecs, protocol);
   }
 
   /** A server of a group: {@code "host:port"} or {@code {address: "host:port", weight: N}}. */

@@ -50,28 +50,59 @@ public record Explanation(String mode, int status, String reason, List<Candidate
   /**
    * One route as tried.
    *
-   * @param outcome {@code matched}, {@code host_mismatch}, {@code path_mismatch}, {@code method_not_allowed},
-   *     or {@code not_tried} (a route after the winner)
+   * @param outcome {@code matched}, {@code host_mismatch}, {@code path_mismatch}, {@code header_mismatch},
+   *     {@code query_mismatch}, {@code method_not_allowed}, or {@code not_tried} (a route after the winner)
    * @param detail the same in words
+   * @param matchers the route's {@code match_headers}/{@code match_query} in words ({@code header X-Canary: 1})
    */
   public record Candidate(String route, String pathPattern, String host, List<String> methods, String outcome,
-      String detail) {
+      String detail, List<String> matchers) {
     public Candidate {
       methods = List.copyOf(methods);
+      matchers = List.copyOf(matchers);
+    }
+
+    /** A route without header or query matchers. */
+    public Candidate(String route, String pathPattern, String host, List<String> methods, String outcome,
+        String detail) {
+      this(route, pathPattern, host, methods, outcome, detail, List.of());
     }
   }
 
   /**
    * Where the request would go and under which rules.
    *
-   * @param uri the path and query sent upstream (after strip_prefix)
+   * @param uri the path and query sent upstream (after strip_prefix and rewrite)
    * @param healthyServers the servers in rotation now
+   * @param split the route's split, when it has one ({@code upstream} is then the one the next request gets)
+   * @param rewrite the rewrite applied, as {@code pattern -> replacement}; empty for none
+   * @param requestHeaders the route's request header rules in the order applied ({@code set X-A: v})
+   * @param responseHeaders the same for responses
    */
   public record Target(String upstream, String strategy, List<String> healthyServers, String uri, int timeoutSecs,
-      int retries, List<String> middlewares) {
+      int retries, List<String> middlewares, List<Share> split, String rewrite, List<String> requestHeaders,
+      List<String> responseHeaders) {
     public Target {
       healthyServers = List.copyOf(healthyServers);
       middlewares = List.copyOf(middlewares);
+      split = List.copyOf(split);
+      java.util.Objects.requireNonNull(rewrite, "rewrite");
+      requestHeaders = List.copyOf(requestHeaders);
+      responseHeaders = List.copyOf(responseHeaders);
+    }
+
+    /** A target without split, rewrite or header rules. */
+    public Target(String upstream, String strategy, List<String> healthyServers, String uri, int timeoutSecs,
+        int retries, List<String> middlewares) {
+      this(upstream, strategy, healthyServers, uri, timeoutSecs, retries, middlewares, List.of(), "", List.of(),
+          List.of());
     }
   }
+
+  /**
+   * One entry of a split.
+   *
+   * @param percent its share of the requests
+   */
+  public record Share(String upstream, int weight, double percent) {}
 }

@@ -20,7 +20,8 @@ public final class ExplanationJson {
           .put("host", c.host())
           .put("methods", new JsonArray(c.methods()))
           .put("outcome", c.outcome())
-          .put("detail", c.detail()));
+          .put("detail", c.detail())
+          .put("matchers", new JsonArray(c.matchers())));
     }
     JsonObject json = new JsonObject()
         .put("mode", e.mode())
@@ -32,7 +33,15 @@ public final class ExplanationJson {
     if (!e.allow().isEmpty()) {
       json.put("allow", new JsonArray(e.allow()));
     }
-    e.target().ifPresent(t -> json.put("target", new JsonObject()
+    e.target().ifPresent(t -> json.put("target", target(t)));
+    return json;
+  }
+
+  private static JsonObject target(Explanation.Target t) {
+    JsonArray split = new JsonArray();
+    t.split().forEach(s -> split.add(new JsonObject().put("upstream", s.upstream()).put("weight", s.weight())
+        .put("percent", s.percent())));
+    return new JsonObject()
         .put("upstream", t.upstream())
         .put("strategy", t.strategy())
         .put("healthy_servers", new JsonArray(t.healthyServers()))
@@ -40,8 +49,11 @@ public final class ExplanationJson {
         .put("timeout_secs", t.timeoutSecs())
         .put("retries", t.retries())
         .put("connect_failover", Explanation.CONNECT_FAILOVER)
-        .put("middlewares", new JsonArray(t.middlewares()))));
-    return json;
+        .put("middlewares", new JsonArray(t.middlewares()))
+        .put("split", split)
+        .put("rewrite", t.rewrite().isEmpty() ? null : t.rewrite())
+        .put("request_headers", new JsonArray(t.requestHeaders()))
+        .put("response_headers", new JsonArray(t.responseHeaders()));
   }
 
   /** The inverse of {@link #toJson}: an explanation a running proxy sent. */
@@ -51,14 +63,28 @@ public final class ExplanationJson {
     for (int i = 0; i < cs.size(); i++) {
       JsonObject c = cs.getJsonObject(i);
       candidates.add(new Explanation.Candidate(c.getString("route"), c.getString("path_pattern"), c.getString("host"),
-          strings(c.getJsonArray("methods")), c.getString("outcome"), c.getString("detail")));
+          strings(c.getJsonArray("methods")), c.getString("outcome"), c.getString("detail"),
+          strings(c.getJsonArray("matchers"))));
     }
     JsonObject t = json.getJsonObject("target");
     Optional<Explanation.Target> target = t == null ? Optional.empty() : Optional.of(new Explanation.Target(
         t.getString("upstream"), t.getString("strategy"), strings(t.getJsonArray("healthy_servers")), t.getString("uri"),
-        number(t, "timeout_secs"), number(t, "retries"), strings(t.getJsonArray("middlewares"))));
+        number(t, "timeout_secs"), number(t, "retries"), strings(t.getJsonArray("middlewares")), shares(t),
+        text(t, "rewrite"), strings(t.getJsonArray("request_headers")), strings(t.getJsonArray("response_headers"))));
     return new Explanation(text(json, "mode"), number(json, "status"), text(json, "reason"),
         candidates, Optional.ofNullable(json.getString("route")), target, strings(json.getJsonArray("allow")));
+  }
+
+  private static List<Explanation.Share> shares(JsonObject t) {
+    List<Explanation.Share> out = new ArrayList<>();
+    JsonArray a = t.getJsonArray("split");
+    if (a != null) {
+      for (int i = 0; i < a.size(); i++) {
+        JsonObject s = a.getJsonObject(i);
+        out.add(new Explanation.Share(s.getString("upstream"), number(s, "weight"), s.getDouble("percent", 0.0)));
+      }
+    }
+    return out;
   }
 
   // toJson writes null for "none" (status 0, empty reason); getInteger(key, default) would return that null.

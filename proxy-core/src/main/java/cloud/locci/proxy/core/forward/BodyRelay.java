@@ -9,7 +9,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.impl.headers.HeadersAdaptor;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.streams.ReadStream;
@@ -125,9 +124,10 @@ final class BodyRelay {
   /**
    * The upstream's response body to the client. Its trailers are handed to {@link Events#sourceEnded},
    * which puts those that cross ({@link HeaderMapper}) into the client response's trailers before the
-   * relay ends it.
+   * relay ends it. {@code to} is the client's response, or the stream a response transform (compression)
+   * put in its place, which writes on to the response and ends it.
    */
-  static BodyRelay response(HttpClientResponse from, HttpServerResponse to, SilenceWatch.Watched watched,
+  static BodyRelay response(HttpClientResponse from, WriteStream<Buffer> to, SilenceWatch.Watched watched,
       Events events) {
     return new BodyRelay(Kind.RESPONSE, from, to, watched, events);
   }

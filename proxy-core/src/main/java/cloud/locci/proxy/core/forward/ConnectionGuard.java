@@ -57,6 +57,9 @@ public final class ConnectionGuard {
     void onRefused(Reason reason, SocketAddress client);
   }
 
+  /** Vert.x's HTTP/1 handler that answers {@code Upgrade: h2c}; there until the first request passed. */
+  private static final String H2C_UPGRADE = "h2c";
+
   private final long headerTimeoutNanos;
   private final int maxHeadSize;
   private final RefusalListener listener;
@@ -93,7 +96,10 @@ public final class ConnectionGuard {
     }
     ConnectionGuard guard = new ConnectionGuard(server, listener, connection.remoteAddress());
     pipeline.addBefore("httpDecoder", "locciFirstByte", guard.new FirstByteWatcher());
-    pipeline.addAfter("httpEncoder", "locciGuard", guard.new Guard());
+    // With h2c on (ClearTextHttp2), Vert.x's upgrade handler sits behind the encoder until the first
+    // request has passed it, and it calls this from its own read of that request: behind it, the guard
+    // still sees that first head.
+    pipeline.addAfter(pipeline.get(H2C_UPGRADE) != null ? H2C_UPGRADE : "httpEncoder", "locciGuard", guard.new Guard());
   }
 
   /** Before the decoder: starts the head clock when the first byte of a new request head arrives. */

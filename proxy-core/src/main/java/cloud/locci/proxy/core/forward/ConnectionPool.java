@@ -1,6 +1,6 @@
 package cloud.locci.proxy.core.forward;
 
-import cloud.locci.proxy.core.config.UpstreamProtocol;
+import cloud.locci.proxy.core.config.UpstreamConfig.Protocol;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -71,8 +71,8 @@ final class ConnectionPool {
     }
 
     @Override
-    public UpstreamProtocol protocol() {
-      return UpstreamProtocol.HTTP1;
+    public Protocol protocol() {
+      return Protocol.HTTP1;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package cloud.locci.proxy.core.forward;
 
+import cloud.locci.proxy.core.grpc.GrpcErrors;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -9,13 +10,14 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Answers the proxy produces itself: {@code {"error": "...", "status": N, "reason": R}} with
- * {@code X-Locci-Reason: R} (SPEC §4).
+ * Answers the proxy produces itself: {@code {"error": "...", "status": N, "reason": R, "request_id": ID}}
+ * with {@code X-Locci-Reason: R} (SPEC §4, §11; {@code request_id} whenever the request has one); gRPC
+ * requests get a gRPC status instead ({@link GrpcErrors}, SPEC §12).
  */
 final class ErrorResponses {
 
   /** The header that carries the reason word on every proxy-made error. */
-  public static final CharSequence REASON_HEADER = HttpHeaders.createOptimized("X-Locci-Reason");
+  static final CharSequence REASON_HEADER = Reason.HEADER;
 
   private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
 
@@ -23,11 +25,19 @@ final class ErrorResponses {
 
   /** The JSON body of an error answer. */
   public static Buffer body(Reason reason, String message) {
-    return new JsonObject()
+    return body(reason, message, null);
+  }
+
+  /** The JSON body of an error answer to the request {@code requestId} (null: none, the key is left out). */
+  public static Buffer body(Reason reason, String message, String requestId) {
+    JsonObject json = new JsonObject()
         .put("error", message)
         .put("status", reason.status())
-        .put("reason", reason.word())
-        .toBuffer();
+        .put("reason", reason.word());
+    if (requestId != null) {
+      json.put("request_id", requestId);
+    }
+    return json.toBuffer();
   }
 
   /**
@@ -36,18 +46,29 @@ final class ErrorResponses {
    * connection can serve the next request.
    */
   public static Future<Void> send(HttpServerRequest request, Reason reason, String message, MultiMap extraHeaders) {
+    return send(request, reason, message, extraHeaders, null);
+  }
+
+  /** Like {@link #send(HttpServerRequest, Reason, String, MultiMap)}, with the request's id in the body. */
+  public static Future<Void> send(HttpServerRequest request, Reason reason, String message, MultiMap extraHeaders,
+      String requestId) {
+    if (GrpcErrors.isGrpc(request)) {
+      return GrpcErrors.send(request, reason, message, extraHeaders, true);
+    }
     HttpServerResponse response = request.response();
     if (response.headWritten()) {
       return response.reset().mapEmpty();
     }
-    request.resume();
+    if (!request.isEnded()) {
+      request.resume(); // resuming an HTTP/2 request whose body was all read throws
+    }
     response.setStatusCode(reason.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
         .putHeader(REASON_HEADER, reason.word());
     if (extraHeaders != null) {
       HeaderRules.overlay(response.headers(), extraHeaders);
     }
-    return response.end(body(reason, message));
+    return response.end(body(reason, message, requestId));
   }
 
   /**
@@ -56,6 +77,15 @@ final class ErrorResponses {
    */
   public static Future<Void> sendWithoutReading(HttpServerRequest request, Reason reason, String message,
       MultiMap extraHeaders) {
+    return sendWithoutReading(request, reason, message, extraHeaders, null);
+  }
+
+  /** Like {@link #sendWithoutReading(HttpServerRequest, Reason, String, MultiMap)}, with the request's id. */
+  public static Future<Void> sendWithoutReading(HttpServerRequest request, Reason reason, String message,
+      MultiMap extraHeaders, String requestId) {
+    if (GrpcErrors.isGrpc(request)) {
+      return GrpcErrors.send(request, reason, message, extraHeaders, false);
+    }
     HttpServerResponse response = request.response();
     if (response.headWritten()) {
       return response.reset().mapEmpty();
@@ -66,7 +96,7 @@ final class ErrorResponses {
     if (extraHeaders != null) {
       HeaderRules.overlay(response.headers(), extraHeaders);
     }
-    return response.end(body(reason, message));
+    return response.end(body(reason, message, requestId));
   }
 
   public static Future<Void> send(HttpServerRequest request, Reason reason) {

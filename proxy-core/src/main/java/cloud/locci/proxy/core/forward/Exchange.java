@@ -1,9 +1,13 @@
 package cloud.locci.proxy.core.forward;
 
+import cloud.locci.proxy.core.policy.HeaderEdits;
+import cloud.locci.proxy.core.policy.HeaderTemplate;
+import cloud.locci.proxy.core.policy.RequestIds;
 import cloud.locci.proxy.core.tracing.RequestSpan;
 import cloud.locci.proxy.core.upstream.Backend;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,12 +16,13 @@ import java.util.List;
  * {@link ExchangeListener} once, when the response is over (access log, metrics). Confined to the
  * event loop of its connection.
  */
-public final class Exchange {
+public final class Exchange implements HeaderTemplate.Values {
 
   private final HttpServerRequest request;
   private final long startNanos;
   private String route = "";
   private String upstream = "";
+  private String upstreamProtocol = "";
   private Backend backend;
   private long upstreamNanos = -1;
   private Reason reason;
@@ -31,6 +36,12 @@ public final class Exchange {
   private List<FailedAttempt> failedAttempts;
   private ClientIdle idle;
   private boolean tunnel;
+  private ResponseTransform transform;
+  private ResponseTransform.Body transformed;
+  private RequestTap tap = RequestTap.NONE;
+  private String requestId;
+  private HeaderEdits requestEdits = HeaderEdits.NONE;
+  private HeaderEdits responseEdits = HeaderEdits.NONE;
 
   /**
    * One attempt that failed before its server's response head (the exchange then tried again or gave up).
@@ -54,6 +65,7 @@ public final class Exchange {
   }
 
   /** The route name; {@code ""} when none (load-balancer mode or no match). */
+  @Override
   public String route() {
     return route;
   }
@@ -63,12 +75,30 @@ public final class Exchange {
   }
 
   /** The upstream group name; {@code ""} when the request never got that far. */
+  @Override
   public String upstream() {
     return upstream;
   }
 
   public void upstream(String name) {
     this.upstream = name;
+  }
+
+  /**
+   * The protocol spoken to the upstream ({@link Protocols}: {@code http1}, {@code h2c}, {@code h2});
+   * {@code ""} when the request never got that far.
+   */
+  public String upstreamProtocol() {
+    return upstreamProtocol;
+  }
+
+  void upstreamProtocol(String protocol) {
+    this.upstreamProtocol = protocol;
+  }
+
+  /** The protocol the client spoke ({@link Protocols}: {@code http1}, {@code h2c}, {@code h2}). */
+  public String clientProtocol() {
+    return Protocols.client(request);
   }
 
   /** The server of the last attempt, or null. */
@@ -182,7 +212,10 @@ public final class Exchange {
     }
   }
 
-  /** Applies the middlewares' header changes to the headers about to go upstream. */
+  /**
+   * Applies the middlewares' header changes, the request id and the route's {@code request_headers} to the
+   * headers about to go upstream.
+   */
   void applyUpstreamHeaders(MultiMap out) {
     if (upstreamRemoved != null) {
       upstreamRemoved.forEach(out::remove);
@@ -190,6 +223,52 @@ public final class Exchange {
     if (upstreamSet != null) {
       HeaderRules.overlay(out, upstreamSet);
     }
+    if (requestId != null) {
+      out.set(RequestIds.HEADER, requestId);
+    }
+    if (!requestEdits.isEmpty()) {
+      requestEdits.apply(out, this);
+    }
+  }
+
+  /**
+   * Applies what every answer to this request carries, whoever makes it (upstream or proxy): the
+   * middlewares' {@link #responseHeaders()}, the request id and the route's {@code response_headers}.
+   */
+  void applyResponseHeaders(MultiMap target) {
+    if (hasResponseHeaders()) {
+      HeaderRules.overlay(target, responseHeaders);
+    }
+    if (requestId != null) {
+      target.set(RequestIds.HEADER, requestId);
+    }
+    if (!responseEdits.isEmpty()) {
+      responseEdits.apply(target, this);
+    }
+  }
+
+  /** The request id (SPEC §11); null only before the proxy verticle assigned it. */
+  @Override
+  public String requestId() {
+    return requestId;
+  }
+
+  /** Set once, by the proxy verticle, when the request arrives. */
+  public void requestId(String id) {
+    this.requestId = id;
+  }
+
+  /** The route's header rules for this request (set by the gateway when a route matched). */
+  public void headerEdits(HeaderEdits request, HeaderEdits response) {
+    this.requestEdits = request;
+    this.responseEdits = response;
+  }
+
+  /** The client's address as the TCP peer ({@code ${client_ip}}); "" when unknown. */
+  @Override
+  public String clientIp() {
+    SocketAddress remote = request.remoteAddress();
+    return remote == null ? "" : remote.hostAddress();
   }
 
   /** The request's server span; {@link RequestSpan#NONE} when tracing is off. */
@@ -202,12 +281,44 @@ public final class Exchange {
     this.trace = span;
   }
 
+  /** Lets {@code t} change the upstream's response (a compression middleware); the last one set applies. */
+  public void responseTransform(ResponseTransform t) {
+    this.transform = t;
+  }
+
+  /**
+   * The stream the upstream's response body goes to: {@code body}, or what the response transform put in
+   * its place (it may change {@code headers} too). Called once, when the response head is in.
+   */
+  io.vertx.core.streams.WriteStream<io.vertx.core.buffer.Buffer> responseBody(int status, MultiMap headers,
+      io.vertx.core.streams.WriteStream<io.vertx.core.buffer.Buffer> body) {
+    if (transform == null) {
+      return body;
+    }
+    transformed = transform.apply(request, status, headers, body);
+    return transformed == null ? body : transformed;
+  }
+
+  /** Lets {@code t} see the request as it is forwarded (a route's mirror). */
+  public void requestTap(RequestTap t) {
+    this.tap = t;
+  }
+
+  /** The request tap; {@link RequestTap#NONE} when nothing watches. */
+  RequestTap requestTap() {
+    return tap;
+  }
+
   /** Marks the exchange over; true only the first time, so listeners hear of it once. */
   boolean complete() {
     if (completed) {
       return false;
     }
     completed = true;
+    if (transformed != null) {
+      transformed.release();
+    }
+    tap.exchangeOver();
     if (idle != null && !tunnel) {
       idle.end();
     }

@@ -1,6 +1,8 @@
 package cloud.locci.proxy.core.forward;
 
 import cloud.locci.proxy.core.config.UpstreamConfig;
+import cloud.locci.proxy.core.grpc.GrpcDeadline;
+import cloud.locci.proxy.core.grpc.GrpcErrors;
 import cloud.locci.proxy.core.tracing.AttemptSpan;
 import cloud.locci.proxy.core.upstream.Backend;
 import cloud.locci.proxy.core.upstream.SelectionContext;
@@ -82,6 +84,8 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
   private NetSocket clientSocket;
   private NetSocket upstreamSocket;
   private AttemptSpan span = AttemptSpan.NONE;
+  /** The gRPC client's deadline when shorter than the route timeout (SPEC §12), or null. */
+  private GrpcDeadline deadline;
 
   ExchangeDriver(Forwarder forwarder, UpstreamClients clients, Exchange exchange, Target target,
       Forwarder.ClientLimits limits, long maxBody) {
@@ -103,8 +107,10 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
         run(attempt, () -> abort(Side.CLIENT, null, null));
       }
     });
+    deadline = GrpcDeadline.start(request, target.timeoutMs(), () -> run(attempt, this::deadlinePassed));
     try {
       if (!select(false)) {
+        cancelDeadline();
         phase = Phase.DONE;
         forwarder.reject(exchange, Reason.NO_HEALTHY_UPSTREAM,
             "no healthy server in upstream \"" + target.group().name() + "\"", null, false);
@@ -177,7 +183,9 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     }
     upstreamRequest = ar.result();
     MultiMap out = upstreamRequest.headers();
-    boolean webSocket = request.canUpgradeToWebSocket();
+    // A WebSocket handshake needs an HTTP/1.1 upstream (no RFC 8441 CONNECT): to an HTTP/2 one it goes
+    // as a plain GET, and the upstream's answer is relayed.
+    boolean webSocket = request.canUpgradeToWebSocket() && !lease.protocol().multiplexed();
     mapper = HeaderMapper.of(request.version(), lease.protocol());
     mapper.requestHeaders(request, out, webSocket);
     HostAndPort authority = request.authority();
@@ -195,13 +203,17 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       return;
     }
     upstreamRequest.response().onComplete(r -> run(my, () -> answered(my, r)));
+    exchange.requestTap().head(request.method(), target.uri(), upstreamRequest.authority(), out, hasBody);
     if (!hasBody) {
       phase = Phase.AWAIT_HEAD;
       request.resume();
       upstreamRequest.end().onSuccess(v -> sent(my));
       return;
     }
-    if (!out.contains(HttpHeaders.CONTENT_LENGTH)) {
+    if (!out.contains(HttpHeaders.CONTENT_LENGTH) && request.version() != HttpVersion.HTTP_2) {
+      // An HTTP/2 client's body has no framing of its own: Vert.x chunks the upstream request at its
+      // first data write, and a stream that ends without data goes out without a body (its END_STREAM
+      // may still be queued behind the paused request, so hasBody cannot know it yet).
       upstreamRequest.setChunked(true);
     }
     if (clientEnded) {
@@ -254,6 +266,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
           new IllegalStateException("request body data in phase " + phase)));
       return false;
     }
+    exchange.requestTap().chunk(chunk); // a mirror's copy, as the chunk goes upstream
     return true;
   }
 
@@ -261,14 +274,12 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
   public void sourceEnded(BodyRelay relay, MultiMap trailers) {
     if (relay == requestBody) {
       clientEnded = true;
+      exchange.requestTap().end();
       if (phase == Phase.SEND) {
         phase = Phase.AWAIT_HEAD;
       }
-    } else if (relay == responseBody && !trailers.isEmpty() && phase == Phase.STREAM) {
-      HttpServerResponse response = request.response();
-      if (mapper.clientTakesTrailers(request) && (request.version() == HttpVersion.HTTP_2 || response.isChunked())) {
-        mapper.responseTrailers(trailers, response.trailers());
-      }
+    } else if (relay == responseBody && phase == Phase.STREAM) {
+      Trailers.copy(trailers, request); // only to a client that can take them, without forbidden fields
     }
   }
 
@@ -321,14 +332,14 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       response.setStatusMessage(message);
     }
     mapper.responseHeaders(upstream.headers(), response.headers(), false);
-    if (exchange.hasResponseHeaders()) {
-      HeaderRules.overlay(response.headers(), exchange.responseHeaders());
-    }
-    if (!upstream.headers().contains(HttpHeaders.CONTENT_LENGTH) && mayHaveBody(upstream.statusCode())
+    exchange.applyResponseHeaders(response.headers());
+    // A response transform (compression) may replace the sink the relay writes to and drop Content-Length.
+    WriteStream<Buffer> sink = exchange.responseBody(upstream.statusCode(), response.headers(), response);
+    if (!response.headers().contains(HttpHeaders.CONTENT_LENGTH) && mayHaveBody(upstream.statusCode())
         && request.version() != HttpVersion.HTTP_1_0) {
       response.setChunked(true);
     }
-    responseBody = BodyRelay.response(upstream, response, this, this);
+    responseBody = BodyRelay.response(upstream, sink, this, this);
     relays(requestBody, responseBody);
     responseBody.start();
   }
@@ -342,6 +353,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       return;
     }
     phase = Phase.DONE;
+    cancelDeadline();
     clients.silence().unwatch(this);
     releaseBackend();
     if (requestSent) {
@@ -375,9 +387,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     HttpServerResponse response = request.response();
     response.setStatusCode(101);
     HeaderRules.copyResponseHeaders(upstream.headers(), response.headers(), true);
-    if (exchange.hasResponseHeaders()) {
-      HeaderRules.overlay(response.headers(), exchange.responseHeaders());
-    }
+    exchange.applyResponseHeaders(response.headers());
     phase = Phase.TUNNEL;
     exchange.tunnel();
     lease.tunnel();
@@ -424,6 +434,22 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     });
   }
 
+  /**
+   * The gRPC deadline passed: the call ends as a route timeout, without a retry and without blaming the
+   * server (the client chose the deadline).
+   */
+  private void deadlinePassed() {
+    deadline = null;
+    abort(Side.PROXY, Reason.UPSTREAM_TIMEOUT, new TimeoutException("grpc-timeout passed"));
+  }
+
+  private void cancelDeadline() {
+    if (deadline != null) {
+      deadline.cancel();
+      deadline = null;
+    }
+  }
+
   // ---- the one abort path
 
   /**
@@ -457,6 +483,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     }
     Phase at = phase;
     phase = Phase.DONE;
+    cancelDeadline();
     if (side == Side.UPSTREAM && reason != null) {
       span.failed(reason);
     }
@@ -567,6 +594,12 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
 
   private void answer(Side side, Reason reason, Throwable cause) {
     HttpServerResponse response = request.response();
+    if (reason != null && !response.closed() && response.headWritten() && !response.ended()
+        && request.version() == HttpVersion.HTTP_2 && GrpcErrors.isGrpc(request)) {
+      // A gRPC call under way ends with its status in the trailers rather than a reset (SPEC §12).
+      forwarder.reject(exchange, reason, message(side, reason), null, false);
+      return;
+    }
     if (reason == null || response.closed() || response.headWritten()) {
       // The client left, or the response was already under way: only cutting is left.
       if (!response.closed()) {

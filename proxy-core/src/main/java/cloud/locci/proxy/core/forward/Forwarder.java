@@ -1,6 +1,7 @@
 package cloud.locci.proxy.core.forward;
 
 import cloud.locci.proxy.core.config.ServerConfig;
+import cloud.locci.proxy.core.grpc.GrpcRouteWarnings;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -78,6 +79,8 @@ public final class Forwarder {
    */
   public void forward(Exchange exchange, Target target, ClientLimits limits) {
     exchange.upstream(target.group().name());
+    exchange.upstreamProtocol(Protocols.upstream(target.group()));
+    GrpcRouteWarnings.onRequest(exchange.request(), target.route(), target.group().name(), exchange.upstreamProtocol());
     long maxBody = target.maxBodySize() >= 0 ? target.maxBodySize() : limits.maxBodySize();
     if (maxBody > 0 && declaredLength(exchange.request()) > maxBody) {
       // Refused before anything is read or connected; the body the client may still send is not read.
@@ -114,11 +117,11 @@ public final class Forwarder {
   Future<Void> reject(Exchange exchange, Reason reason, String message, MultiMap headers, boolean close) {
     exchange.reason(reason);
     HttpServerRequest request = exchange.request();
-    if (exchange.hasResponseHeaders()) {
-      HeaderRules.overlay(request.response().headers(), exchange.responseHeaders());
+    if (!request.response().headWritten()) {
+      exchange.applyResponseHeaders(request.response().headers());
     }
-    Future<Void> sent = close ? ErrorResponses.sendWithoutReading(request, reason, message, headers)
-        : ErrorResponses.send(request, reason, message, headers);
+    Future<Void> sent = close ? ErrorResponses.sendWithoutReading(request, reason, message, headers, exchange.requestId())
+        : ErrorResponses.send(request, reason, message, headers, exchange.requestId());
     return sent.andThen(ar -> {
       if (close && request.version() != HttpVersion.HTTP_2) {
         request.connection().close();
@@ -131,9 +134,7 @@ public final class Forwarder {
   public Future<Void> respond(Exchange exchange, int status, MultiMap headers) {
     HttpServerResponse response = exchange.request().response();
     exchange.request().resume();
-    if (exchange.hasResponseHeaders()) {
-      HeaderRules.overlay(response.headers(), exchange.responseHeaders());
-    }
+    exchange.applyResponseHeaders(response.headers());
     if (headers != null) {
       HeaderRules.overlay(response.headers(), headers);
     }

@@ -1,13 +1,11 @@
 package cloud.locci.proxy.core.forward;
 
-import cloud.locci.proxy.core.config.UpstreamProtocol;
-import io.netty.handler.codec.http.HttpHeaderNames;
+import cloud.locci.proxy.core.config.UpstreamConfig.Protocol;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The header rules of one pair of protocols, client side and upstream side (HTTP/1.x or HTTP/2 each).
@@ -17,14 +15,13 @@ import java.util.Map;
  * <ul>
  *   <li><b>Cookies</b>: an HTTP/2 client may split {@code cookie} into several fields (RFC 9113
  *       §8.2.3); an HTTP/1.1 upstream gets them joined into one with {@code "; "}.</li>
- *   <li><b>{@code TE}</b>: hop-by-hop, dropped towards HTTP/1.1 upstreams; towards HTTP/2 upstreams
- *       {@code TE: trailers} is kept (the one value HTTP/2 allows, which gRPC servers require).</li>
+ *   <li><b>{@code TE}</b>: hop-by-hop towards HTTP/1.1 upstreams (SPEC §4); towards HTTP/2 upstreams
+ *       {@code TE: trailers} goes on when the client offered {@code trailers}, the one TE value HTTP/2
+ *       allows, which gRPC servers require (SPEC §12, {@link HeaderRules#forwardTeTrailers}).</li>
  *   <li><b>Host and {@code :authority}</b>: the driver sets the request's authority, which Vert.x
  *       writes as {@code Host} on HTTP/1.1 and {@code :authority} on HTTP/2; a {@code Host} field is
  *       never copied as a header.</li>
- *   <li><b>Response trailers</b> go to an HTTP/2 client, and to an HTTP/1.1 client that sent
- *       {@code TE: trailers} (in a chunked response); otherwise they are dropped, not merged into the
- *       head (SPEC §12). Hop-by-hop and framing fields never cross in trailers.</li>
+ *   <li><b>Response trailers</b> follow {@link Trailers}' rules (the end of a {@link BodyRelay}).</li>
  * </ul>
  *
  * <p>The mappers are stateless singletons built once; {@link #of} picks one per lease from a table, by
@@ -33,10 +30,10 @@ import java.util.Map;
  */
 abstract class HeaderMapper {
 
-  private static final HeaderMapper[][] TABLE = new HeaderMapper[2][UpstreamProtocol.values().length];
+  private static final HeaderMapper[][] TABLE = new HeaderMapper[2][Protocol.values().length];
 
   static {
-    for (UpstreamProtocol p : UpstreamProtocol.values()) {
+    for (Protocol p : Protocol.values()) {
       TABLE[0][p.ordinal()] = p.multiplexed() ? new ToHttp2(false) : new ToHttp1(false);
       TABLE[1][p.ordinal()] = p.multiplexed() ? new ToHttp2(true) : new ToHttp1(true);
     }
@@ -50,7 +47,7 @@ abstract class HeaderMapper {
   }
 
   /** The mapper for a client speaking {@code client} and an upstream lease speaking {@code upstream}. */
-  static HeaderMapper of(HttpVersion client, UpstreamProtocol upstream) {
+  static HeaderMapper of(HttpVersion client, Protocol upstream) {
     return TABLE[client == HttpVersion.HTTP_2 ? 1 : 0][upstream.ordinal()];
   }
 
@@ -65,43 +62,6 @@ abstract class HeaderMapper {
   /** Copies the end-to-end response headers {@code from} the upstream {@code to} the client's response. */
   void responseHeaders(MultiMap from, MultiMap to, boolean webSocket) {
     HeaderRules.copyResponseHeaders(from, to, webSocket);
-  }
-
-  /**
-   * Whether the client of {@code request} gets response trailers: an HTTP/2 client always, an HTTP/1.1
-   * client only if it said {@code TE: trailers} (and the response is chunked, which the caller knows).
-   */
-  boolean clientTakesTrailers(HttpServerRequest request) {
-    return http2Client || acceptsTrailers(request.headers());
-  }
-
-  /**
-   * Copies the end-to-end fields of the upstream's trailers {@code from} into the client response's
-   * trailers {@code to}; hop-by-hop and framing fields stay behind. The caller checked
-   * {@link #clientTakesTrailers} (otherwise trailers are dropped).
-   */
-  void responseTrailers(MultiMap from, MultiMap to) {
-    for (Map.Entry<String, String> h : from) {
-      String name = h.getKey();
-      if (HeaderRules.classify(name) == HeaderRules.END_TO_END && !HttpHeaderNames.CONTENT_LENGTH.contentEqualsIgnoreCase(name)) {
-        to.add(name, h.getValue());
-      }
-    }
-  }
-
-  /** Whether {@code headers}' {@code TE} lists {@code trailers}. */
-  static boolean acceptsTrailers(MultiMap headers) {
-    List<String> te = headers.getAll(HttpHeaderNames.TE);
-    for (int i = 0; i < te.size(); i++) {
-      for (String token : te.get(i).split(",")) {
-        String t = token.trim();
-        int semi = t.indexOf(';');
-        if ((semi < 0 ? t : t.substring(0, semi).trim()).equalsIgnoreCase("trailers")) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 
   /** Towards an HTTP/1.1 upstream. */
@@ -132,10 +92,9 @@ abstract class HeaderMapper {
 
     @Override
     void requestHeaders(HttpServerRequest request, MultiMap out, boolean webSocket) {
+      // No WebSocket over HTTP/2 upstreams (no RFC 8441 CONNECT).
       HeaderRules.copyRequestHeaders(request.headers(), out, false);
-      if (acceptsTrailers(request.headers())) {
-        out.set(HttpHeaderNames.TE, "trailers");
-      }
+      HeaderRules.forwardTeTrailers(request.headers(), out);
     }
   }
 }

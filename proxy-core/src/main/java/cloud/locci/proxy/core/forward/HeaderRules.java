@@ -24,6 +24,8 @@ public final class HeaderRules {
   static final AsciiString X_FORWARDED_PORT = AsciiString.cached("x-forwarded-port");
   static final AsciiString X_REAL_IP = AsciiString.cached("x-real-ip");
   private static final AsciiString WEBSOCKET = AsciiString.cached("websocket");
+  private static final AsciiString TRAILERS = AsciiString.cached("trailers");
+  private static final AsciiString TE = AsciiString.cached("te");
 
   private static final AsciiString VARY = AsciiString.cached("vary");
 
@@ -71,6 +73,24 @@ public final class HeaderRules {
       }
       if (keep) {
         to.add(name, h.getValue());
+      }
+    }
+  }
+
+  /**
+   * Sends {@code TE: trailers} on when the client's {@code TE} offers {@code trailers} (SPEC §12): the one
+   * TE value HTTP/2 allows, which gRPC servers require. For HTTP/2 upstreams only; towards HTTP/1.1, TE
+   * stays hop-by-hop (SPEC §4).
+   */
+  public static void forwardTeTrailers(MultiMap from, MultiMap to) {
+    for (String v : from.getAll(TE)) {
+      for (String t : v.split(",")) {
+        int semi = t.indexOf(';');
+        String token = (semi < 0 ? t : t.substring(0, semi)).trim();
+        if (token.equalsIgnoreCase("trailers")) {
+          to.set(TE, TRAILERS);
+          return;
+        }
       }
     }
   }

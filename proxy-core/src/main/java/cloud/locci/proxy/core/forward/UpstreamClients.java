@@ -1,7 +1,7 @@
 package cloud.locci.proxy.core.forward;
 
 import cloud.locci.proxy.core.config.UpstreamConfig;
-import cloud.locci.proxy.core.config.UpstreamProtocol;
+import cloud.locci.proxy.core.config.UpstreamConfig.Protocol;
 import cloud.locci.proxy.core.upstream.Backend;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -33,9 +33,11 @@ final class UpstreamClients {
 
   private final Vertx vertx;
   private final int instances;
-  private final Map<UpstreamProtocol, UpstreamTransport> transports = new EnumMap<>(UpstreamProtocol.class);
+  private final Map<Protocol, UpstreamTransport> transports = new EnumMap<>(Protocol.class);
   private final long sweeper;
   private final SilenceWatch silence = new SilenceWatch();
+  private final Http2Upstreams http2;
+  private final Http2Transport streams;
   private final long silenceTicker;
 
   /**
@@ -45,7 +47,9 @@ final class UpstreamClients {
   UpstreamClients(Vertx vertx, int instances) {
     this.vertx = vertx;
     this.instances = Math.max(1, instances);
-    transports.put(UpstreamProtocol.HTTP1, new Http1Transport(vertx));
+    transports.put(Protocol.HTTP1, new Http1Transport(vertx));
+    this.http2 = new Http2Upstreams(vertx, this.instances);
+    this.streams = new Http2Transport(http2);
     this.sweeper = vertx.setPeriodic(1000, id -> sweep());
     this.silenceTicker = vertx.setPeriodic(SilenceWatch.TICK_MS, id -> silence.check());
   }
@@ -56,9 +60,8 @@ final class UpstreamClients {
   }
 
   /** The wire protocol spoken to the servers of {@code upstream}. */
-  static UpstreamProtocol protocol(UpstreamConfig upstream) {
-    // upstreams.<name>.protocol (issue 16) is read here once the key exists; HTTP/1.1 until then.
-    return UpstreamProtocol.HTTP1;
+  static Protocol protocol(UpstreamConfig upstream) {
+    return upstream.protocol();
   }
 
   /** The pool identity of {@code backend} of {@code upstream}. */
@@ -78,18 +81,21 @@ final class UpstreamClients {
    * @param fresh only a newly opened connection will do
    */
   Future<UpstreamTransport.Lease> lease(UpstreamConfig upstream, Backend backend, boolean fresh) {
+    if (upstream.protocol().multiplexed()) {
+      return streams.open(upstream, backend, TimeUnit.SECONDS.toMillis(upstream.connectTimeoutSecs()));
+    }
     UpstreamTransport.Key key = key(upstream, backend);
     UpstreamTransport transport = transports.get(key.protocol());
     if (transport == null) {
       return Future.failedFuture(new IllegalStateException("no transport for upstream protocol "
-          + key.protocol().word()));
+          + key.protocol().yamlName()));
     }
     int max = (upstream.maxConnectionsPerServer() + instances - 1) / instances;
     return transport.open(key, max, fresh);
   }
 
   /** Registers the transport of {@code protocol} (replacing the current one), before any request. */
-  void transport(UpstreamProtocol protocol, UpstreamTransport transport) {
+  void transport(Protocol protocol, UpstreamTransport transport) {
     transports.put(protocol, transport);
   }
 
@@ -99,6 +105,7 @@ final class UpstreamClients {
 
   /** Once a second: idle connections past their keep-alive time close; pools nobody uses go. */
   private void sweep() {
+    http2.sweep();
     for (UpstreamTransport t : transports.values()) {
       t.sweep(KEEP_ALIVE_NANOS);
     }
@@ -110,6 +117,7 @@ final class UpstreamClients {
     vertx.cancelTimer(silenceTicker);
     List<Future<Void>> closing = new ArrayList<>();
     transports.values().forEach(t -> closing.add(t.close()));
+    closing.add(http2.close());
     return Future.join(closing).mapEmpty();
   }
 }

@@ -1,6 +1,6 @@
 package cloud.locci.proxy.core.forward;
 
-import cloud.locci.proxy.core.config.UpstreamProtocol;
+import cloud.locci.proxy.core.config.UpstreamConfig.Protocol;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.RequestOptions;
@@ -15,7 +15,7 @@ import java.util.concurrent.TimeoutException;
  * lease is a stream slot, not a connection: on HTTP/1.1 it holds a whole connection, on HTTP/2 one
  * stream among many on a shared connection. {@link ExchangeDriver} only ever sees leases, so the
  * request path is the same whatever the protocol; {@link UpstreamClients} keeps one transport per
- * {@link UpstreamProtocol}.
+ * {@link Protocol}.
  *
  * <h2>Contract for implementations</h2>
  * <ul>
@@ -79,7 +79,7 @@ interface UpstreamTransport {
     boolean reused();
 
     /** The protocol spoken on this lease's connection (for header mapping, metrics, the access log). */
-    UpstreamProtocol protocol();
+    Protocol protocol();
 
     /**
      * Starts the lease's one request (on HTTP/2: opens its stream). Called at most once. The driver
@@ -122,7 +122,7 @@ interface UpstreamTransport {
    * @param protocol the wire protocol of the pool's connections
    * @param connectTimeoutMs the longest TCP handshake, and separately the longest TLS handshake
    */
-  record Key(SocketAddress server, String peerHost, int port, Optional<TlsTrust> tls, UpstreamProtocol protocol,
+  record Key(SocketAddress server, String peerHost, int port, Optional<TlsTrust> tls, Protocol protocol,
       int connectTimeoutMs) {
     public Key {
       Objects.requireNonNull(server, "server");

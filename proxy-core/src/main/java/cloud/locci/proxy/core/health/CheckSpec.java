@@ -19,16 +19,20 @@ record CheckSpec(HealthCheckConfig check, TlsSettings tls) {
    * @param sni {@code sni}: the name sent and verified; empty means the address's host
    * @param verify {@code tls_verify}
    * @param caPath {@code ca_path}; empty means the JVM's trust store
+   * @param http2 the group's {@code protocol} is {@code h2c} or {@code h2}: an HTTP check speaks HTTP/2
+   *     (prior knowledge in cleartext, ALPN h2 with TLS), as the proxied requests do
    */
-  record TlsSettings(boolean enabled, Optional<String> sni, boolean verify, Optional<String> caPath) {
-    static final TlsSettings PLAIN = new TlsSettings(false, Optional.empty(), true, Optional.empty());
+  record TlsSettings(boolean enabled, Optional<String> sni, boolean verify, Optional<String> caPath,
+      boolean http2) {
+    static final TlsSettings PLAIN = new TlsSettings(false, Optional.empty(), true, Optional.empty(), false);
   }
 
   /** The spec of {@code upstream}; empty when it has no {@code health_check}. */
   static Optional<CheckSpec> of(UpstreamConfig upstream) {
+    boolean http2 = upstream.protocol().multiplexed();
     TlsSettings tls = upstream.tls()
-        ? new TlsSettings(true, upstream.sni(), upstream.tlsVerify(), upstream.caPath())
-        : TlsSettings.PLAIN;
+        ? new TlsSettings(true, upstream.sni(), upstream.tlsVerify(), upstream.caPath(), http2)
+        : http2 ? new TlsSettings(false, Optional.empty(), true, Optional.empty(), true) : TlsSettings.PLAIN;
     return upstream.healthCheck().map(h -> new CheckSpec(h, tls));
   }
 
@@ -42,6 +46,7 @@ record CheckSpec(HealthCheckConfig check, TlsSettings tls) {
 
   /** What one check does, in words: {@code GET /health} or {@code TCP connect}. */
   String describe() {
-    return check.path().map(p -> (tls.enabled() ? "HTTPS GET " : "GET ") + p).orElse("TCP connect");
+    return check.path().map(p -> (tls.enabled() ? "HTTPS GET " : "GET ") + p + (tls.http2() ? " (HTTP/2)" : ""))
+        .orElse("TCP connect");
   }
 }

@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.ConnectOptions;
 import io.vertx.core.net.HostAndPort;
@@ -118,6 +119,10 @@ final class Probes {
           .setKeepAlive(false)
           .setTcpNoDelay(true)
           .setDecompressionSupported(false);
+      if (t.http2()) {
+        // protocol h2c | h2: checked over HTTP/2 like the proxied requests (prior knowledge in cleartext).
+        options.setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false).setUseAlpn(t.enabled());
+      }
       if (t.enabled()) {
         options.setSsl(true)
             // Send the configured name even where the JDK would not (it skips SNI for some names).

@@ -20,13 +20,16 @@ import org.slf4j.spi.LoggingEventBuilder;
  * format plus what a proxy adds:
  *
  * <pre>
- * 203.0.113.9 - - [27/Nov/2026:15:04:05 +0000] "GET /api/users?x=1 HTTP/1.1" 200 1234 "-" "curl/8.5.0" route=users upstream=users_service server=10.0.0.1:3001 upstream_time=0.003 request_time=0.004 reason=- attempts=1
+ * 203.0.113.9 - - [27/Nov/2026:15:04:05 +0000] "GET /api/users?x=1 HTTP/1.1" 200 1234 "-" "curl/8.5.0" route=users upstream=users_service server=10.0.0.1:3001 client_protocol=http1 upstream_protocol=http1 upstream_time=0.003 request_time=0.004 request_id=3f2a... reason=- attempts=1
  * </pre>
  *
  * The same values travel as key-value pairs on the log event ({@code client}, {@code method},
  * {@code path}, {@code status}, {@code bytes}, {@code route}, {@code upstream}, {@code server},
- * {@code upstream_ms}, {@code duration_ms}, {@code reason}, {@code attempts}: upstream attempts made,
+ * {@code client_protocol}, {@code upstream_protocol} ({@code http1}, {@code h2}, {@code h2c}; the upstream's
+ * empty when the request never reached one), {@code upstream_ms}, {@code duration_ms}, {@code reason}, {@code attempts}: upstream attempts made,
  * more than one after a connect failover or a retry), which the JSON log format turns into fields.
+ * {@code request_id} (SPEC §11, the id sent upstream and back in {@code X-Request-Id}) stands after
+ * {@code request_time} in the line.
  * With tracing on, both end with {@code trace_id} (32 hex digits, also when the trace is not sampled).
  * Values the client chose (method, target, Referer, User-Agent) are escaped as nginx does
  * ({@link LogEscape}): one request is always one line, whatever it sent. Runs on the request's event loop: it only builds the line; writing is the logging backend's job
@@ -69,9 +72,15 @@ public final class AccessLog implements ExchangeListener {
         .append(" route=").append(orDash(exchange.route()))
         .append(" upstream=").append(orDash(exchange.upstream()))
         .append(" server=").append(server)
+        .append(" client_protocol=").append(exchange.clientProtocol())
+        .append(" upstream_protocol=").append(orDash(exchange.upstreamProtocol()))
         .append(" upstream_time=").append(upstreamTime < 0 ? "-" : seconds(upstreamTime))
-        .append(" request_time=").append(seconds(total))
-        .append(" reason=").append(reason)
+        .append(" request_time=").append(seconds(total));
+    String requestId = exchange.requestId();
+    if (requestId != null) {
+      LogEscape.append(line.append(" request_id="), requestId);
+    }
+    line.append(" reason=").append(reason)
         .append(" attempts=").append(exchange.attempts());
     String traceId = exchange.trace().traceId();
     if (traceId != null) {
@@ -87,10 +96,15 @@ public final class AccessLog implements ExchangeListener {
         .addKeyValue("route", exchange.route())
         .addKeyValue("upstream", exchange.upstream())
         .addKeyValue("server", exchange.backend() == null ? "" : server)
+        .addKeyValue("client_protocol", exchange.clientProtocol())
+        .addKeyValue("upstream_protocol", exchange.upstreamProtocol())
         .addKeyValue("upstream_ms", upstreamTime < 0 ? null : Math.round(upstreamTime * 1e6) / 1e3)
         .addKeyValue("duration_ms", Math.round(total * 1e6) / 1e3)
         .addKeyValue("reason", exchange.reason() == null ? "" : reason)
         .addKeyValue("attempts", exchange.attempts());
+    if (requestId != null) {
+      event = event.addKeyValue("request_id", requestId);
+    }
     if (traceId != null) {
       event = event.addKeyValue("trace_id", traceId);
     }
@@ -109,7 +123,7 @@ public final class AccessLog implements ExchangeListener {
         .addKeyValue("status", reason.status())
         .addKeyValue("reason", reason.word())
         .log(c + " - - [" + CLOCK.get().now() + "] \"-\" " + reason.status() + " 0 \"-\" \"-\" route=- upstream=-"
-            + " server=- upstream_time=- request_time=- reason=" + reason.word() + " attempts=0");
+            + " server=- client_protocol=- upstream_protocol=- upstream_time=- request_time=- reason=" + reason.word() + " attempts=0");
   }
 
   private static String host(SocketAddress a) {

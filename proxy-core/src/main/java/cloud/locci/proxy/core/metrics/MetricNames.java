@@ -10,7 +10,11 @@ public final class MetricNames {
 
   private MetricNames() {}
 
-  /** Counter {@code locci_requests_total{route,upstream,method,status}}: finished client requests. */
+  /**
+   * Counter {@code locci_requests_total{route,upstream,method,status,client_protocol,upstream_protocol}}:
+   * finished client requests; the protocols are {@code http1}, {@code h2c} or {@code h2} (SPEC §12), the
+   * upstream's {@code ""} when the request reached none.
+   */
   public static final String REQUESTS = "locci.requests";
 
   /** Histogram {@code locci_request_duration_seconds{route,upstream}}: client request to response end. */
@@ -49,6 +53,13 @@ public final class MetricNames {
    */
   public static final String TRACING_SPANS_DROPPED = "locci.tracing.spans.dropped";
 
+  /**
+   * Counter {@code locci_mirror_requests_total{route,outcome}}: copies of a route's requests for its
+   * mirror; outcome {@code sent} (the mirror answered), {@code failed} (no healthy server, refused, cut,
+   * timed out) or {@code skipped} (not made: body over 1 MiB, too many copies in flight, request incomplete).
+   */
+  public static final String MIRROR_REQUESTS = "locci.mirror.requests";
+
   public static final String ROUTE = "route";
   public static final String UPSTREAM = "upstream";
   public static final String METHOD = "method";
@@ -57,4 +68,6 @@ public final class MetricNames {
   public static final String OUTCOME = "outcome";
   public static final String RESULT = "result";
   public static final String REASON = "reason";
+  public static final String CLIENT_PROTOCOL = "client_protocol";
+  public static final String UPSTREAM_PROTOCOL = "upstream_protocol";
 }

@@ -63,6 +63,12 @@ public final class Middlewares {
     if (config instanceof MiddlewareConfig.Cors c) {
       return Future.succeededFuture(new CorsMiddleware(c));
     }
+    if (config instanceof MiddlewareConfig.IpFilter f) {
+      return Future.succeededFuture(new IpFilterMiddleware(f));
+    }
+    if (config instanceof MiddlewareConfig.Compression c) {
+      return Future.succeededFuture(new CompressionMiddleware(c));
+    }
     MiddlewareConfig.Authentication a = (MiddlewareConfig.Authentication) config;
     if (a.publicKeyPath().isEmpty()) {
       return Future.succeededFuture(AuthenticationMiddleware.hs256(vertx, a));

@@ -9,6 +9,7 @@ import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -28,7 +29,8 @@ import java.util.Map;
  *       HTTP/1.1 upstreams expect (RFC 9113 §8.2.3).
  * </ul>
  *
- * Costs one pass over the header names, and no allocation when nothing is removed.
+ * Costs one pass over the header names as stored ({@link HeaderEntries}), and no allocation when nothing
+ * is removed.
  */
 public final class ClientHeaders {
 
@@ -45,16 +47,16 @@ public final class ClientHeaders {
     MultiMap headers = request.headers();
     boolean trusted = !trustedProxies.isEmpty() && isTrusted(request.remoteAddress());
     List<String> drop = null;
-    for (Map.Entry<String, String> h : headers) {
-      String name = h.getKey();
-      boolean remove = !underscoresAllowed && name.indexOf('_') >= 0
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = HeaderEntries.of(headers); it.hasNext(); ) {
+      CharSequence name = it.next().getKey();
+      boolean remove = !underscoresAllowed && hasUnderscore(name)
           || isAuthSubject(name)
           || !trusted && isForwarding(name);
       if (remove) {
         if (drop == null) {
           drop = new ArrayList<>(2);
         }
-        drop.add(name);
+        drop.add(name.toString());
       }
     }
     if (drop != null) {
@@ -87,17 +89,26 @@ public final class ClientHeaders {
     return false;
   }
 
-  private static boolean isAuthSubject(String name) {
-    return name.length() == 14 && name.equalsIgnoreCase("x-auth-subject");
+  private static boolean hasUnderscore(CharSequence name) {
+    for (int i = 0; i < name.length(); i++) {
+      if (name.charAt(i) == '_') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isAuthSubject(CharSequence name) {
+    return HeaderEntries.nameIs(name, "x-auth-subject");
   }
 
   /** The headers that describe the client to the upstream and that only a trusted proxy may pass on. */
-  static boolean isForwarding(String name) {
+  static boolean isForwarding(CharSequence name) {
     return switch (name.length()) {
-      case 9 -> name.equalsIgnoreCase("forwarded") || name.equalsIgnoreCase("x-real-ip");
-      case 15 -> name.equalsIgnoreCase("x-forwarded-for");
-      case 16 -> name.equalsIgnoreCase("x-forwarded-host") || name.equalsIgnoreCase("x-forwarded-port");
-      case 17 -> name.equalsIgnoreCase("x-forwarded-proto");
+      case 9 -> HeaderEntries.nameIs(name, "forwarded") || HeaderEntries.nameIs(name, "x-real-ip");
+      case 15 -> HeaderEntries.nameIs(name, "x-forwarded-for");
+      case 16 -> HeaderEntries.nameIs(name, "x-forwarded-host") || HeaderEntries.nameIs(name, "x-forwarded-port");
+      case 17 -> HeaderEntries.nameIs(name, "x-forwarded-proto");
       default -> false;
     };
   }

@@ -1,11 +1,10 @@
 package cloud.locci.proxy.core.request;
 
 import io.vertx.core.MultiMap;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.HostAndPort;
-import java.util.List;
+import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -41,25 +40,33 @@ public final class StrictRequest {
       }
     }
     MultiMap headers = request.headers();
-    for (Map.Entry<String, String> h : headers) {
-      String name = h.getKey();
-      if (name.isEmpty() || !isToken(name) && !(request.version() == HttpVersion.HTTP_2 && isPseudo(name))) {
+    boolean http2 = request.version() == HttpVersion.HTTP_2;
+    // One pass, reading names and values as stored (HeaderEntries: no String per header), that also
+    // counts the Host fields, which getAll(HOST) would have collected into a new list.
+    int hosts = 0;
+    CharSequence firstHost = null;
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = HeaderEntries.of(headers); it.hasNext(); ) {
+      Map.Entry<CharSequence, CharSequence> h = it.next();
+      CharSequence name = h.getKey();
+      if (name.length() == 0 || !isToken(name) && !(http2 && isPseudo(name))) {
         return "a header name is not a token";
       }
-      String value = h.getValue();
+      CharSequence value = h.getValue();
       for (int i = 0; i < value.length(); i++) {
         char c = value.charAt(i);
         if (c < ' ' && c != '\t' || c == 0x7f) {
           return "the value of header " + name + " contains a control character";
         }
       }
+      if (HeaderEntries.nameIs(name, "host") && hosts++ == 0) {
+        firstHost = value;
+      }
     }
-    return hostProblem(request);
+    return hostProblem(request, hosts, firstHost);
   }
 
-  private static String hostProblem(HttpServerRequest request) {
-    List<String> hosts = request.headers().getAll(HttpHeaders.HOST);
-    if (hosts.size() > 1) {
+  private static String hostProblem(HttpServerRequest request, int hosts, CharSequence firstHost) {
+    if (hosts > 1) {
       return "more than one Host header";
     }
     HttpVersion version = request.version();
@@ -70,10 +77,10 @@ public final class StrictRequest {
       }
       return isHost(authority.host()) ? null : "malformed :authority";
     }
-    if (hosts.isEmpty()) {
+    if (hosts == 0) {
       return version == HttpVersion.HTTP_1_0 ? null : "no Host header (RFC 9112 §3.2)";
     }
-    return isAuthority(hosts.get(0)) ? null : "malformed Host header";
+    return isAuthority(firstHost.toString()) ? null : "malformed Host header";
   }
 
   /** {@code host[:port]} as RFC 9110 §7.2 allows it in Host: no userinfo, no path, a port of 1-5 digits. */
@@ -155,13 +162,17 @@ public final class StrictRequest {
     return true;
   }
 
-  private static boolean isPseudo(String name) {
-    return name.length() > 1 && name.charAt(0) == ':' && isToken(name.substring(1));
+  private static boolean isPseudo(CharSequence name) {
+    return name.length() > 1 && name.charAt(0) == ':' && isToken(name, 1);
   }
 
   /** RFC 9110 §5.6.2 token characters. */
-  static boolean isToken(String s) {
-    for (int i = 0; i < s.length(); i++) {
+  static boolean isToken(CharSequence s) {
+    return isToken(s, 0);
+  }
+
+  private static boolean isToken(CharSequence s, int from) {
+    for (int i = from; i < s.length(); i++) {
       char c = s.charAt(i);
       boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
           || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;

@@ -164,8 +164,12 @@ class ConfigReferenceTest {
       api_gateway:
         routes:
           r: {path_pattern: "^/", upstream: plain}
+          mirrored: {path_pattern: "^/m", upstream: plain, mirror: {upstream: plain}}
         middlewares:
           rate_limiting: {requests_per_minute: 60}
+          allow_only: {type: ip_filter, allow: ["10.0.0.0/8"]}
+          deny_only: {type: ip_filter, deny: ["10.0.0.0/8"]}
+          gzip: {type: compression}
           authentication: {jwt_secret: 0123456789abcdef0123456789abcdef-test}
           cors: {}
       control_api: {}
@@ -210,6 +214,14 @@ class ConfigReferenceTest {
     return (Cors) c.allMiddlewares().get("cors");
   }
 
+  private static MiddlewareConfig.IpFilter ipFilter(ProxyConfig c, String name) {
+    return (MiddlewareConfig.IpFilter) c.allMiddlewares().get(name);
+  }
+
+  private static MiddlewareConfig.Compression gzip(ProxyConfig c) {
+    return (MiddlewareConfig.Compression) c.allMiddlewares().get("gzip");
+  }
+
   /**
    * Where an optional leaf key's value lands in the records, written by hand: a cross-check of the
    * schema's readers for the keys listed. A new key needs no entry (its reader is used, through the JSON
@@ -232,6 +244,7 @@ class ConfigReferenceTest {
       entry("server.trusted_proxies", c -> c.server().trustedProxies()),
       entry("server.http_bind_address", c -> c.server().httpBindAddress()),
       entry("server.https_redirect", c -> c.server().httpsRedirect()),
+      entry("server.h2c", c -> c.server().h2c()),
       entry("server.tls.acme.email", c -> acme().email()),
       entry("server.tls.acme.directory_url", c -> acme().directoryUrl()),
       entry("server.tls.acme.storage_path", c -> acme().storagePath()),
@@ -259,6 +272,7 @@ class ConfigReferenceTest {
       entry("upstreams.<name>.passive.fail_timeout_secs", c -> sectioned(c).passive().get().failTimeoutSecs()),
       entry("upstreams.<name>.max_connections_per_server", c -> plain(c).maxConnectionsPerServer()),
       entry("upstreams.<name>.connect_timeout_secs", c -> plain(c).connectTimeoutSecs()),
+      entry("upstreams.<name>.protocol", c -> plain(c).protocol().yamlName()),
       entry("load_balancer.middlewares", c -> c.loadBalancer().get().middlewares()),
       entry("api_gateway.routes.<name>.methods", c -> route(c).methods()),
       entry("api_gateway.routes.<name>.strip_prefix", c -> route(c).stripPrefix()),
@@ -267,6 +281,10 @@ class ConfigReferenceTest {
       entry("api_gateway.routes.<name>.retries", c -> route(c).retries()),
       entry("api_gateway.routes.<name>.max_body_size", c -> route(c).maxBodySize()),
       entry("api_gateway.routes.<name>.middlewares", c -> route(c).middlewares()),
+      entry("api_gateway.routes.<name>.split", c -> route(c).policies().split().isEmpty() ? Optional.empty()
+          : route(c).policies().split()),
+      entry("api_gateway.routes.<name>.request_headers.remove", c -> route(c).policies().requestHeaders().remove()),
+      entry("api_gateway.routes.<name>.response_headers.remove", c -> route(c).policies().responseHeaders().remove()),
       // "none: requests_per_minute": absent means the same number as requests_per_minute.
       entry("middlewares.<name>.burst_size",
           c -> rate(c).burstSize() == rate(c).requestsPerMinute() ? Optional.empty() : rate(c).burstSize()),
@@ -286,6 +304,13 @@ class ConfigReferenceTest {
       entry("middlewares.<name>.allow_credentials", c -> cors(c).allowCredentials()),
       entry("middlewares.<name>.max_age_secs", c -> cors(c).maxAgeSecs()),
       entry("middlewares.<name>.expose_headers", c -> cors(c).exposeHeaders()),
+      entry("middlewares.<name>.allow", c -> ipFilter(c, "deny_only").allow()),
+      entry("middlewares.<name>.deny", c -> ipFilter(c, "allow_only").deny()),
+      entry("middlewares.<name>.trusted_proxies", c -> ipFilter(c, "allow_only").trustedProxies()),
+      entry("middlewares.<name>.min_bytes", c -> gzip(c).minBytes()),
+      entry("middlewares.<name>.types", c -> gzip(c).types()),
+      entry("api_gateway.routes.<name>.mirror.percent",
+          c -> c.apiGateway().orElseThrow().routes().get("mirrored").mirror().orElseThrow().percent()),
       entry("control_api.enabled", c -> c.controlApi().enabled()),
       entry("control_api.bind_address", c -> c.controlApi().bindAddress()),
       entry("control_api.api_key", c -> c.controlApi().apiKey()),

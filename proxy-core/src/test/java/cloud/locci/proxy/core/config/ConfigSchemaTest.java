@@ -119,7 +119,7 @@ class ConfigSchemaTest {
     List<String> restart = ConfigSchema.keys().stream()
         .filter(k -> k.has(Flag.RESTART) || k.has(Flag.LISTENER)).map(Key::path).toList();
     assertThat(restart).containsExactly("server.workers", "server.tls", "server.http_bind_address",
-        "server.max_header_size", "server.max_request_line", "logging.format", "control_api.enabled",
+        "server.max_header_size", "server.max_request_line", "server.h2c", "logging.format", "control_api.enabled",
         "control_api.bind_address", "cluster");
   }
 

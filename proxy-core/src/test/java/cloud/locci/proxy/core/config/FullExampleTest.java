@@ -37,11 +37,12 @@ class FullExampleTest {
     assertThat(c.server().workers()).contains(4);
     assertThat(c.server().tls()).isPresent();
     assertThat(c.logging()).isEqualTo(new LoggingConfig("info", LogFormat.TEXT, true));
-    assertThat(c.upstreams()).containsOnlyKeys("web_service", "users_service", "sessions_service", "billing_service");
+    assertThat(c.upstreams()).containsOnlyKeys("web_service", "users_service", "sessions_service", "billing_service",
+        "users_service_next");
     assertThat(c.loadBalancer()).isPresent();
-    assertThat(c.routes()).extracting(RouteConfig::name).containsExactly("users_api", "sessions", "billing", "web_app");
+    assertThat(c.routes()).extracting(RouteConfig::name).containsExactly("users_api", "sessions", "billing", "billing_canary", "web_app");
     assertThat(c.allMiddlewares()).containsOnlyKeys("rate_limiting", "authentication", "cors", "per_client_limit",
-        "partner_auth", "partner_cors");
+        "partner_auth", "partner_cors", "office_only", "gzip");
     assertThat(c.controlApi()).isEqualTo(new ControlApiConfig(true, new ServerAddress("127.0.0.1", 8485),
         Optional.of(FullExample.API_KEY), List.of("https://admin.example.com"), List.of("proxy-admin.internal")));
   }

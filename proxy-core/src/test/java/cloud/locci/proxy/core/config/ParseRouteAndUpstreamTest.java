@@ -106,7 +106,7 @@ class ParseRouteAndUpstreamTest {
         () -> ConfigLoader.parseRoute("orders", "{\"path_pattern\": \"^/a\", \"upstream\": null}", API));
 
     assertThat(e.getMessage()).isEqualTo(
-        "control API:1: orders.upstream: missing required key (name of an upstream group)");
+        "control API:1: orders.upstream: missing required key (name of an upstream group, or split: a weighted list of them)");
   }
 
   @Test

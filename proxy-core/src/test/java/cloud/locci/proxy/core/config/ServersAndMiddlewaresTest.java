@@ -208,8 +208,8 @@ class ServersAndMiddlewaresTest {
         """);
 
     assertOnlyError(failure(yaml), lineOf(yaml, "strict_limit"), "api_gateway.middlewares.strict_limit.type",
-        "missing required key (rate_limiting | authentication | cors; only instances named after their type may"
-            + " omit it)");
+        "missing required key (rate_limiting | authentication | cors | ip_filter | compression; only instances"
+            + " named after their type may omit it)");
   }
 
   @Test
@@ -235,13 +235,13 @@ class ServersAndMiddlewaresTest {
         api_gateway:
           routes: {}
           middlewares:
-            gzip:
-              type: compression
+            firewall:
+              type: waf
               level: 6
         """);
 
-    assertOnlyError(failure(yaml), lineOf(yaml, "compression"), "api_gateway.middlewares.gzip.type",
-        "unknown middleware type \"compression\"; expected one of rate_limiting, authentication, cors");
+    assertOnlyError(failure(yaml), lineOf(yaml, "type: waf"), "api_gateway.middlewares.firewall.type",
+        "unknown middleware type \"waf\"; expected one of rate_limiting, authentication, cors, ip_filter, compression");
   }
 
   @Test

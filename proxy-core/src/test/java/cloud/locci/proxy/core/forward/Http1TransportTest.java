@@ -3,7 +3,7 @@ package cloud.locci.proxy.core.forward;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import cloud.locci.proxy.core.config.UpstreamProtocol;
+import cloud.locci.proxy.core.config.UpstreamConfig.Protocol;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -54,7 +54,7 @@ class Http1TransportTest {
     loop = vertx.getOrCreateContext();
     transport = new Http1Transport(vertx);
     key = new UpstreamTransport.Key(SocketAddress.inetSocketAddress(server.actualPort(), "127.0.0.1"), "127.0.0.1",
-        server.actualPort(), Optional.empty(), UpstreamProtocol.HTTP1, 2000);
+        server.actualPort(), Optional.empty(), Protocol.HTTP1, 2000);
   }
 
   @AfterEach
@@ -95,7 +95,7 @@ class Http1TransportTest {
   void aRecycledLeasesConnectionServesTheNextLease() {
     UpstreamTransport.Lease first = exchange("/", false);
     assertThat(first.reused()).isFalse();
-    assertThat(first.protocol()).isEqualTo(UpstreamProtocol.HTTP1);
+    assertThat(first.protocol()).isEqualTo(Protocol.HTTP1);
     run(first::recycle);
     UpstreamTransport.Lease second = exchange("/", false);
     assertThat(second.reused()).isTrue();

@@ -11,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -23,10 +24,11 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * An HTTP/2 client over TLS (ALPN {@code h2}) that sends header fields exactly as given, CR, LF, NUL
- * and spaces included: for the requests Vert.x's and Netty's clients refuse to send. Frames are written
- * and read by hand on a blocking socket (call it off the event loop); HPACK is Netty's, without
- * validation. One request at a time, bodiless.
+ * An HTTP/2 client over TLS (ALPN {@code h2}) or cleartext with prior knowledge (h2c) that sends header
+ * fields exactly as given, CR, LF, NUL and spaces included: for the requests Vert.x's and Netty's clients
+ * refuse to send. Frames are written and read by hand on a blocking socket (call it off the event loop);
+ * HPACK is Netty's, without validation. One request at a time, bodiless unless a body is given (then it
+ * may end with trailers).
  */
 public final class RawH2Client implements AutoCloseable {
 
@@ -51,20 +53,24 @@ public final class RawH2Client implements AutoCloseable {
    * @param resetCode the RST_STREAM or GOAWAY error code; -1 when the stream ended normally, -2 when the
    *     server closed the connection without a GOAWAY
    */
-  public record Response(int status, Http2Headers headers, String body, long resetCode) {
+  public record Response(int status, Http2Headers headers, String body, long resetCode, Http2Headers trailers) {
+    Response(int status, Http2Headers headers, String body, long resetCode) {
+      this(status, headers, body, resetCode, new DefaultHttp2Headers());
+    }
+
     public boolean reset() {
       return status < 0;
     }
   }
 
-  private final SSLSocket socket;
+  private final Socket socket;
   private final OutputStream out;
   private final DataInputStream in;
   private final DefaultHttp2HeadersEncoder encoder = new DefaultHttp2HeadersEncoder();
   private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
   private int nextStream = 1;
 
-  private RawH2Client(SSLSocket socket) throws IOException {
+  private RawH2Client(Socket socket) throws IOException {
     this.socket = socket;
     this.out = socket.getOutputStream();
     this.in = new DataInputStream(socket.getInputStream());
@@ -84,11 +90,53 @@ public final class RawH2Client implements AutoCloseable {
       socket.close();
       throw new IllegalStateException("the server did not accept h2 by ALPN: " + socket.getApplicationProtocol());
     }
+    return start(socket);
+  }
+
+  /** Connects to 127.0.0.1:{@code port} in cleartext, speaking HTTP/2 at once (prior knowledge, h2c). */
+  public static RawH2Client connectCleartext(int port) throws IOException {
+    Socket socket = new Socket("127.0.0.1", port);
+    socket.setSoTimeout(10_000);
+    return start(socket);
+  }
+
+  private static RawH2Client start(Socket socket) throws IOException {
     RawH2Client client = new RawH2Client(socket);
     client.out.write(PREFACE);
     client.frame(SETTINGS, 0, 0, new byte[0]);
     client.out.flush();
     return client;
+  }
+
+  /**
+   * Sends a request with {@code fields}, then {@code body} in one DATA frame and, when {@code trailers}
+   * is not empty, a trailing HEADERS frame; reads until that stream ends.
+   */
+  public Response send(List<Map.Entry<String, String>> fields, String body, List<Map.Entry<String, String>> trailers)
+      throws IOException, Http2Exception {
+    int stream = nextStream;
+    nextStream += 2;
+    frame(HEADERS, END_HEADERS, stream, encode(stream, fields));
+    byte[] data = body.getBytes(StandardCharsets.UTF_8);
+    frame(DATA, trailers.isEmpty() ? END_STREAM : 0, stream, data);
+    if (!trailers.isEmpty()) {
+      frame(HEADERS, END_STREAM | END_HEADERS, stream, encode(stream, trailers));
+    }
+    out.flush();
+    return read(stream);
+  }
+
+  private byte[] encode(int stream, List<Map.Entry<String, String>> fields) throws Http2Exception {
+    Http2Headers headers = new DefaultHttp2Headers(false);
+    for (Map.Entry<String, String> f : fields) {
+      headers.add(f.getKey(), f.getValue());
+    }
+    ByteBuf block = Unpooled.buffer();
+    encoder.encodeHeaders(stream, headers, block);
+    byte[] bytes = new byte[block.readableBytes()];
+    block.readBytes(bytes);
+    block.release();
+    return bytes;
   }
 
   /**
@@ -174,11 +222,12 @@ public final class RawH2Client implements AutoCloseable {
             }
             ByteBuf block = Unpooled.wrappedBuffer(payload, from, to - from);
             Http2Headers h = decoder.decodeHeaders(id, block);
-            if (responseHeaders == null) {
+            boolean isHead = responseHeaders == null;
+            if (isHead) {
               responseHeaders = h;
             }
             if ((flags & END_STREAM) != 0) {
-              return done(responseHeaders, body);
+              return isHead ? done(responseHeaders, body) : done(responseHeaders, body, h);
             }
           }
         }
@@ -199,8 +248,12 @@ public final class RawH2Client implements AutoCloseable {
   }
 
   private static Response done(Http2Headers headers, ByteArrayOutputStream body) {
+    return done(headers, body, new DefaultHttp2Headers());
+  }
+
+  private static Response done(Http2Headers headers, ByteArrayOutputStream body, Http2Headers trailers) {
     int status = Integer.parseInt(headers.status().toString());
-    return new Response(status, headers, body.toString(StandardCharsets.UTF_8), -1);
+    return new Response(status, headers, body.toString(StandardCharsets.UTF_8), -1, trailers);
   }
 
   private void frame(int type, int flags, int stream, byte[] payload) throws IOException {
