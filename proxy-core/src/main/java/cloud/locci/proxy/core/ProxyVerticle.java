@@ -248,9 +248,9 @@ public final class ProxyVerticle<T> extends VerticleBase {
     HttpServer created = vertx.createHttpServer(options)
         .connectionHandler(connection -> {
           counters.connections().incrementAndGet();
-          // The current version's idle timeout: a reload applies it to new connections.
-          ClientIdle clock = ClientIdle.start(vertx, connection,
-              snapshots.current().config().config().server().idleTimeoutSecs());
+          // The current version's idle timeout and limits: a reload applies them to new connections.
+          ServerConfig now = snapshots.current().config().config().server();
+          ClientIdle clock = ClientIdle.start(vertx, connection, now.idleTimeoutSecs());
           idle.put(connection, clock);
           ClearTextHttp2.connected(connection);
           connection.closeHandler(v -> {
@@ -258,7 +258,7 @@ public final class ProxyVerticle<T> extends VerticleBase {
             idle.remove(connection);
             clock.closed();
           });
-          ConnectionGuard.install(connection, snapshots.current().config().config().server(), listener);
+          ConnectionGuard.install(connection, now, listener);
         })
         .requestHandler(handler)
         .invalidRequestHandler(this::invalid);
