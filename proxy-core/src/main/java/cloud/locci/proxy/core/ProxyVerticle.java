@@ -274,18 +274,23 @@ public final class ProxyVerticle<T> extends VerticleBase {
     if (PlainHttp.challenge(request, challenges)) {
       return;
     }
-    ServerConfig s = snapshots.current().config().config().server();
+    Snapshots.Snapshot<T> now = snapshots.current();
+    ServerConfig s = now.config().config().server();
     if (s.httpsRedirect() && s.tls().isPresent()) {
       PlainHttp.redirect(request, server.actualPort());
       return;
     }
-    handle(request);
+    handle(request, now);
   }
 
   private void handle(HttpServerRequest request) {
+    handle(request, snapshots.current());
+  }
+
+  /** Serves {@code request} with {@code snapshot}, the one read of the snapshot reference it gets. */
+  private void handle(HttpServerRequest request, Snapshots.Snapshot<T> snapshot) {
     request.pause();
     counters.inFlight().incrementAndGet();
-    Snapshots.Snapshot<T> snapshot = snapshots.current();
     // A version the event has not brought yet (the control API may have answered already): take it now.
     // Compiled once for the process, here or where it is under way; this request uses it if it is ready.
     VersionedConfig latest = newest.get();
