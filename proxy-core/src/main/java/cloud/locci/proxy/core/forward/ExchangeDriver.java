@@ -7,6 +7,7 @@ import cloud.locci.proxy.core.tracing.AttemptSpan;
 import cloud.locci.proxy.core.upstream.Backend;
 import cloud.locci.proxy.core.upstream.SelectionContext;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -50,6 +51,13 @@ import org.slf4j.LoggerFactory;
 final class ExchangeDriver extends SilenceWatch.Watched implements SelectionContext, BodyRelay.Events {
 
   private static final Logger log = LoggerFactory.getLogger(ExchangeDriver.class);
+
+  /**
+   * The options every upstream request is created with (Vert.x only reads them, never keeps or changes
+   * them; this one is never changed either): method and URI are set on the request itself in
+   * {@link #send}, which saves a {@code RequestOptions} per request.
+   */
+  private static final RequestOptions DEFAULT_REQUEST = new RequestOptions();
 
   private final Forwarder forwarder;
   private final UpstreamClients clients;
@@ -168,8 +176,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
         phase = Phase.SEND;
         // No Vert.x idle timeout: the route timeout is SilenceWatch's, over the whole exchange. A request
         // that arrives after the exchange moved on is reset by the lease (abort() came first).
-        lease.request(new RequestOptions().setMethod(request.method()).setURI(target.uri()))
-            .onComplete(r -> run(my, () -> send(my, r)));
+        lease.request(DEFAULT_REQUEST).onComplete(r -> run(my, () -> send(my, r)));
       });
     });
   }
@@ -182,6 +189,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       return;
     }
     upstreamRequest = ar.result();
+    upstreamRequest.setMethod(request.method()).setURI(target.uri());
     MultiMap out = upstreamRequest.headers();
     // A WebSocket handshake needs an HTTP/1.1 upstream (no RFC 8441 CONNECT): to an HTTP/2 one it goes
     // as a plain GET, and the upstream's answer is relayed.
@@ -328,7 +336,8 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     phase = Phase.STREAM;
     response.setStatusCode(upstream.statusCode());
     String message = upstream.statusMessage();
-    if (message != null && !message.isEmpty()) {
+    if (message != null && !message.isEmpty() && !standardReason(upstream.statusCode(), message)) {
+      // Only a reason phrase of the upstream's own: setting one builds a new Netty status per response.
       response.setStatusMessage(message);
     }
     mapper.responseHeaders(upstream.headers(), response.headers(), false);
@@ -652,6 +661,12 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       return !length.equals("0");
     }
     return request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
+  }
+
+  /** Whether {@code message} is the reason phrase the response gets anyway for {@code status}. */
+  private static boolean standardReason(int status, String message) {
+    return status >= 100 && status < 600
+        && HttpResponseStatus.valueOf(status).reasonPhrase().contentEquals(message);
   }
 
   private boolean mayHaveBody(int status) {
