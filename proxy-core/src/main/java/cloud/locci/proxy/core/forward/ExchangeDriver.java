@@ -159,36 +159,50 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     lease = null;
     upstreamRequest = null;
     requestSent = false;
-    clients.lease(target.group().config(), b, fresh).onComplete(ar -> {
-      if (my != attempt || phase != Phase.CONNECT) {
-        // The exchange moved on (the client left): an unused lease goes back as it came.
-        if (ar.succeeded()) {
-          ar.result().recycle();
-        }
+    // Callbacks of the request path are Completables (one lambda each, no Handler wrapper, no Runnable
+    // for run()): they check the attempt themselves (current) and turn what they throw into an abort.
+    clients.lease(target.group().config(), b, fresh).onComplete((leased, failure) -> leased(my, leased, failure));
+  }
+
+  private void leased(int my, UpstreamTransport.Lease leased, Throwable failure) {
+    if (my != attempt || phase != Phase.CONNECT) {
+      // The exchange moved on (the client left): an unused lease goes back as it came.
+      if (leased != null) {
+        leased.recycle();
+      }
+      return;
+    }
+    try {
+      if (failure != null) {
+        abort(Side.UPSTREAM, Forwarder.classify(failure), failure);
         return;
       }
-      run(my, () -> {
-        if (ar.failed()) {
-          abort(Side.UPSTREAM, Forwarder.classify(ar.cause()), ar.cause());
-          return;
+      lease = leased;
+      phase = Phase.SEND;
+      // No Vert.x idle timeout: the route timeout is SilenceWatch's, over the whole exchange. A request
+      // that arrives after the exchange moved on is reset by the lease (abort() came first).
+      lease.request(DEFAULT_REQUEST).onComplete((created, err) -> {
+        if (current(my)) {
+          try {
+            send(my, created, err);
+          } catch (RuntimeException e) {
+            internalError(e);
+          }
         }
-        lease = ar.result();
-        phase = Phase.SEND;
-        // No Vert.x idle timeout: the route timeout is SilenceWatch's, over the whole exchange. A request
-        // that arrives after the exchange moved on is reset by the lease (abort() came first).
-        lease.request(DEFAULT_REQUEST).onComplete(r -> run(my, () -> send(my, r)));
       });
-    });
+    } catch (RuntimeException e) {
+      internalError(e);
+    }
   }
 
   // ---- send
 
-  private void send(int my, AsyncResult<HttpClientRequest> ar) {
-    if (ar.failed()) {
-      abort(Side.UPSTREAM, Forwarder.classify(ar.cause()), ar.cause());
+  private void send(int my, HttpClientRequest created, Throwable failure) {
+    if (failure != null) {
+      abort(Side.UPSTREAM, Forwarder.classify(failure), failure);
       return;
     }
-    upstreamRequest = ar.result();
+    upstreamRequest = created;
     upstreamRequest.setMethod(request.method()).setURI(target.uri());
     MultiMap out = upstreamRequest.headers();
     // A WebSocket handshake needs an HTTP/1.1 upstream (no RFC 8441 CONNECT): to an HTTP/2 one it goes
@@ -207,15 +221,31 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     upstreamRequest.exceptionHandler(err -> run(my, () -> abort(Side.UPSTREAM, Forwarder.classify(err), err)));
     if (webSocket) {
       phase = Phase.AWAIT_HEAD;
-      upstreamRequest.connect().onComplete(r -> run(my, () -> upgraded(my, r)));
+      upstreamRequest.connect().onComplete((answer, err) -> {
+        if (current(my)) {
+          try {
+            upgraded(my, answer, err);
+          } catch (RuntimeException e) {
+            internalError(e);
+          }
+        }
+      });
       return;
     }
-    upstreamRequest.response().onComplete(r -> run(my, () -> answered(my, r)));
+    upstreamRequest.response().onComplete((answer, err) -> {
+      if (current(my)) {
+        try {
+          answered(my, answer, err);
+        } catch (RuntimeException e) {
+          internalError(e);
+        }
+      }
+    });
     exchange.requestTap().head(request.method(), target.uri(), upstreamRequest.authority(), out, hasBody);
     if (!hasBody) {
       phase = Phase.AWAIT_HEAD;
       request.resume();
-      upstreamRequest.end().onSuccess(v -> sent(my));
+      upstreamRequest.end().onComplete((v, err) -> sent(my, err));
       return;
     }
     if (!out.contains(HttpHeaders.CONTENT_LENGTH) && request.version() != HttpVersion.HTTP_2) {
@@ -227,14 +257,14 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     if (clientEnded) {
       // An empty chunked body, already over before an earlier attempt failed.
       phase = Phase.AWAIT_HEAD;
-      upstreamRequest.end().onSuccess(v -> sent(my));
+      upstreamRequest.end().onComplete((v, err) -> sent(my, err));
       return;
     }
     relayBody();
   }
 
-  private void sent(int my) {
-    if (my == attempt) {
+  private void sent(int my, Throwable failure) {
+    if (failure == null && my == attempt) {
       requestSent = true;
     }
   }
@@ -318,12 +348,11 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
 
   // ---- the answer
 
-  private void answered(int my, AsyncResult<HttpClientResponse> ar) {
-    if (ar.failed()) {
-      abort(Side.UPSTREAM, Forwarder.classify(ar.cause()), ar.cause());
+  private void answered(int my, HttpClientResponse upstream, Throwable failure) {
+    if (failure != null) {
+      abort(Side.UPSTREAM, Forwarder.classify(failure), failure);
       return;
     }
-    HttpClientResponse upstream = ar.result();
     span.answered(upstream.statusCode());
     touch();
     target.group().reportSuccess(backend);
@@ -379,12 +408,11 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
    * bytes, each side closing the other, with its own idle limit ({@code server.idle_timeout_secs}); the
    * exchange is reported then (status 101). Any other answer is relayed like a normal response.
    */
-  private void upgraded(int my, AsyncResult<HttpClientResponse> ar) {
-    if (ar.failed() || ar.result().statusCode() != 101) {
-      answered(my, ar);
+  private void upgraded(int my, HttpClientResponse upstream, Throwable failure) {
+    if (failure != null || upstream.statusCode() != 101) {
+      answered(my, upstream, failure);
       return;
     }
-    HttpClientResponse upstream = ar.result();
     String invalid = WebSocketHandshake.problem(request.headers(), upstream.headers());
     if (invalid != null) {
       upstream.exceptionHandler(t -> { }); // discarding the connection is what ends this response
@@ -466,15 +494,25 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
    * is a fault of the proxy and aborts the exchange like any other failure.
    */
   private void run(int my, Runnable action) {
-    if (my != attempt || phase == Phase.DONE) {
+    if (!current(my)) {
       return;
     }
     try {
       action.run();
     } catch (RuntimeException e) {
-      log.warn("{} {}: exchange failed in phase {}", request.method(), request.uri(), phase, e);
-      abort(Side.PROXY, Reason.INTERNAL_ERROR, e);
+      internalError(e);
     }
+  }
+
+  /** Whether a callback of attempt {@code my} still counts: the exchange did not move on. */
+  private boolean current(int my) {
+    return my == attempt && phase != Phase.DONE;
+  }
+
+  /** An exception thrown in the proxy's own handling of the exchange: a fault of the proxy. */
+  private void internalError(RuntimeException e) {
+    log.warn("{} {}: exchange failed in phase {}", request.method(), request.uri(), phase, e);
+    abort(Side.PROXY, Reason.INTERNAL_ERROR, e);
   }
 
   /**
