@@ -67,8 +67,11 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
   private final Forwarder.ClientLimits limits;
   private final long maxBody;
   private final boolean hasBody;
-  /** Servers whose attempt failed; connect failover tries each server at most once. */
-  private final List<Backend> failed = new ArrayList<>(2);
+  /**
+   * Servers whose attempt failed; connect failover tries each server at most once. Made on the first
+   * failure: most exchanges have none.
+   */
+  private List<Backend> failed = List.of();
 
   private Phase phase = Phase.SELECT;
   private int attempt;
@@ -115,7 +118,9 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
         run(attempt, () -> abort(Side.CLIENT, null, null));
       }
     });
-    deadline = GrpcDeadline.start(request, target.timeoutMs(), () -> run(attempt, this::deadlinePassed));
+    if (request.getHeader(GrpcDeadline.HEADER) != null) { // no callback made for the calls without one
+      deadline = GrpcDeadline.start(request, target.timeoutMs(), () -> run(attempt, this::deadlinePassed));
+    }
     try {
       if (!select(false)) {
         cancelDeadline();
@@ -564,6 +569,9 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
           request.pause();
           connect(backend, true);
           return;
+        }
+        if (failed.isEmpty()) {
+          failed = new ArrayList<>(2);
         }
         if (!failed.contains(backend)) {
           failed.add(backend);
