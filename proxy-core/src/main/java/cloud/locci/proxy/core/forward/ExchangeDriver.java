@@ -22,7 +22,6 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.NetSocket;
-import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -218,7 +217,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     HostAndPort authority = request.authority();
     upstreamRequest.authority(authority != null ? authority
         : HostAndPort.create(backend.address().host(), backend.address().port()));
-    HeaderRules.setForwarded(request, out);
+    HeaderRules.setForwarded(request, out, exchange.clientIp());
     exchange.applyUpstreamHeaders(out);
     span.inject(out);
     sentNanos = System.nanoTime();
@@ -721,8 +720,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
 
   @Override
   public String clientIp() {
-    SocketAddress remote = request.remoteAddress();
-    return remote == null ? "" : remote.hostAddress();
+    return exchange.clientIp();
   }
 
   @Override

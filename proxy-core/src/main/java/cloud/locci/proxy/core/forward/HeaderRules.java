@@ -132,9 +132,17 @@ public final class HeaderRules {
    */
   public static void setForwarded(HttpServerRequest request, MultiMap to) {
     SocketAddress remote = request.remoteAddress();
+    setForwarded(request, to, remote == null ? "" : remote.hostAddress());
+  }
+
+  /**
+   * {@link #setForwarded(HttpServerRequest, MultiMap)} with the client's address already known
+   * ({@link Exchange#clientIp()}, formatted once per connection); "" or null when unknown.
+   */
+  static void setForwarded(HttpServerRequest request, MultiMap to, String clientIp) {
     HostAndPort authority = request.authority();
     SocketAddress local = request.localAddress();
-    setForwarded(request.headers(), to, remote == null ? null : remote.hostAddress(),
+    setForwarded(request.headers(), to, clientIp == null || clientIp.isEmpty() ? null : clientIp,
         request.isSSL() ? "https" : "http", authority == null ? null : authority.toString(),
         local == null || local.port() < 0 ? null : portText(local.port()));
   }
