@@ -53,6 +53,7 @@ public final class ClearTextHttp2 {
     if (!(connection instanceof ConnectionBase base)) {
       return;
     }
+    RequestTrailers.tap(connection); // HTTP/2 connections (h2c or h2): keep what Vert.x drops
     ChannelPipeline pipeline = base.channelHandlerContext().pipeline();
     ChannelHandler idle = pipeline.get(IDLE_HANDLER);
     if (idle instanceof IdleStateHandler) {

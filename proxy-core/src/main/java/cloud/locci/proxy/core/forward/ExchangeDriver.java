@@ -217,9 +217,10 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       upstreamRequest.setChunked(true);
     }
     if (clientEnded) {
-      // An empty chunked body, already over before an earlier attempt failed.
+      // An empty chunked body, already over before an earlier attempt failed (its trailers kept).
       phase = Phase.AWAIT_HEAD;
-      upstreamRequest.end().onSuccess(v -> sent(my));
+      RequestTrailers.end(upstreamRequest, requestBody != null ? requestBody.trailers() : BodyRelay.NO_TRAILERS, false)
+          .onSuccess(v -> sent(my));
       return;
     }
     relayBody();
