@@ -151,7 +151,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     lease = null;
     upstreamRequest = null;
     requestSent = false;
-    clients.lease(target.group().config(), b, fresh).onComplete(ar -> {
+    clients.lease(target.group().config(), b, fresh, request.canUpgradeToWebSocket()).onComplete(ar -> {
       if (my != attempt || phase != Phase.CONNECT) {
         // The exchange moved on (the client left): an unused lease goes back as it came.
         if (ar.succeeded()) {
@@ -183,8 +183,8 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     }
     upstreamRequest = ar.result();
     MultiMap out = upstreamRequest.headers();
-    // A WebSocket handshake needs an HTTP/1.1 upstream (no RFC 8441 CONNECT): to an HTTP/2 one it goes
-    // as a plain GET, and the upstream's answer is relayed.
+    // A WebSocket handshake needs HTTP/1.1 (no RFC 8441 CONNECT): it got an HTTP/1.1 lease even to an
+    // h2c/h2 upstream (UpstreamClients.lease), so the multiplexed case is only a safety net.
     boolean webSocket = request.canUpgradeToWebSocket() && !lease.protocol().multiplexed();
     mapper = HeaderMapper.of(request.version(), lease.protocol());
     mapper.requestHeaders(request, out, webSocket);
