@@ -3,11 +3,10 @@ package cloud.locci.proxy.cli;
 import cloud.locci.proxy.control.ControlApiVerticle;
 import cloud.locci.proxy.control.MetricsVerticle;
 import cloud.locci.proxy.control.ProxyMetrics;
-import cloud.locci.proxy.core.ConfigVerticle;
-import cloud.locci.proxy.core.ProxyVerticle;
+import cloud.locci.proxy.core.ProxyMode;
+import cloud.locci.proxy.core.ProxyStack;
 import cloud.locci.proxy.core.ProxyVerticle.ListenException;
 import cloud.locci.proxy.core.TrafficCounters;
-import cloud.locci.proxy.core.acme.AcmeVerticle;
 import cloud.locci.proxy.core.bus.Addresses;
 import cloud.locci.proxy.core.bus.ReloadOutcome;
 import cloud.locci.proxy.core.bus.VersionedConfig;
@@ -15,10 +14,7 @@ import cloud.locci.proxy.core.config.ConfigOverrides;
 import cloud.locci.proxy.core.config.Mode;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.log.AccessLog;
-import cloud.locci.proxy.core.health.HealthCheckVerticle;
-import cloud.locci.proxy.core.tracing.TracingVerticle;
-import cloud.locci.proxy.lb.LoadBalancerVerticle;
-import io.vertx.core.DeploymentOptions;
+import cloud.locci.proxy.lb.LoadBalancerMode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -29,7 +25,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -114,41 +109,30 @@ final class Launcher {
 
   private Future<?> deploy(Optional<Path> file, ConfigOverrides overrides) {
     logTransport();
-    Supplier<ProxyVerticle<?>> proxy = proxyFor(config.mode());
-    Holder<ProxyVerticle<?>> first = new Holder<>();
-    ConfigVerticle configVerticle = new ConfigVerticle(config, file, overrides);
-    if (cluster != null) {
-      configVerticle.changesAnsweredElsewhere();
+    ProxyStack stack = ProxyStack.of(vertx, config, modeFor(config.mode()))
+        .file(file)
+        .overrides(overrides)
+        .instances(instances)
+        .listener(metrics)
+        .before(configVerticle -> (cluster == null ? Future.succeededFuture()
+                : cluster.deploy(vertx, configVerticle, config, file, overrides))
+            .compose(id -> vertx.deployVerticle(new MetricsVerticle(metrics)))
+            .compose(id -> vertx.eventBus().<VersionedConfig>consumer(Addresses.CONFIG_CHANGED,
+                m -> logLevel(m.body().config().logging().level())).completion()));
+    if (config.logging().accessLog()) {
+      stack.listener(accessLog);
     }
-    return vertx.deployVerticle(configVerticle)
-        .compose(id -> cluster == null ? Future.succeededFuture()
-            : cluster.deploy(vertx, configVerticle, config, file, overrides))
-        .compose(id -> vertx.deployVerticle(new MetricsVerticle(metrics)))
-        .compose(id -> vertx.eventBus().<VersionedConfig>consumer(Addresses.CONFIG_CHANGED,
-            m -> logLevel(m.body().config().logging().level())).completion())
-        // Before the proxies, so that each proxy instance starts from the checker's view and traces
-        // its first request when tracing is on.
-        .compose(id -> vertx.deployVerticle(new HealthCheckVerticle()))
-        .compose(id -> vertx.deployVerticle(new TracingVerticle()))
-        // Before the proxies: a TLS listener with ACME starts from the store's certificates.
-        .compose(id -> vertx.deployVerticle(new AcmeVerticle(), AcmeVerticle.deploymentOptions()))
-        .compose(id -> vertx.deployVerticle(() -> {
-          ProxyVerticle<?> v = proxy.get();
-          v.exchangeListener(metrics);
-          if (config.logging().accessLog()) {
-            v.exchangeListener(accessLog);
-          }
-          first.setIfEmpty(v);
-          return v;
-        }, new DeploymentOptions().setInstances(instances)))
-        .onSuccess(id -> {
-          vertx.eventBus().publish(Addresses.PROXY_LISTENING, null);
-          proxyDeployment = id;
-          port = first.value.actualPort();
+    if (cluster != null) {
+      stack.changesAnsweredElsewhere();
+    }
+    return stack.deploy()
+        .onSuccess(deployed -> {
+          proxyDeployment = deployed.proxyDeploymentId();
+          port = deployed.port();
           log.info("locci-proxy listening on {}:{} ({}, {} instance{})", config.server().bindAddress().host(), port,
               config.mode().yamlName(), instances, instances == 1 ? "" : "s");
         })
-        .compose(id -> {
+        .compose(deployed -> {
           if (!config.controlApi().enabled()) {
             return Future.succeededFuture();
           }
@@ -175,10 +159,10 @@ final class Launcher {
         .onFailure(err -> log.warn("reload failed: {}", err.getMessage()));
   }
 
-  private static Supplier<ProxyVerticle<?>> proxyFor(Mode mode) {
+  private static ProxyMode<?> modeFor(Mode mode) {
     return switch (mode) {
-      case LOAD_BALANCER -> LoadBalancerVerticle::new;
-      case API_GATEWAY -> cloud.locci.proxy.gateway.GatewayVerticle::new;
+      case LOAD_BALANCER -> new LoadBalancerMode();
+      case API_GATEWAY -> new cloud.locci.proxy.gateway.GatewayMode();
     };
   }
 
@@ -247,15 +231,5 @@ final class Launcher {
   /** Blocks until {@link #stop()} has finished. */
   void awaitStopped() throws Exception {
     stopped.get();
-  }
-
-  private static final class Holder<T> {
-    private T value;
-
-    synchronized void setIfEmpty(T v) {
-      if (value == null) {
-        value = v;
-      }
-    }
   }
 }

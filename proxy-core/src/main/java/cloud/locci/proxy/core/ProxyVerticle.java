@@ -7,7 +7,6 @@ import cloud.locci.proxy.core.bus.Addresses;
 import cloud.locci.proxy.core.bus.CurrentConfig;
 import cloud.locci.proxy.core.bus.LocalCodec;
 import cloud.locci.proxy.core.bus.VersionedConfig;
-import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.ServerAddress;
 import cloud.locci.proxy.core.config.ServerConfig;
 import cloud.locci.proxy.core.explain.ExplainQuery;
@@ -20,19 +19,13 @@ import cloud.locci.proxy.core.forward.Exchange;
 import cloud.locci.proxy.core.forward.ExchangeListener;
 import cloud.locci.proxy.core.forward.Forwarder;
 import cloud.locci.proxy.core.forward.Reason;
-import cloud.locci.proxy.core.forward.UpstreamClients;
-import cloud.locci.proxy.core.health.CurrentHealth;
 import cloud.locci.proxy.core.health.HealthChanged;
 import cloud.locci.proxy.core.health.HealthReport;
 import cloud.locci.proxy.core.middleware.Middleware;
-import cloud.locci.proxy.core.middleware.Middlewares;
 import cloud.locci.proxy.core.middleware.Verdict;
 import cloud.locci.proxy.core.policy.RequestIds;
 import cloud.locci.proxy.core.request.RequestHygiene;
 import cloud.locci.proxy.core.tracing.TracingSwitch;
-import cloud.locci.proxy.core.upstream.HealthView;
-import cloud.locci.proxy.core.upstream.UpstreamRegistry;
-import cloud.locci.proxy.core.upstream.Upstreams;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -48,69 +41,60 @@ import io.vertx.core.http.HttpServerRequest;
 import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What both proxy modes share: one listener on {@code server.bind_address}, one pooled upstream client,
- * one {@link Forwarder}, and one snapshot built from the current config version that each request reads
- * once. Deployed once per event loop; every instance listens on the same address (Vert.x spreads the
- * connections across them).
+ * The proxy instance of one event loop, the same for both modes: one listener on
+ * {@code server.bind_address} (and the plain one, if any), one {@link Forwarder} with its upstream
+ * connections, and the {@link ProxyMode} that decides each request. Deployed once per event loop; every
+ * instance listens on the same address (Vert.x spreads the connections across them).
  *
- * <p>The snapshot field is written only on this instance's event loop (the event-bus consumers run on
- * the verticle's context), and requests of this instance run on the same loop: no locks, and a request
- * keeps the snapshot it started with even if a new one arrives during its life.
+ * <p>The compiled configuration is not this instance's: the deployment's {@link Snapshots} compiles
+ * each config version once for the process, and each request reads its current snapshot once and keeps
+ * it for its whole life (request and response phases see the same version). Health is read by the
+ * upstream groups themselves ({@code CurrentHealth}), so a flip compiles nothing.
  *
- * @param <T> the mode's compiled form of a config version (the LB's target, the gateway's routing table)
+ * @param <T> the mode's compiled form of a config version (the LB's plan, the gateway's routing table)
  */
-public abstract class ProxyVerticle<T> extends VerticleBase {
+public final class ProxyVerticle<T> extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(ProxyVerticle.class);
 
+  private final Snapshots<T> snapshots;
+  private final ProxyMode<T> mode;
   private HttpServer server;
   private HttpServer plain;
   private ListenerCertificates certificates;
   private AcmeChallenges challenges;
-  private UpstreamClients clients;
   private Forwarder forwarder;
-  private UpstreamRegistry registry;
-  private VersionedConfig config;
-  private Middlewares middlewares = Middlewares.NONE;
-  private HealthView health = HealthView.ALL_HEALTHY;
-  private T snapshot;
-  private RequestHygiene hygiene;
   private ExchangeListener listener = ExchangeListener.NONE;
   private TrafficCounters counters;
   private CurrentConfig newest;
-  private CurrentHealth newestHealth;
   private TracingSwitch tracing;
-  private HealthView seenShared;
-  private long installing;
-  private Forwarder.ClientLimits limits;
+  /** The address {@link #server} listens on; a version with another one rebinds. */
+  private ServerAddress listening;
   /** The idle clock of each open client connection of this instance (all on its event loop). */
   private final Map<HttpConnection, ClientIdle> idle = new IdentityHashMap<>();
 
   /**
-   * Compiles one config version with the current health into the immutable structure requests read.
-   * Runs on this instance's event loop at start and after every change; must not block.
-   *
-   * @param middlewares the middleware instances of this config version (built once per version, kept
-   *     across health changes); chains are taken from it by name
+   * An instance that serves the snapshots of {@code snapshots} (shared by every instance of the
+   * deployment: see {@link #instances}).
    */
-  protected abstract T compile(ProxyConfig config, Upstreams upstreams, Middlewares middlewares);
+  public ProxyVerticle(Snapshots<T> snapshots) {
+    this.snapshots = snapshots;
+    this.mode = snapshots.mode();
+  }
 
   /**
-   * Decides what to do with one request, reading only {@code snapshot}. The request is paused; nothing
-   * of its body has been read. Runs on the request's event loop for every request: no blocking, no
-   * allocation beyond the decision.
+   * A supplier of instances for {@code DeploymentOptions.setInstances(n)}: every instance it makes shares
+   * one {@link Snapshots}, so each config version is compiled once for all of them.
    */
-  protected abstract Decision decide(T snapshot, Exchange exchange);
-
-  /**
-   * Explains how {@code snapshot} would treat {@code query} (for {@code GET /api/v1/explain}). Runs on
-   * this instance's event loop.
-   */
-  protected abstract Explanation explain(T snapshot, ExplainQuery query);
+  public static <T> Supplier<ProxyVerticle<T>> instances(ProxyMode<T> mode) {
+    Snapshots<T> shared = new Snapshots<>(mode);
+    return () -> new ProxyVerticle<>(shared);
+  }
 
   /**
    * Adds a listener of finished exchanges (access log, metrics), heard after those added before; call
@@ -127,49 +111,50 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     LocalCodec.register(vertx, HealthReport.class);
     LocalCodec.register(vertx, ExplainQuery.class);
     LocalCodec.register(vertx, Explanation.class);
-    registry = UpstreamRegistry.of(vertx);
     counters = TrafficCounters.of(vertx);
     newest = CurrentConfig.of(vertx);
-    newestHealth = CurrentHealth.of(vertx);
     certificates = new ListenerCertificates(vertx);
     challenges = AcmeChallenges.of(vertx);
     tracing = TracingSwitch.of(vertx);
     MessageConsumer<VersionedConfig> changes =
         vertx.eventBus().consumer(Addresses.CONFIG_CHANGED, this::onConfigChanged);
-    MessageConsumer<HealthChanged> flips =
-        vertx.eventBus().consumer(Addresses.HEALTH_CHANGED, this::onHealthChanged);
-    MessageConsumer<ExplainQuery> explains = vertx.eventBus().consumer(Addresses.ROUTES_EXPLAIN,
-        msg -> msg.reply(explain(snapshot, msg.body())));
-    return Future.all(changes.completion(), flips.completion(), explains.completion(), certificates.follow())
-        .compose(v -> currentHealth())
+    MessageConsumer<ExplainQuery> explains = vertx.eventBus().consumer(Addresses.ROUTES_EXPLAIN, msg -> {
+      Snapshots.Snapshot<T> now = snapshots.current();
+      if (now == null) {
+        msg.fail(503, "the proxy is starting");
+      } else {
+        msg.reply(mode.explain(now.compiled(), msg.body()));
+      }
+    });
+    return Future.all(changes.completion(), explains.completion(), certificates.follow())
         .compose(v -> vertx.eventBus().<VersionedConfig>request(Addresses.CONFIG_GET, null))
-        .compose(reply -> {
-          VersionedConfig current = reply.body();
-          boolean newer = config == null || current.version() > config.version();
-          return newer ? install(current) : Future.<Void>succeededFuture();
-        })
-        .compose(v -> {
-          clients = new UpstreamClients(vertx,
-              config.config().server().workers().orElse(Runtime.getRuntime().availableProcessors()));
+        .compose(reply -> snapshots.install(vertx, reply.body()))
+        .compose(first -> {
+          ServerConfig s = first.config().config().server();
           ExchangeListener outer = listener;
-          forwarder = new Forwarder(clients, exchange -> {
+          forwarder = new Forwarder(vertx, s.workers().orElse(Runtime.getRuntime().availableProcessors()), exchange -> {
             counters.inFlight().decrementAndGet();
             exchange.trace().end(exchange);
             outer.onComplete(exchange);
           });
-          return listen(config.config().server()).onSuccess(s -> server = s);
+          listening = s.bindAddress();
+          return listen(s).onSuccess(created -> server = created);
         })
-        .compose(v -> config.config().server().httpBindAddress()
-            .map(http -> open(options(config.config().server()), http, this::handlePlain).onSuccess(s -> plain = s))
-            .orElse(Future.succeededFuture()));
+        .compose(v -> {
+          ServerConfig s = snapshots.current().config().config().server();
+          return s.httpBindAddress()
+              .map(http -> open(options(s), http, this::handlePlain).onSuccess(created -> plain = created))
+              .orElse(Future.succeededFuture());
+        });
   }
 
   @Override
   public Future<?> stop() {
-    int grace = config == null ? 0 : config.config().server().shutdownGraceSecs();
+    Snapshots.Snapshot<T> now = snapshots.current();
+    int grace = now == null ? 0 : now.config().config().server().shutdownGraceSecs();
     Future<Void> serverDown = server == null ? Future.succeededFuture() : server.shutdown(Duration.ofSeconds(grace));
     Future<Void> plainDown = plain == null ? Future.succeededFuture() : plain.shutdown(Duration.ofSeconds(grace));
-    return Future.join(serverDown, plainDown).eventually(() -> clients == null ? Future.succeededFuture() : clients.close());
+    return Future.join(serverDown, plainDown).eventually(() -> forwarder == null ? Future.succeededFuture() : forwarder.close());
   }
 
   /** The address this instance listens on (the real port when 0 was asked for). */
@@ -178,61 +163,36 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   }
 
   private void onConfigChanged(Message<VersionedConfig> msg) {
-    VersionedConfig next = msg.body();
-    if (config != null && next.version() <= config.version()) {
-      return;
-    }
-    install(next).onFailure(err -> log.error("config version {} not installed, this instance stays on version {}: {}",
-        next.version(), config == null ? "none" : config.version(), err.getMessage()));
-  }
-
-  /** Asks the health checker for the state of every server; all healthy when none is deployed. */
-  private Future<Void> currentHealth() {
-    return vertx.eventBus().<HealthReport>request(Addresses.HEALTH_GET, null)
-        .map(reply -> {
-          health = reply.body().view();
-          seenShared = newestHealth.get();
-          return (Void) null;
-        })
-        .otherwise(err -> null);
-  }
-
-  private void onHealthChanged(Message<HealthChanged> msg) {
-    HealthChanged change = msg.body();
-    HealthView next = health.with(change.upstream(), change.server(), change.healthy());
-    if (!next.equals(health)) {
-      health = next;
-      if (config != null) {
-        rebuild();
-      }
-    }
+    install(msg.body());
   }
 
   /**
-   * Builds the middlewares of {@code next} (at once, or after reading key files asynchronously), then
-   * makes it the current version unless a newer one got there first. A version already being built
-   * is not built twice.
+   * Makes {@code next} current (compiled here, or by the instance that saw it first), then rebinds this
+   * instance's listener if {@code server.bind_address} changed.
    */
-  private Future<Void> install(VersionedConfig next) {
-    long have = Math.max(installing, config == null ? 0 : config.version());
-    if (next.version() <= have) {
-      return Future.succeededFuture();
+  private void install(VersionedConfig next) {
+    Snapshots.Snapshot<T> before = snapshots.current();
+    if (before != null && next.version() <= before.version()) {
+      rebindIfMoved(before);
+      return;
     }
-    installing = next.version();
-    return Middlewares.build(vertx, next.config()).map(built -> {
-      if (config == null || next.version() > config.version()) {
-        ServerAddress before = config == null ? null : config.config().server().bindAddress();
-        config = next;
-        hygiene = RequestHygiene.of(next.config().server());
-        limits = Forwarder.ClientLimits.of(next.config().server());
-        middlewares = built;
-        rebuild();
-        if (server != null && before != null && !before.equals(next.config().server().bindAddress())) {
-          rebind(next.config().server());
-        }
+    snapshots.install(vertx, next).onComplete(ar -> {
+      if (ar.failed()) {
+        Snapshots.Snapshot<T> kept = snapshots.current();
+        log.error("config version {} not installed, the proxy stays on version {}: {}", next.version(),
+            kept == null ? "none" : kept.version(), ar.cause().getMessage());
+        return;
       }
-      return null;
+      rebindIfMoved(ar.result());
     });
+  }
+
+  private void rebindIfMoved(Snapshots.Snapshot<T> now) {
+    ServerConfig s = now.config().config().server();
+    if (server != null && listening != null && !listening.equals(s.bindAddress())) {
+      listening = s.bindAddress();
+      rebind(s);
+    }
   }
 
   /**
@@ -254,11 +214,6 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     });
   }
 
-  private void rebuild() {
-    ProxyConfig c = config.config();
-    snapshot = compile(c, Upstreams.build(c, health, registry), middlewares);
-  }
-
   private Future<HttpServer> listen(ServerConfig s) {
     HttpServerOptions options = options(s);
     s.tls().ifPresent(tls -> certificates.configure(options, tls));
@@ -277,8 +232,8 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
         .setIdleTimeout(0)
         // 100 Continue only once the middlewares accepted the request (ExchangeDriver sends it).
         .setHandle100ContinueAutomatically(false)
-        // Request bodies too: one upstream write per decoded chunk (UpstreamClients.MAX_CHUNK_SIZE).
-        .setMaxChunkSize(UpstreamClients.MAX_CHUNK_SIZE)
+        // Request bodies too: one upstream write per decoded chunk (Forwarder.MAX_CHUNK_SIZE).
+        .setMaxChunkSize(Forwarder.MAX_CHUNK_SIZE)
         .setCompressionSupported(false)
         .setDecompressionSupported(false)
         // WebSocket upgrades are tunnelled as bytes (extensions negotiated end to end), never handled
@@ -293,8 +248,9 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     HttpServer created = vertx.createHttpServer(options)
         .connectionHandler(connection -> {
           counters.connections().incrementAndGet();
-          // The current version's idle timeout: a reload applies it to new connections.
-          ClientIdle clock = ClientIdle.start(vertx, connection, config.config().server().idleTimeoutSecs());
+          // The current version's idle timeout and limits: a reload applies them to new connections.
+          ServerConfig now = snapshots.current().config().config().server();
+          ClientIdle clock = ClientIdle.start(vertx, connection, now.idleTimeoutSecs());
           idle.put(connection, clock);
           ClearTextHttp2.connected(connection);
           connection.closeHandler(v -> {
@@ -302,7 +258,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
             idle.remove(connection);
             clock.closed();
           });
-          ConnectionGuard.install(connection, config.config().server(), listener);
+          ConnectionGuard.install(connection, now, listener);
         })
         .requestHandler(handler)
         .invalidRequestHandler(this::invalid);
@@ -320,32 +276,31 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
     if (PlainHttp.challenge(request, challenges)) {
       return;
     }
-    if (config.config().server().httpsRedirect() && config.config().server().tls().isPresent()) {
+    Snapshots.Snapshot<T> now = snapshots.current();
+    ServerConfig s = now.config().config().server();
+    if (s.httpsRedirect() && s.tls().isPresent()) {
       PlainHttp.redirect(request, server.actualPort());
       return;
     }
-    handle(request);
+    handle(request, now);
   }
 
   private void handle(HttpServerRequest request) {
+    handle(request, snapshots.current());
+  }
+
+  /** Serves {@code request} with {@code snapshot}, the one read of the snapshot reference it gets. */
+  private void handle(HttpServerRequest request, Snapshots.Snapshot<T> snapshot) {
     request.pause();
     counters.inFlight().incrementAndGet();
     // A version the event has not brought yet (the control API may have answered already): take it now.
+    // Compiled once for the process, here or where it is under way; this request uses it if it is ready.
     VersionedConfig latest = newest.get();
-    if (latest != null && latest.version() > config.version()) {
-      install(latest).onFailure(err -> log.error("config version {} not installed: {}", latest.version(),
-          err.getMessage()));
+    if (latest != null && latest.version() > snapshot.version()) {
+      install(latest);
+      snapshot = snapshots.current();
     }
-    HealthView shared = newestHealth.get();
-    if (shared != seenShared) {
-      // A flip announced since the last request; its event may not have reached this event loop yet.
-      seenShared = shared;
-      if (!shared.equals(health)) {
-        health = shared;
-        rebuild();
-      }
-    }
-    RequestHygiene.Admission admission = hygiene.admit(request);
+    RequestHygiene.Admission admission = snapshot.hygiene().admit(request);
     Exchange exchange = new Exchange(admission.request(), System.nanoTime());
     exchange.requestId(RequestIds.of(admission.request().getHeader(RequestIds.HEADER)));
     exchange.trace(tracing.current().begin(admission.request()));
@@ -357,13 +312,14 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
       refuseMalformed(exchange, admission.problem());
       return;
     }
-    Decision decision = decide(snapshot, exchange);
+    Decision decision = mode.decide(snapshot.compiled(), exchange);
+    Forwarder.ClientLimits limits = snapshot.limits();
     if (decision instanceof Decision.Forward forward) {
       exchange.route(forward.target().route());
       if (forward.middlewares().isEmpty()) {
         forwarder.forward(exchange, forward.target(), limits);
       } else {
-        runMiddlewares(exchange, forward, 0);
+        runMiddlewares(exchange, forward, limits, 0);
       }
     } else if (decision instanceof Decision.Reject reject) {
       exchange.route(reject.route());
@@ -372,7 +328,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
   }
 
   /** Runs the middlewares from {@code index} on, in order; the first that does not continue answers. */
-  private void runMiddlewares(Exchange exchange, Decision.Forward forward, int index) {
+  private void runMiddlewares(Exchange exchange, Decision.Forward forward, Forwarder.ClientLimits limits, int index) {
     if (index == forward.middlewares().size()) {
       forwarder.forward(exchange, forward.target(), limits);
       return;
@@ -394,7 +350,7 @@ public abstract class ProxyVerticle<T> extends VerticleBase {
       } else if (ar.result() instanceof Verdict.Respond r) {
         forwarder.respond(exchange, r.status(), r.headers());
       } else {
-        runMiddlewares(exchange, forward, index + 1);
+        runMiddlewares(exchange, forward, limits, index + 1);
       }
     });
   }

@@ -106,7 +106,7 @@ class CompressionTest {
         control_api:
           enabled: false
         """.formatted(upstream.actualPort());
-    port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayVerticle::new, 2).await().port();
+    port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayMode::new, 2).await().port();
   }
 
   @AfterEach

@@ -66,7 +66,7 @@ class ForwardingRulesTest {
         """.formatted(serverExtra.indent(2).stripTrailing(),
         String.join(", ", servers.stream().map(s -> "\"" + s + "\"").toList()),
         routeExtra.indent(6).stripTrailing());
-    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayVerticle::new, 1).await().port();
+    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayMode::new, 1).await().port();
   }
 
   private int gateway(String server) {

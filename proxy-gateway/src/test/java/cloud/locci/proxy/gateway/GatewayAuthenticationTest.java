@@ -65,7 +65,7 @@ class GatewayAuthenticationTest {
         control_api:
           enabled: false
         """.replace("ECHO", upstream.address()).replace("KEY", keySetting);
-    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayVerticle::new, 2).await().port();
+    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayMode::new, 2).await().port();
   }
 
   private int deployHs256() {

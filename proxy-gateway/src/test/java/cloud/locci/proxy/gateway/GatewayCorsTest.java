@@ -72,7 +72,7 @@ class GatewayCorsTest {
         """.replace("PORT", Integer.toString(upstream.actualPort()))
         .replace("CORS", cors.indent(6).stripTrailing())
         .replace("SECRET", SECRET);
-    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayVerticle::new, 1).await().port();
+    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayMode::new, 1).await().port();
   }
 
   private int deployStrict() {

@@ -83,11 +83,7 @@ class GatewayGrpcErrorsTest {
     warnings.start();
     ((Logger) LoggerFactory.getLogger(GrpcRouteWarnings.class)).addAppender(warnings);
     ((Logger) LoggerFactory.getLogger(AccessLog.LOGGER)).addAppender(lines);
-    port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), () -> {
-      GatewayVerticle gateway = new GatewayVerticle();
-      gateway.exchangeListener(new AccessLog());
-      return gateway;
-    }, 1).await().port();
+    port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayMode::new, 1, new AccessLog()).await().port();
     client = GrpcTestClient.tls(port, cert.certificatePath(), "localhost");
   }
 

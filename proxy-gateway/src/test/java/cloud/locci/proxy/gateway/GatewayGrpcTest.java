@@ -71,11 +71,7 @@ class GatewayGrpcTest {
         """.formatted(server.address(), ClosedPort.find(), SECRET);
     lines.start();
     ((Logger) LoggerFactory.getLogger(AccessLog.LOGGER)).addAppender(lines);
-    port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), () -> {
-      GatewayVerticle gateway = new GatewayVerticle();
-      gateway.exchangeListener(new AccessLog());
-      return gateway;
-    }, 2).await().port();
+    port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayMode::new, 2, new AccessLog()).await().port();
     client = GrpcTestClient.plaintext(port);
   }
 

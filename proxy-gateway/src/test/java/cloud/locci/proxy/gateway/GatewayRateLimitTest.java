@@ -72,7 +72,7 @@ class GatewayRateLimitTest {
   }
 
   private ProxyDeployment deploy(String yaml, int instances) {
-    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayVerticle::new, instances).await();
+    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayMode::new, instances).await();
   }
 
   private HttpResult get(int port, String uri, String apiKey) {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Routing through a real GatewayVerticle to real upstreams: order, host, methods, strip_prefix, errors. */
+/** Routing through a real gateway proxy to real upstreams: order, host, methods, strip_prefix, errors. */
 @ExtendWith(VertxExtension.class)
 class GatewayRoutingTest {
 
@@ -62,7 +62,7 @@ class GatewayRoutingTest {
           enabled: false
         """.formatted(serverExtra.indent(2).stripTrailing(), users.address(), web.address(), admin.address(),
         routes.indent(4).stripTrailing());
-    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayVerticle::new, 2).await().port();
+    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayMode::new, 2).await().port();
   }
 
   private HttpResult request(int port, HttpMethod method, String host, String uri) {

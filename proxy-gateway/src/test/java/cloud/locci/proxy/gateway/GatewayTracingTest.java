@@ -105,11 +105,7 @@ class GatewayTracingTest {
   }
 
   private ProxyDeployment deploy(Vertx on, String yaml) {
-    return ProxyDeployment.deploy(on, ProxyDeployment.parse(yaml), () -> {
-      GatewayVerticle v = new GatewayVerticle();
-      v.exchangeListener(new AccessLog());
-      return v;
-    }, 1).await();
+    return ProxyDeployment.deploy(on, ProxyDeployment.parse(yaml), GatewayMode::new, 1, new AccessLog()).await();
   }
 
   private HttpResult get(int port, String uri, Map<String, String> headers) {

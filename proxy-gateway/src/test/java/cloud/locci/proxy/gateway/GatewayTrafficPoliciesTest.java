@@ -77,7 +77,7 @@ class GatewayTrafficPoliciesTest {
               match_headers: { X-Canary: "1", X-Team: "*" }
         control_api: { enabled: false }
         """.formatted(stable.address(), canary.address(), beta.address());
-    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayVerticle::new, 1).await().port();
+    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayMode::new, 1).await().port();
 
     assertThat(get(port, "/app", Map.of()).header("X-Upstream-Id")).isEqualTo("stable");
     // Header names ignore case; "*" accepts any value; both headers are needed.
@@ -114,7 +114,7 @@ class GatewayTrafficPoliciesTest {
               split: [{ upstream: stable, weight: 90 }, { upstream: canary, weight: 10 }]
         control_api: { enabled: false }
         """.formatted(a.address(), b.address(), c.address());
-    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayVerticle::new, 2).await().port();
+    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayMode::new, 2).await().port();
 
     List<String> seen = new ArrayList<>();
     for (int i = 0; i < 250; i++) {
@@ -150,7 +150,7 @@ class GatewayTrafficPoliciesTest {
         """.formatted(a.address(), b.address());
     Path file = dir.resolve("proxy.yaml");
     Files.writeString(file, base);
-    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(base), Optional.of(file), GatewayVerticle::new, 2)
+    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(base), Optional.of(file), GatewayMode::new, 2)
         .await().port();
     List<String> seen = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
@@ -191,7 +191,7 @@ class GatewayTrafficPoliciesTest {
               split: [{ upstream: stable, weight: 1 }, { upstream: off, weight: 0 }]
         control_api: { enabled: false }
         """.formatted(a.address(), "127.0.0.1:9");
-    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayVerticle::new, 1).await().port();
+    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayMode::new, 1).await().port();
     // Weight 0 takes "off" out: every request goes to stable.
     for (int i = 0; i < 10; i++) {
       assertThat(get(port, "/", Map.of()).header("X-Upstream-Id")).isEqualTo("a");
@@ -219,7 +219,7 @@ class GatewayTrafficPoliciesTest {
               rewrite: { pattern: "^/bare/?", replacement: "x$$" }
         control_api: { enabled: false }
         """.formatted(echo.address());
-    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayVerticle::new, 1).await().port();
+    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayMode::new, 1).await().port();
     JsonObject seen = get(port, "/public/v1/users/42/rest?q=a%20b&z=1", Map.of()).json();
     assertThat(seen.getString("uri")).isEqualTo("/api/users/item-42/rest?q=a%20b&z=1");
     // Not matching: unchanged.
@@ -252,7 +252,7 @@ class GatewayTrafficPoliciesTest {
                 add: { X-Old: "second" }
         control_api: { enabled: false }
         """.formatted(raw.address());
-    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayVerticle::new, 1).await().port();
+    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayMode::new, 1).await().port();
     HttpResult r = get(port, "/api/x", Map.of("Cookie", "session=1", "X-Debug", "client", "X-Trace-Ids", "t1",
         "X-Request-Id", "req-42"));
     assertThat(r.status()).isEqualTo(200);
@@ -283,7 +283,7 @@ class GatewayTrafficPoliciesTest {
             dead: { path_pattern: "^/dead", upstream: dead }
         control_api: { enabled: false }
         """.formatted(echo.address());
-    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayVerticle::new, 1).await().port();
+    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayMode::new, 1).await().port();
     String uuid = "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
 
     String kept = "abc-" + "x".repeat(196);

@@ -77,7 +77,7 @@ class GatewayUpstreamsTest {
             secure: { path_pattern: "^/s", upstream: secure }
         control_api: { enabled: false }
         """.formatted(a.address(), b.address(), lonely.address(), secure.actualPort(), cert.certificatePath());
-    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayVerticle::new, 2).await().port();
+    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayMode::new, 2).await().port();
     events.awaitCheckedAndHealthy(Duration.ofSeconds(10), lonely.address());
 
     Map<String, Integer> counts = new HashMap<>();

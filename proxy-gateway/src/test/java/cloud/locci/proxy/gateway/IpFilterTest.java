@@ -70,7 +70,7 @@ class IpFilterTest {
         control_api:
           enabled: false
         """.replace("UP", upstream.address());
-    port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayVerticle::new, 2).await().port();
+    port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayMode::new, 2).await().port();
   }
 
   @AfterEach

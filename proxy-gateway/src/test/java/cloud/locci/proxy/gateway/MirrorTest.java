@@ -132,7 +132,7 @@ class MirrorTest {
   }
 
   private ProxyDeployment deploy(String yaml, int instances) {
-    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayVerticle::new, instances).await();
+    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayMode::new, instances).await();
   }
 
   private HttpResult send(int port, HttpMethod method, String uri, Buffer body, String... headers) {

@@ -75,7 +75,7 @@ class RequestHygieneGatewayTest {
         control_api: { enabled: false }
         """.formatted(admin.address(), limited.address(), shop.address(), other.address(), SECRET)
         .replace("SERVER", serverExtra.indent(2).stripTrailing());
-    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayVerticle::new, 1).await().port();
+    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayMode::new, 1).await().port();
   }
 
   /** Sends {@code target} byte for byte (no client normalises it), with {@code headers} lines. */

@@ -55,7 +55,7 @@ class RouteBodyLimitTest {
             rest: { path_pattern: "^/", upstream: app }
         control_api: { enabled: false }
         """.formatted(echo.address());
-    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayVerticle::new, 1).await().port();
+    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), GatewayMode::new, 1).await().port();
 
     HttpResult tooBig = post(port, "/avatar", 6);
     assertThat(tooBig.status()).isEqualTo(413);

@@ -62,11 +62,7 @@ class AccessLogTest {
         load_balancer: { upstream: app }
         control_api: { enabled: false }
         """.formatted(echo.address());
-    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), () -> {
-      LoadBalancerVerticle v = new LoadBalancerVerticle();
-      v.exchangeListener(new AccessLog());
-      return v;
-    }, 1).await().port();
+    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, 1, new AccessLog()).await().port();
     HttpClient client = vertx.createHttpClient();
     HttpResult r = HttpResult.send(client, new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
         .setPort(port).setURI("/a/b?c=1").putHeader("User-Agent", "agent/1.0").putHeader("Referer", "http://x/"), null);
@@ -103,11 +99,7 @@ class AccessLogTest {
         load_balancer: { upstream: app }
         control_api: { enabled: false }
         """.formatted(echo.address());
-    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), () -> {
-      LoadBalancerVerticle v = new LoadBalancerVerticle();
-      v.exchangeListener(new AccessLog());
-      return v;
-    }, 1).await().port();
+    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, 1, new AccessLog()).await().port();
     HttpClient client = vertx.createHttpClient();
     HttpResult kept = HttpResult.send(client, new RequestOptions().setHost("127.0.0.1").setPort(port).setURI("/k")
         .putHeader("X-Request-Id", "client-id-1"), null);
@@ -135,7 +127,7 @@ class AccessLogTest {
         load_balancer: { upstream: app }
         control_api: { enabled: false }
         """;
-    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerVerticle::new, 1).await().port();
+    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, 1).await().port();
     HttpClient client = vertx.createHttpClient();
     HttpResult r = HttpResult.send(client, new RequestOptions().setHost("127.0.0.1").setPort(port).setURI("/x")
         .putHeader("X-Request-Id", "err-7"), null);
@@ -155,11 +147,7 @@ class AccessLogTest {
         load_balancer: { upstream: app }
         control_api: { enabled: false }
         """;
-    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), () -> {
-      LoadBalancerVerticle v = new LoadBalancerVerticle();
-      v.exchangeListener(new AccessLog());
-      return v;
-    }, 1).await().port();
+    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, 1, new AccessLog()).await().port();
     HttpClient client = vertx.createHttpClient();
     assertThat(HttpResult.get(client, port, "/x").status()).isEqualTo(502);
     Eventually.untilTrue(vertx, Duration.ofSeconds(5), "an access line", () -> !lines.list.isEmpty()).await();
@@ -179,11 +167,7 @@ class AccessLogTest {
         load_balancer: { upstream: app }
         control_api: { enabled: false }
         """.formatted(echo.address());
-    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), () -> {
-      LoadBalancerVerticle v = new LoadBalancerVerticle();
-      v.exchangeListener(new AccessLog());
-      return v;
-    }, 1).await().port();
+    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, 1, new AccessLog()).await().port();
     // What nginx's old escaping let through: a backslash before the quote that ends the field.
     String agent = "x\\\" 200 0 \"-\" \"forged\u00e9";
     cloud.locci.proxy.core.testing.RawClient.Exchange r = cloud.locci.proxy.core.testing.RawClient.sendAndAwaitClose(

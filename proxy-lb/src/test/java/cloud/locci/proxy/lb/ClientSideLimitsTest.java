@@ -69,7 +69,7 @@ class ClientSideLimitsTest {
             jwt_secret: "%s"
         control_api: { enabled: false }
         """.formatted(server.indent(2).stripTrailing(), upstream, lbExtra.indent(2).stripTrailing(), SECRET);
-    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerVerticle::new, 1).await().port();
+    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, 1).await().port();
   }
 
   @Test

@@ -70,11 +70,7 @@ class ConnectFailoverTest {
         load_balancer: { upstream: app }
         control_api: { enabled: false }
         """.formatted(String.join("\", \"", servers), extra.indent(4).stripTrailing());
-    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), () -> {
-      LoadBalancerVerticle v = new LoadBalancerVerticle();
-      v.exchangeListener(new AccessLog());
-      return v;
-    }, 1).await().port();
+    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, 1, new AccessLog()).await().port();
   }
 
   private HttpResult send(int port, HttpMethod method, String body) {

@@ -2,7 +2,7 @@ package cloud.locci.proxy.lb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import cloud.locci.proxy.core.ProxyVerticle;
+import cloud.locci.proxy.core.ProxyMode;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.ServerAddress;
 import cloud.locci.proxy.core.explain.ExplainQuery;
@@ -57,7 +57,7 @@ class ExchangeAbortTest {
   }
 
   /** Load balancing with one middleware that sets an upstream header the upstream request refuses (CR LF). */
-  static final class BadHeaderVerticle extends ProxyVerticle<UpstreamGroup> {
+  static final class BadHeaderMode implements ProxyMode<UpstreamGroup> {
     private static final Middleware BAD = new Middleware() {
       @Override
       public String name() {
@@ -74,17 +74,17 @@ class ExchangeAbortTest {
     };
 
     @Override
-    protected UpstreamGroup compile(ProxyConfig config, Upstreams upstreams, Middlewares middlewares) {
+    public UpstreamGroup compile(Vertx vertx, ProxyConfig config, Upstreams upstreams, Middlewares middlewares) {
       return upstreams.group("app").orElseThrow();
     }
 
     @Override
-    protected Decision decide(UpstreamGroup group, Exchange exchange) {
+    public Decision decide(UpstreamGroup group, Exchange exchange) {
       return new Decision.Forward(new Target("", group, exchange.request().uri(), 60_000, 0), List.of(BAD));
     }
 
     @Override
-    protected Explanation explain(UpstreamGroup group, ExplainQuery query) {
+    public Explanation explain(UpstreamGroup group, ExplainQuery query) {
       return Explanation.loadBalancer(group, query.path(), List.of("bad-header"));
     }
   }
@@ -103,7 +103,7 @@ class ExchangeAbortTest {
         load_balancer: { upstream: app }
         control_api: { enabled: false }
         """.formatted(echo.address());
-    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), BadHeaderVerticle::new, 1).await().port();
+    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), BadHeaderMode::new, 1).await().port();
     for (int i = 0; i < 3; i++) {
       HttpResult bad = HttpResult.get(client, port, "/bad");
       assertThat(bad.status()).isEqualTo(500);
@@ -146,7 +146,7 @@ class ExchangeAbortTest {
         load_balancer: { upstream: app }
         control_api: { enabled: false }
         """.formatted(upstream.actualPort());
-    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerVerticle::new, 1).await().port();
+    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, 1).await().port();
     List<HttpMethod> methods = List.of(HttpMethod.GET, HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE);
     for (HttpMethod m : methods) {
       HttpResult r = HttpResult.send(client, new RequestOptions().setMethod(m).setHost("127.0.0.1").setPort(port)

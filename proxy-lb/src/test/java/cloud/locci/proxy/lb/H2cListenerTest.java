@@ -55,7 +55,7 @@ class H2cListenerTest {
           app: {servers: ["%s"]}
         load_balancer: {upstream: app}
         control_api: {enabled: false}
-        """.formatted(serverExtra, upstream)), LoadBalancerVerticle::new, 1).await().port();
+        """.formatted(serverExtra, upstream)), LoadBalancerMode::new, 1).await().port();
   }
 
   @Test

@@ -74,7 +74,7 @@ class HealthRotationTest {
   }
 
   private ProxyDeployment deploy(String yaml) {
-    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerVerticle::new, 2).await();
+    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, 2).await();
   }
 
   private List<String> served(ProxyDeployment proxy, int n) {

@@ -67,11 +67,7 @@ class Http2StrictnessTest {
         load_balancer: { upstream: app }
         control_api: { enabled: false }
         """.formatted(cert.certificatePath(), cert.privateKeyPath(), upstream.address(), maxConnections);
-    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), () -> {
-      LoadBalancerVerticle v = new LoadBalancerVerticle();
-      v.exchangeListener(new AccessLog());
-      return v;
-    }, 1).await().port();
+    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, 1, new AccessLog()).await().port();
   }
 
   /** The same load balancer on a plain listener, where HTTP/2 comes with prior knowledge (h2c). */
@@ -85,7 +81,7 @@ class Http2StrictnessTest {
         load_balancer: { upstream: app }
         control_api: { enabled: false }
         """.formatted(upstream.address());
-    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerVerticle::new, 1).await().port();
+    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, 1).await().port();
   }
 
   static Stream<Arguments> malformed() {

@@ -77,7 +77,7 @@ class Http2UpstreamTest {
           app: {servers: [%s]%s}
         load_balancer: {upstream: app}
         control_api: {enabled: false}
-        """.formatted(servers, upstreamExtra)), LoadBalancerVerticle::new, 1).await().port();
+        """.formatted(servers, upstreamExtra)), LoadBalancerMode::new, 1).await().port();
   }
 
   private static String quoted(String address) {

@@ -63,7 +63,7 @@ class LoadBalancerMiddlewareTest {
         control_api:
           enabled: false
         """.replace("ECHO", upstream.address()).replace("SECRET", SECRET);
-    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerVerticle::new, 2).await().port();
+    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, 2).await().port();
   }
 
   private HttpResult send(int port, HttpMethod method, String uri, String... headers) {

@@ -65,7 +65,7 @@ class LoadBalancerTrafficPoliciesTest {
         control_api:
           enabled: false
         """.formatted(upstream.actualPort(), middlewares);
-    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerVerticle::new, 1).await().port();
+    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, 1).await().port();
   }
 
   private HttpResult get(int port) {

@@ -72,7 +72,7 @@ class LoadBalancerVerticleTest {
   }
 
   private ProxyDeployment deploy(String yaml, int instances) {
-    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerVerticle::new, instances).await();
+    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, instances).await();
   }
 
   private JsonObject getJson(int port, String uri) {

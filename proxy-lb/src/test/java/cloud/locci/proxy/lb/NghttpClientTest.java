@@ -56,7 +56,7 @@ class NghttpClientTest {
           app: {servers: ["%s"], protocol: h2c}
         load_balancer: {upstream: app}
         control_api: {enabled: false}
-        """.formatted(upstream.address())), LoadBalancerVerticle::new, 1).await().port();
+        """.formatted(upstream.address())), LoadBalancerMode::new, 1).await().port();
 
     String out = nghttp("-H", "x-trailer: x-checksum=abc", "http://127.0.0.1:" + port + "/via-nghttp");
     assertThat(out).startsWith("0\n");

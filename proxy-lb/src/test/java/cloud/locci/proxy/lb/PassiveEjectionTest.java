@@ -61,7 +61,7 @@ class PassiveEjectionTest {
   }
 
   private ProxyDeployment deploy(String yaml) {
-    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerVerticle::new, 2).await();
+    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, 2).await();
   }
 
   private PassiveState passiveOf(String address) {

@@ -57,7 +57,7 @@ class PlainListenerTest {
           app: {servers: ["%s"]}
         load_balancer: {upstream: app}
         control_api: {enabled: false}
-        """.formatted(plain, echo.address())), LoadBalancerVerticle::new, 2).await().port();
+        """.formatted(plain, echo.address())), LoadBalancerMode::new, 2).await().port();
 
     assertThat(get(plain, "/x", "a.example.com").status()).isEqualTo(200);
     assertThat(get(main, "/x", "a.example.com").status()).isEqualTo(200);
@@ -81,7 +81,7 @@ class PlainListenerTest {
           app: {servers: ["%s"]}
         load_balancer: {upstream: app}
         control_api: {enabled: false}
-        """.formatted(plain, cert.certificate(), cert.privateKey(), echo.address())), LoadBalancerVerticle::new, 1)
+        """.formatted(plain, cert.certificate(), cert.privateKey(), echo.address())), LoadBalancerMode::new, 1)
         .await().port();
 
     HttpResult r = get(plain, "/a/b?c=1&d=%20", "www.example.com:" + plain);

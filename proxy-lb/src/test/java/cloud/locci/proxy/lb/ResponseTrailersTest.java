@@ -44,7 +44,7 @@ class ResponseTrailersTest {
         load_balancer: { upstream: app }
         control_api: { enabled: false }
         """.formatted(upstream.actualPort());
-    port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerVerticle::new, 1).await().port();
+    port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, 1).await().port();
     client = vertx.createHttpClient();
   }
 

@@ -104,11 +104,7 @@ class SelectionStrategiesTest {
   }
 
   private ProxyDeployment deploy(String yaml) {
-    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), () -> {
-      LoadBalancerVerticle v = new LoadBalancerVerticle();
-      v.exchangeListener(e -> finished.add(e.backend() == null ? "" : e.backend().toString()));
-      return v;
-    }, INSTANCES).await();
+    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, INSTANCES, e -> finished.add(e.backend() == null ? "" : e.backend().toString())).await();
   }
 
   private String idOf(int port, String uri) {

@@ -38,7 +38,7 @@ class StrictRequestTest {
         load_balancer: { upstream: app }
         control_api: { enabled: false }
         """.formatted(upstream.address());
-    port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerVerticle::new, 1).await().port();
+    port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, 1).await().port();
   }
 
   private RawClient.Exchange send(String head) {

@@ -52,7 +52,7 @@ class TlsTest {
   }
 
   private int deploy(String yaml) {
-    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerVerticle::new, 1).await().port();
+    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, 1).await().port();
   }
 
   /** An HTTPS upstream whose answer names the SNI it was asked for. */

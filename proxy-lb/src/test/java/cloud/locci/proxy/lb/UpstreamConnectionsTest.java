@@ -69,7 +69,7 @@ class UpstreamConnectionsTest {
         load_balancer: { upstream: app }
         control_api: { enabled: false }
         """.formatted(upstream.actualPort(), upstreamExtra.indent(4).stripTrailing());
-    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerVerticle::new, 1).await().port();
+    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, 1).await().port();
   }
 
   private Future<HttpResult> get(int port, String path) {
@@ -163,7 +163,7 @@ class UpstreamConnectionsTest {
         load_balancer: { upstream: app }
         control_api: { enabled: false }
         """.formatted(upstream.actualPort());
-    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerVerticle::new, 1).await().port();
+    int port = ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, 1).await().port();
     WebSocketClient wsClient = vertx.createWebSocketClient();
     WebSocket busy = wsClient.connect(port, "127.0.0.1", "/ws").await();
     AtomicInteger echoes = new AtomicInteger();

@@ -67,7 +67,7 @@ class WebSocketUpgradeTest {
         load_balancer: { upstream: app }
         control_api: { enabled: false }
         """.formatted(upstream.address());
-    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerVerticle::new, 1).await().port();
+    return ProxyDeployment.deploy(vertx, ProxyDeployment.parse(yaml), LoadBalancerMode::new, 1).await().port();
   }
 
   /** Vert.x's WebSocket client (which checks the accept itself) through the proxy; the refusal's status. */

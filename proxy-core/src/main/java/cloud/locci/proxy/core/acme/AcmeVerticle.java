@@ -124,9 +124,6 @@ public final class AcmeVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     AcmeConfig a = wanted.get();
-    // Only now: BouncyCastle's provider is 660 classes (11% of all the proxy loads, ~3 MB of metaspace,
-    // seconds of start-up on a busy machine) that a proxy without ACME never needs.
-    Keys.installProvider();
     Optional<ListenerTls> filesToRead = files == null && tls.get().certPath().isPresent() ? tls : Optional.empty();
     if (storage == null || !storage.root().equals(Path.of(a.storagePath()))) {
       storage = new AcmeStorage(vertx, Path.of(a.storagePath()));
@@ -139,6 +136,11 @@ public final class AcmeVerticle extends VerticleBase {
     boolean held = files != null || temporary != null
         || domains.values().stream().anyMatch(d -> d.cert != null && a.domains().contains(d.name));
     return blocking(() -> {
+      // Only now, and on a worker: BouncyCastle's provider is 660 classes (11% of all the proxy loads,
+      // ~3 MB of metaspace) that a proxy without ACME never needs, and loading them took over 10 s of an
+      // event loop on a busy machine (the proxy instance of that loop could not start meanwhile). Every
+      // later use of "BC" (orders, challenge certificates) runs on this same ordered worker queue.
+      Keys.installProvider();
       try {
         store.directory(store.root());
       } catch (Exception e) {

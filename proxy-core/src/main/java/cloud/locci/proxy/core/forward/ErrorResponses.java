@@ -14,10 +14,10 @@ import io.vertx.core.json.JsonObject;
  * with {@code X-Locci-Reason: R} (SPEC §4, §11; {@code request_id} whenever the request has one); gRPC
  * requests get a gRPC status instead ({@link GrpcErrors}, SPEC §12).
  */
-public final class ErrorResponses {
+final class ErrorResponses {
 
   /** The header that carries the reason word on every proxy-made error. */
-  public static final CharSequence REASON_HEADER = HttpHeaders.createOptimized("X-Locci-Reason");
+  static final CharSequence REASON_HEADER = Reason.HEADER;
 
   private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
 

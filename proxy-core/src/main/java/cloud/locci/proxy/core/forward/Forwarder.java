@@ -4,6 +4,7 @@ import cloud.locci.proxy.core.config.ServerConfig;
 import cloud.locci.proxy.core.grpc.GrpcRouteWarnings;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -41,12 +42,35 @@ public final class Forwarder {
     }
   }
 
+  /**
+   * The largest body chunk handed on at once, both ways: Netty's decoders cut bodies into chunks of at
+   * most this size, and every chunk is one write (one send syscall) on the other side.
+   */
+  public static final int MAX_CHUNK_SIZE = UpstreamClients.MAX_CHUNK_SIZE;
+
   private final UpstreamClients clients;
   private final ExchangeListener listener;
 
-  public Forwarder(UpstreamClients clients, ExchangeListener listener) {
+  /**
+   * The forwarder of one proxy instance, with its own upstream connections; created on the instance's
+   * event loop, used only there.
+   *
+   * @param instances the number of proxy instances of the process, which share each upstream's
+   *     {@code max_connections_per_server}
+   * @param listener hears of every finished exchange
+   */
+  public Forwarder(Vertx vertx, int instances, ExchangeListener listener) {
+    this(new UpstreamClients(vertx, instances), listener);
+  }
+
+  Forwarder(UpstreamClients clients, ExchangeListener listener) {
     this.clients = clients;
     this.listener = listener;
+  }
+
+  /** Closes the upstream connections (the instance stops). */
+  public Future<Void> close() {
+    return clients.close();
   }
 
   /**

@@ -1,5 +1,7 @@
 package cloud.locci.proxy.core.forward;
 
+import io.vertx.core.http.HttpHeaders;
+
 /**
  * Why the proxy itself answered instead of the upstream (SPEC §4). The word is stable: it appears in the
  * JSON error body, in {@code X-Locci-Reason}, in the access log and as the {@code reason} label of
@@ -29,6 +31,9 @@ public enum Reason {
   IP_DENIED("ip_denied", 403, "client address not allowed"),
   /** Not in SPEC §4's list: a fault of the proxy itself (a middleware failed unexpectedly). */
   INTERNAL_ERROR("internal_error", 500, "internal proxy error");
+
+  /** The header that carries the reason word on every proxy-made error (HTTP and gRPC alike). */
+  public static final CharSequence HEADER = HttpHeaders.createOptimized("X-Locci-Reason");
 
   private final String word;
   private final int status;

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * that keeps an upstream's address and TLS settings keeps its connections (SPEC §10: a pool per address
  * and TLS settings). Confined to the instance's event loop.
  */
-public final class UpstreamClients {
+final class UpstreamClients {
 
   /**
    * How long a connection may stay idle in a pool. Upstreams close idle keep-alive connections on their
@@ -29,7 +29,7 @@ public final class UpstreamClients {
   static final long KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(4);
 
   /** The largest body chunk the upstream connection hands on at once; see {@link Http1Transport}. */
-  public static final int MAX_CHUNK_SIZE = 64 * 1024;
+  static final int MAX_CHUNK_SIZE = 64 * 1024;
 
   private final Vertx vertx;
   private final int instances;
@@ -44,7 +44,7 @@ public final class UpstreamClients {
    * @param instances the number of proxy instances of the process, which share each upstream's
    *     {@code max_connections_per_server}
    */
-  public UpstreamClients(Vertx vertx, int instances) {
+  UpstreamClients(Vertx vertx, int instances) {
     this.vertx = vertx;
     this.instances = Math.max(1, instances);
     transports.put(Protocol.HTTP1, new Http1Transport(vertx));
@@ -127,7 +127,7 @@ public final class UpstreamClients {
   }
 
   /** Closes every pool and client (at the instance's stop). */
-  public Future<Void> close() {
+  Future<Void> close() {
     vertx.cancelTimer(sweeper);
     vertx.cancelTimer(silenceTicker);
     List<Future<Void>> closing = new ArrayList<>();

@@ -13,7 +13,7 @@ import java.util.Base64;
  * the client's key. Anything else would make the proxy open a raw tunnel to something that is not a
  * WebSocket server (an HTTP server that answers 101 to anything, a smuggling gadget).
  */
-public final class WebSocketHandshake {
+final class WebSocketHandshake {
 
   /** RFC 6455 §1.3. */
   private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";

@@ -1,6 +1,5 @@
 package cloud.locci.proxy.core.grpc;
 
-import cloud.locci.proxy.core.forward.ErrorResponses;
 import cloud.locci.proxy.core.forward.HeaderRules;
 import cloud.locci.proxy.core.forward.Reason;
 import io.vertx.core.Future;
@@ -104,7 +103,7 @@ public final class GrpcErrors {
         return response.reset().mapEmpty();
       }
       response.trailers().set(GRPC_STATUS, code).set(GRPC_MESSAGE, text)
-          .set(ErrorResponses.REASON_HEADER, reason.word());
+          .set(Reason.HEADER, reason.word());
       return response.end();
     }
     if (read && !request.isEnded()) {
@@ -114,7 +113,7 @@ public final class GrpcErrors {
         .putHeader(HttpHeaders.CONTENT_TYPE, GRPC_CONTENT_TYPE)
         .putHeader(GRPC_STATUS, code)
         .putHeader(GRPC_MESSAGE, text)
-        .putHeader(ErrorResponses.REASON_HEADER, reason.word());
+        .putHeader(Reason.HEADER, reason.word());
     if (extraHeaders != null) {
       HeaderRules.overlay(response.headers(), extraHeaders);
     }

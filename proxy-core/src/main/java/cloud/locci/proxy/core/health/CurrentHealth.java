@@ -8,9 +8,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The newest health view, process-wide, updated by the health checker before it publishes a flip.
- * Proxy instances compare it with their own view once per request (one volatile read), so a request
- * that starts after a flip was announced is routed by it, even if the
- * {@link cloud.locci.proxy.core.bus.Addresses#HEALTH_CHANGED} event has not reached its event loop yet.
+ * Health is its own small snapshot: upstream groups read it at each selection (one volatile read), so a
+ * request that starts after a flip was announced is routed by it on every event loop at once, and a flip
+ * recompiles no config version (no routing table, no regex).
  */
 public final class CurrentHealth implements Shareable {
 

@@ -4,9 +4,9 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Remembers what a strategy prepared for the last candidate list it saw, by identity. A snapshot's list
- * of healthy servers is one object for the snapshot's whole life, so after the first request of a
- * snapshot the lookup is one volatile read and one comparison; only retries (which pass a list without
+ * Remembers what a strategy prepared for the last candidate list it saw, by identity. A group's list
+ * of healthy servers is one object for as long as the health view stays, so after the first request of a
+ * view the lookup is one volatile read and one comparison; only retries (which pass a list without
  * the servers that failed) and the first request after a change call {@code prepare} again.
  *
  * <p>Thread-safe without locks: two threads may prepare the same list at once, and the last one stays;

@@ -8,14 +8,17 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One upstream group of one snapshot: its configuration, its servers, the ones currently healthy and
- * the strategy that picks among them. Immutable; rebuilt when the config or the health view changes.
- * Passive ejection ({@code passive}) is the one live part: its state is process-wide and read at each
- * selection, so an ejection takes effect at once on every instance without a new snapshot.
+ * One upstream group of one config version: its configuration, its servers and the strategy that picks
+ * among them, built once per version. Health is its own small snapshot: the group reads the current
+ * {@link HealthView} at each selection (one volatile read) and derives the servers in rotation from it
+ * once per view, so a health flip rebuilds one short list and compiles nothing. Passive ejection
+ * ({@code passive}) is live too: its state is process-wide and read at each selection, so an ejection
+ * takes effect at once on every instance. Safe to share between event loops.
  */
 public final class UpstreamGroup {
 
@@ -23,20 +26,23 @@ public final class UpstreamGroup {
 
   private final UpstreamConfig config;
   private final List<Backend> backends;
-  private final List<Backend> healthy;
+  private final Supplier<HealthView> health;
+  /** The servers in rotation under one health view; replaced when the view changes. */
+  private volatile Rotation rotation;
   private final Selector selector;
   /** Per server address; empty when the group has no {@code passive} section. */
   private final Map<ServerAddress, PassiveState> passive;
 
-  UpstreamGroup(UpstreamConfig config, List<Backend> backends, List<Backend> healthy, Selector selector) {
-    this(config, backends, healthy, selector, Map.of());
-  }
+  private record Rotation(HealthView view, List<Backend> up) {}
 
-  UpstreamGroup(UpstreamConfig config, List<Backend> backends, List<Backend> healthy, Selector selector,
+  /**
+   * @param health the current health view, read at each selection (the process's, or a fixed one)
+   */
+  UpstreamGroup(UpstreamConfig config, List<Backend> backends, Supplier<HealthView> health, Selector selector,
       Map<ServerAddress, PassiveState> passive) {
     this.config = config;
     this.backends = List.copyOf(backends);
-    this.healthy = List.copyOf(healthy);
+    this.health = health;
     this.selector = selector;
     this.passive = passive.isEmpty() ? Map.of() : new HashMap<>(passive);
   }
@@ -54,9 +60,23 @@ public final class UpstreamGroup {
     return backends;
   }
 
-  /** The servers in rotation now. */
+  /** The servers in rotation now (those the current health view does not list as down), in YAML order. */
   public List<Backend> healthy() {
-    return healthy;
+    HealthView view = health.get();
+    Rotation r = rotation;
+    if (r == null || r.view() != view) {
+      // A flip (or the first call): derive the list once for this view. Two event loops may both do it;
+      // the results are equal, and the last write wins.
+      List<Backend> up = new ArrayList<>(backends.size());
+      for (Backend b : backends) {
+        if (view.isHealthy(config.name(), b.address())) {
+          up.add(b);
+        }
+      }
+      r = new Rotation(view, List.copyOf(up));
+      rotation = r;
+    }
+    return r.up();
   }
 
   /**
@@ -66,7 +86,8 @@ public final class UpstreamGroup {
    * @param avoid servers that already failed this request: skipped when another server is available
    */
   public Optional<Backend> select(SelectionContext ctx, List<Backend> avoid) {
-    List<Backend> candidates = passive.isEmpty() ? healthy : notEjected(healthy);
+    List<Backend> up = healthy();
+    List<Backend> candidates = passive.isEmpty() ? up : notEjected(up);
     if (!avoid.isEmpty()) {
       List<Backend> rest = new ArrayList<>(candidates);
       rest.removeAll(avoid);
@@ -85,7 +106,8 @@ public final class UpstreamGroup {
    * when every server in rotation was tried already.
    */
   public Optional<Backend> selectUntried(SelectionContext ctx, List<Backend> tried) {
-    List<Backend> candidates = passive.isEmpty() ? healthy : notEjected(healthy);
+    List<Backend> up = healthy();
+    List<Backend> candidates = passive.isEmpty() ? up : notEjected(up);
     if (!tried.isEmpty()) {
       candidates = new ArrayList<>(candidates);
       candidates.removeAll(tried);

@@ -11,8 +11,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
-/** Every upstream group of one snapshot, by name. Built once per config version and health change. */
+/** Every upstream group of one config version, by name. Built once per version; health is read live. */
 public final class Upstreams {
 
   private final Map<String, UpstreamGroup> groups;
@@ -21,24 +22,28 @@ public final class Upstreams {
     this.groups = Collections.unmodifiableMap(groups);
   }
 
-  /** Compiles the groups of {@code config}, keeping only servers {@code health} says are up. */
+  /** Compiles the groups of {@code config} under a fixed health view (tools, tests, explain). */
   public static Upstreams build(ProxyConfig config, HealthView health, UpstreamRegistry registry) {
+    return build(config, () -> health, registry);
+  }
+
+  /**
+   * Compiles the groups of {@code config}; each group keeps in rotation the servers the view
+   * {@code health} gives at that moment says are up (see {@link UpstreamGroup#healthy()}).
+   */
+  public static Upstreams build(ProxyConfig config, Supplier<HealthView> health, UpstreamRegistry registry) {
     Map<String, UpstreamGroup> groups = new LinkedHashMap<>();
     for (UpstreamConfig u : config.upstreams().values()) {
       List<Backend> all = new ArrayList<>();
-      List<Backend> up = new ArrayList<>();
       Map<ServerAddress, PassiveState> passive = new HashMap<>();
       for (ServerEntry s : u.servers()) {
         Backend b = new Backend(s.address(), s.weight(), registry.stats(s.address()));
         all.add(b);
-        if (health.isHealthy(u.name(), s.address())) {
-          up.add(b);
-        }
         if (u.passive().isPresent()) {
           passive.put(s.address(), registry.passive(u.name(), s.address()));
         }
       }
-      groups.put(u.name(), new UpstreamGroup(u, all, up, selector(u, registry), passive));
+      groups.put(u.name(), new UpstreamGroup(u, all, health, selector(u, registry), passive));
     }
     return new Upstreams(groups);
   }

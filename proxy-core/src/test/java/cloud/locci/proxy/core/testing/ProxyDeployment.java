@@ -1,39 +1,32 @@
 package cloud.locci.proxy.core.testing;
 
 import cloud.locci.proxy.core.ConfigVerticle;
+import cloud.locci.proxy.core.ProxyMode;
+import cloud.locci.proxy.core.ProxyStack;
 import cloud.locci.proxy.core.ProxyVerticle;
-import cloud.locci.proxy.core.acme.AcmeVerticle;
-import cloud.locci.proxy.core.bus.Addresses;
 import cloud.locci.proxy.core.config.ConfigException;
 import cloud.locci.proxy.core.config.ConfigLoader;
 import cloud.locci.proxy.core.config.ConfigOverrides;
 import cloud.locci.proxy.core.config.ProxyConfig;
-import cloud.locci.proxy.core.config.ServerConfig.ListenerTls;
-import cloud.locci.proxy.core.health.HealthCheckVerticle;
-import cloud.locci.proxy.core.tracing.TracingVerticle;
-import io.vertx.core.DeploymentOptions;
+import cloud.locci.proxy.core.forward.ExchangeListener;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
 /**
- * Deploys a config verticle, the health-check and tracing verticles and {@code instances} proxy verticles in one
- * Vert.x, as the launcher does, for tests. The proxy listens on the config's bind address (use port 0
- * in tests).
+ * Deploys what the launcher deploys to serve traffic, with the launcher's own code ({@link ProxyStack}):
+ * the config verticle, the health-check and tracing verticles, the ACME verticle when the config has an
+ * ACME listener, and {@code instances} proxy verticles in one Vert.x. The proxy listens on the config's
+ * bind address (use port 0 in tests).
  */
 public final class ProxyDeployment {
 
-  private final ConfigVerticle configVerticle;
-  private final List<ProxyVerticle<?>> proxies;
-  private final String proxyDeploymentId;
+  private final ProxyStack stack;
 
-  private ProxyDeployment(ConfigVerticle configVerticle, List<ProxyVerticle<?>> proxies, String proxyDeploymentId) {
-    this.configVerticle = configVerticle;
-    this.proxies = proxies;
-    this.proxyDeploymentId = proxyDeploymentId;
+  private ProxyDeployment(ProxyStack stack) {
+    this.stack = stack;
   }
 
   /** Parses {@code yaml} (must be valid: the test fails fast otherwise). */
@@ -45,47 +38,41 @@ public final class ProxyDeployment {
     }
   }
 
+  /**
+   * Deploys {@code config} served by the mode {@code mode} makes (e.g. {@code LoadBalancerMode::new}),
+   * every instance reporting finished exchanges to {@code listeners} (access log, metrics), in order.
+   */
   public static Future<ProxyDeployment> deploy(Vertx vertx, ProxyConfig config,
-      Supplier<? extends ProxyVerticle<?>> proxy, int instances) {
-    return deploy(vertx, config, Optional.empty(), proxy, instances);
+      Supplier<? extends ProxyMode<?>> mode, int instances, ExchangeListener... listeners) {
+    return deploy(vertx, config, Optional.empty(), mode, instances, listeners);
   }
 
   /** Like {@link #deploy(Vertx, ProxyConfig, Supplier, int)}, with reloads reading {@code file}. */
   public static Future<ProxyDeployment> deploy(Vertx vertx, ProxyConfig config, Optional<java.nio.file.Path> file,
-      Supplier<? extends ProxyVerticle<?>> proxy, int instances) {
-    ConfigVerticle cv = new ConfigVerticle(config, file, ConfigOverrides.none());
-    List<ProxyVerticle<?>> created = new CopyOnWriteArrayList<>();
-    return vertx.deployVerticle(cv)
-        .compose(id -> vertx.deployVerticle(new HealthCheckVerticle()))
-        .compose(id -> vertx.deployVerticle(new TracingVerticle()))
-        // Only with ACME: several deployments may share one Vert.x in a test, and every extra
-        // CONFIG_GET requester would shift which config verticle answers the proxies (round robin).
-        .compose(id -> config.server().tls().flatMap(ListenerTls::acme).isPresent()
-            ? vertx.deployVerticle(new AcmeVerticle(), AcmeVerticle.deploymentOptions())
-            : Future.succeededFuture(id))
-        .compose(id -> vertx.deployVerticle(() -> {
-          ProxyVerticle<?> v = proxy.get();
-          created.add(v);
-          return v;
-        }, new DeploymentOptions().setInstances(instances)))
-        .onSuccess(id -> vertx.eventBus().publish(Addresses.PROXY_LISTENING, null))
-        .map(id -> new ProxyDeployment(cv, created, id));
+      Supplier<? extends ProxyMode<?>> mode, int instances, ExchangeListener... listeners) {
+    // ACME only when configured: several deployments may share one Vert.x in a test, and every extra
+    // CONFIG_GET requester would shift which config verticle answers the proxies (round robin).
+    ProxyStack stack = ProxyStack.of(vertx, config, mode.get()).file(file).instances(instances).acmeAlways(false);
+    for (ExchangeListener l : listeners) {
+      stack.listener(l);
+    }
+    return stack.deploy().map(ProxyDeployment::new);
   }
 
   /** The port the proxy listens on. */
   public int port() {
-    return proxies.get(0).actualPort();
+    return stack.port();
   }
 
   public ConfigVerticle configVerticle() {
-    return configVerticle;
+    return stack.configVerticle();
   }
 
   public List<ProxyVerticle<?>> proxies() {
-    return proxies;
+    return stack.proxies();
   }
 
   public String proxyDeploymentId() {
-    return proxyDeploymentId;
+    return stack.proxyDeploymentId();
   }
 }

@@ -1,6 +1,6 @@
 package cloud.locci.proxy.lb;
 
-import cloud.locci.proxy.core.ProxyVerticle;
+import cloud.locci.proxy.core.ProxyMode;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.config.RouteConfig;
 import cloud.locci.proxy.core.explain.ExplainQuery;
@@ -12,14 +12,16 @@ import cloud.locci.proxy.core.middleware.Middlewares;
 import cloud.locci.proxy.core.upstream.UpstreamGroup;
 import cloud.locci.proxy.core.forward.Target;
 import cloud.locci.proxy.core.upstream.Upstreams;
+import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Load-balancer mode: every request, whatever its path, goes to the next healthy server of
- * {@code load_balancer.upstream}, unchanged (seed guide §6). Deployed once per event loop.
+ * {@code load_balancer.upstream}, unchanged (seed guide §6). Stateless: one instance serves every event
+ * loop.
  */
-public final class LoadBalancerVerticle extends ProxyVerticle<LoadBalancerVerticle.Plan> {
+public final class LoadBalancerMode implements ProxyMode<LoadBalancerMode.Plan> {
 
   /**
    * What every request of one config version does.
@@ -31,7 +33,7 @@ public final class LoadBalancerVerticle extends ProxyVerticle<LoadBalancerVertic
   record Plan(UpstreamGroup group, long timeoutMs, List<Middleware> middlewares) {}
 
   @Override
-  protected Plan compile(ProxyConfig config, Upstreams upstreams, Middlewares middlewares) {
+  public Plan compile(Vertx vertx, ProxyConfig config, Upstreams upstreams, Middlewares middlewares) {
     ProxyConfig.LoadBalancerConfig lb = config.loadBalancer()
         .orElseThrow(() -> new IllegalStateException("load_balancer section missing from a validated config"));
     String name = lb.upstream();
@@ -42,13 +44,13 @@ public final class LoadBalancerVerticle extends ProxyVerticle<LoadBalancerVertic
   }
 
   @Override
-  protected Explanation explain(Plan plan, ExplainQuery query) {
+  public Explanation explain(Plan plan, ExplainQuery query) {
     return Explanation.loadBalancer(plan.group(), query.path(),
         plan.middlewares().stream().map(Middleware::name).toList());
   }
 
   @Override
-  protected Decision decide(Plan plan, Exchange exchange) {
+  public Decision decide(Plan plan, Exchange exchange) {
     return new Decision.Forward(new Target("", plan.group(), exchange.request().uri(), plan.timeoutMs(), 0),
         plan.middlewares());
   }

@@ -1,6 +1,6 @@
 package cloud.locci.proxy.gateway;
 
-import cloud.locci.proxy.core.ProxyVerticle;
+import cloud.locci.proxy.core.ProxyMode;
 import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.explain.ExplainQuery;
 import cloud.locci.proxy.core.explain.Explanation;
@@ -15,6 +15,7 @@ import cloud.locci.proxy.core.policy.SplitCursors;
 import cloud.locci.proxy.core.upstream.UpstreamGroup;
 import cloud.locci.proxy.core.upstream.Upstreams;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -25,12 +26,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * API-gateway mode: each request goes to the upstream of the route that wins in the
  * {@link RoutingTable} of the current config version; 404 when none matches, 405 with {@code Allow}
- * when only the method is wrong. Deployed once per event loop.
+ * when only the method is wrong. Stateless: one instance serves every event loop.
  */
-public final class GatewayVerticle extends ProxyVerticle<RoutingTable> {
+public final class GatewayMode implements ProxyMode<RoutingTable> {
 
   @Override
-  protected RoutingTable compile(ProxyConfig config, Upstreams upstreams, Middlewares middlewares) {
+  public RoutingTable compile(Vertx vertx, ProxyConfig config, Upstreams upstreams, Middlewares middlewares) {
     return RoutingTable.build(config.routes(), upstreams, middlewares, SplitCursors.of(vertx), r -> r.mirror()
         .map(m -> new MirrorPlan(vertx, r.name(), upstreams.group(m.upstream()).orElseThrow(() ->
             new IllegalStateException("mirror upstream " + m.upstream() + " missing from a validated config")),
@@ -39,12 +40,12 @@ public final class GatewayVerticle extends ProxyVerticle<RoutingTable> {
   }
 
   @Override
-  protected Explanation explain(RoutingTable table, ExplainQuery query) {
+  public Explanation explain(RoutingTable table, ExplainQuery query) {
     return table.explain(query);
   }
 
   @Override
-  protected Decision decide(RoutingTable table, Exchange exchange) {
+  public Decision decide(RoutingTable table, Exchange exchange) {
     HttpServerRequest request = exchange.request();
     RouteMatch match = table.match(routedMethod(request), host(request), request.path(), request.query(),
         request.headers());
