@@ -30,7 +30,7 @@ class RequestTrailersTest {
           app: {servers: ["%s"]%s}
         load_balancer: {upstream: app}
         control_api: {enabled: false}
-        """.formatted(server, extra)), LoadBalancerVerticle::new, 1).await().port();
+        """.formatted(server, extra)), LoadBalancerMode::new, 1).await().port();
   }
 
   private static List<Map.Entry<String, String>> post(String path) {
