@@ -41,6 +41,8 @@ Environment (defaults in brackets):
                       -XX:+AlwaysPreTouch -Dio.netty.allocator.type=pooled]
   BENCH_VERTX_HTTP_METRICS  LOCCI_VERTX_HTTP_METRICS of locci-proxy: Vert.x's own HTTP meters [false]
   BENCH_JAVA_OPTS_<VARIANT>  JVM flags of lb/gw targets named with that VARIANT (compare flag sets)
+  BENCH_JAR_<VARIANT>        the proxy jar of targets named with that VARIANT (compare builds in one
+                             run: lb:2:OLD, or jar:OLD for the plain jar) [BENCH_JAR]
   BENCH_ROUTES        routes in gateway mode; the request matches only the last one [100]
   BENCH_WRK_THREADS   wrk threads [2]
   BENCH_PORT_BASE     first loopback port used [18400]
@@ -441,7 +443,7 @@ start_locci() { # NAME MODE(lb|gw) INSTANCES PORT JAVA_OPTS [EXTRA_JVM_FLAG...]
   shift 5
   locci_config "$mode" "$port" "$WORK/$name.yaml"
   start "$name" env LOCCI_VERTX_HTTP_METRICS="$VERTX_HTTP_METRICS" \
-    "$JAVA" "${opts[@]}" "$@" -jar "$JAR" start -c "$WORK/$name.yaml" --instances "$instances"
+    "$JAVA" "${opts[@]}" "$@" -jar "${JAR_OF_TARGET:-$JAR}" start -c "$WORK/$name.yaml" --instances "$instances"
 }
 
 # start_plain_jar NAME PORT: LB mode exactly as a new user starts it: no JVM flag, no --instances, none of
@@ -450,7 +452,7 @@ start_plain_jar() {
   locci_config lb "$2" "$WORK/$1.yaml"
   mkdir -p "$WORK/$1.cwd"
   start "$1" env -u LOCCI_VERTX_HTTP_METRICS -u JAVA_TOOL_OPTIONS -u JDK_JAVA_OPTIONS -u _JAVA_OPTIONS \
-    -C "$WORK/$1.cwd" "$JAVA" -jar "$JAR" -c "$WORK/$1.yaml"
+    -C "$WORK/$1.cwd" "$JAVA" -jar "${JAR_OF_TARGET:-$JAR}" -c "$WORK/$1.yaml"
 }
 
 start_vhp() { # NAME INSTANCES PORT JAVA_OPTS: VertxHttpProxyServer on the same upstreams
@@ -551,6 +553,11 @@ measure() { # NAME CONNS BODY REP
   log "rep $rep/$REPS $(printf '%-12s c=%-3s %-5s' "$name" "$conns" "$body") $(printf '%7s req/s  p99 %7s ms  cpu %5s%%  rss %6s MB  errors %s' "$rps" "$p99" "${pcpu:--}" "${rss:--}" "$errors")"
 }
 
+jar_of() { # NAME: the proxy jar of a target (BENCH_JAR_<VARIANT>, else BENCH_JAR)
+  local var="BENCH_JAR_${T_VARIANT[$1]}"
+  if [ -n "${T_VARIANT[$1]}" ] && [ -n "${!var:-}" ]; then echo "${!var}"; else echo "$JAR"; fi
+}
+
 is_jvm() { [[ "${T_KIND[$1]}" =~ ^(lb|gw|gwp|jar|vhp)$ ]]; }
 
 java_opts_of() { # NAME: the JVM flags of an lb/gw/vhp target ("(none)" for jar)
@@ -559,7 +566,7 @@ java_opts_of() { # NAME: the JVM flags of an lb/gw/vhp target ("(none)" for jar)
     echo "(none)"
   elif [ -n "$v" ]; then
     local var="BENCH_JAVA_OPTS_$v"
-    echo "${!var:-}"
+    echo "${!var:-$JAVA_OPTS}"
   else
     echo "$JAVA_OPTS"
   fi
@@ -575,7 +582,8 @@ parse_targets() {
     workers=${workers:-1}
     case "$kind" in
       direct) workers=1; name=direct ;;
-      jar) workers=$(nproc); name=jar ;;   # the jar's default: one event loop per CPU
+      jar) variant=${variant:-$workers}; [[ "$variant" =~ ^[1-9] ]] && variant=
+           workers=$(nproc); name=jar${variant:+:$variant} ;;   # the jar's default: one event loop per CPU; jar:OLD = another build
       nginx|haproxy|lb|gw|gwp|vhp) name="$kind:$workers${variant:+:$variant}" ;;
       *) die "unknown target kind '$kind' in '$spec' (direct, nginx, haproxy, lb, gw, gwp, jar, vhp)" ;;
     esac
@@ -583,9 +591,10 @@ parse_targets() {
     [[ "$workers" =~ ^[1-9][0-9]*$ ]] || die "bad worker count in '$spec'"
     if [ -n "$variant" ]; then
       [[ "$variant" =~ ^[A-Za-z0-9_]+$ ]] || die "bad variant name in '$spec'"
-      [[ "$kind" == lb || "$kind" == gw || "$kind" == gwp || "$kind" == vhp ]] || die "variants are for lb, gw and vhp targets only ('$spec')"
-      local var="BENCH_JAVA_OPTS_$variant"
-      [ -n "${!var:-}" ] || die "target '$spec' needs BENCH_JAVA_OPTS_$variant"
+      [[ "$kind" == lb || "$kind" == gw || "$kind" == gwp || "$kind" == vhp || "$kind" == jar ]] || die "variants are for lb, gw, vhp and jar targets only ('$spec')"
+      local var="BENCH_JAVA_OPTS_$variant" jarvar="BENCH_JAR_$variant"
+      [ -n "${!var:-}" ] || [ -n "${!jarvar:-}" ] || die "target '$spec' needs BENCH_JAVA_OPTS_$variant or BENCH_JAR_$variant"
+      [ -z "${!jarvar:-}" ] || [ -f "${!jarvar}" ] || die "BENCH_JAR_$variant: no such file: ${!jarvar}"
     fi
     TARGET_LIST+=("$name")
     T_KIND[$name]=$kind
@@ -608,8 +617,8 @@ start_targets() {
     case "$kind" in
       nginx) start_nginx_proxy "${name//[:@]/-}" "${T_WORKERS[$name]}" "$PORT" ;;
       haproxy) start_haproxy "${name//[:@]/-}" "${T_WORKERS[$name]}" "$PORT" ;;
-      lb|gw|gwp) start_locci "${name//[:@]/-}" "$kind" "${T_WORKERS[$name]}" "$PORT" "$(java_opts_of "$name")" ;;
-      jar) start_plain_jar "${name//[:@]/-}" "$PORT" ;;
+      lb|gw|gwp) JAR_OF_TARGET=$(jar_of "$name") start_locci "${name//[:@]/-}" "$kind" "${T_WORKERS[$name]}" "$PORT" "$(java_opts_of "$name")" ;;
+      jar) JAR_OF_TARGET=$(jar_of "$name") start_plain_jar "${name//[:@]/-}" "$PORT" ;;
       vhp) start_vhp "${name//[:@]/-}" "${T_WORKERS[$name]}" "$PORT" "$(java_opts_of "$name")" ;;
     esac
     T_PID[$name]=$LAST_PID

@@ -24,6 +24,8 @@ public final class ClientIdle {
   private long idleSince = System.nanoTime();
   private boolean tunnel;
   private boolean closed;
+  /** The peer's address as text, made on first use: the same for every request of the connection. */
+  private String clientIp;
 
   private ClientIdle(Vertx vertx, HttpConnection connection, long idleNanos) {
     this.vertx = vertx;
@@ -56,6 +58,17 @@ public final class ClientIdle {
     if (inFlight > 0 && --inFlight == 0) {
       idleSince = System.nanoTime();
     }
+  }
+
+  /**
+   * The connection's peer address as {@code SocketAddress.hostAddress()} gives it ({@code ""} when
+   * unknown), formatted once per connection instead of once per request and reader.
+   */
+  String clientIp() {
+    if (clientIp == null) {
+      clientIp = Exchange.hostAddress(connection.remoteAddress());
+    }
+    return clientIp;
   }
 
   /** The connection became a tunnel: its idle time is the tunnel's business from now on. */

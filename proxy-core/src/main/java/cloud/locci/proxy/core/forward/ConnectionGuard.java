@@ -24,6 +24,7 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.impl.ConnectionBase;
 import java.nio.channels.ClosedChannelException;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
@@ -282,7 +283,9 @@ public final class ConnectionGuard {
   static int headSize(HttpRequest request) {
     int size = request.method().name().length() + 1 + request.uri().length() + 1
         + request.protocolVersion().text().length() + 2;
-    for (Map.Entry<String, String> h : request.headers()) {
+    // The entries as stored: the String iterator would make a Map.Entry and a String per header.
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = request.headers().iteratorCharSequence(); it.hasNext(); ) {
+      Map.Entry<CharSequence, CharSequence> h = it.next();
       size += h.getKey().length() + 2 + h.getValue().length() + 2;
     }
     return size + 2;

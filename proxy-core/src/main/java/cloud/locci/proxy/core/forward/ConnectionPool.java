@@ -2,7 +2,9 @@ package cloud.locci.proxy.core.forward;
 
 import cloud.locci.proxy.core.config.UpstreamConfig.Protocol;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
@@ -52,7 +54,7 @@ final class ConnectionPool {
   /**
    * One exchange's use of one connection, which it holds alone until it ends.
    */
-  final class Lease implements UpstreamTransport.Lease {
+  final class Lease implements UpstreamTransport.Lease, Handler<AsyncResult<HttpClientRequest>> {
     private final HttpClientConnection connection;
     private final boolean reused;
     private HttpClientRequest request;
@@ -81,15 +83,23 @@ final class ConnectionPool {
         throw new IllegalStateException("one request per lease");
       }
       requested = true;
-      return connection.request(options).andThen(ar -> {
-        if (ar.succeeded()) {
-          if (ended) {
-            ar.result().reset(); // aborted while the request was being created
-          } else {
-            request = ar.result();
-          }
+      // The lease hears of the request first (its handler is registered before the caller's), without
+      // andThen's second future and lambda per request.
+      Future<HttpClientRequest> created = connection.request(options);
+      created.onComplete(this);
+      return created;
+    }
+
+    /** The request was created (or not): keep it, or reset it if the lease was aborted meanwhile. */
+    @Override
+    public void handle(AsyncResult<HttpClientRequest> ar) {
+      if (ar.succeeded()) {
+        if (ended) {
+          ar.result().reset(); // aborted while the request was being created
+        } else {
+          request = ar.result();
         }
-      });
+      }
     }
 
     @Override

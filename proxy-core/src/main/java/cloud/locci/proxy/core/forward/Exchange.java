@@ -40,6 +40,7 @@ public final class Exchange implements HeaderTemplate.Values {
   private ResponseTransform.Body transformed;
   private RequestTap tap = RequestTap.NONE;
   private String requestId;
+  private String clientIp;
   private HeaderEdits requestEdits = HeaderEdits.NONE;
   private HeaderEdits responseEdits = HeaderEdits.NONE;
 
@@ -267,8 +268,17 @@ public final class Exchange implements HeaderTemplate.Values {
   /** The client's address as the TCP peer ({@code ${client_ip}}); "" when unknown. */
   @Override
   public String clientIp() {
-    SocketAddress remote = request.remoteAddress();
-    return remote == null ? "" : remote.hostAddress();
+    if (clientIp == null) {
+      // Kept by the connection's idle clock when there is one: formatted once per connection.
+      clientIp = idle != null ? idle.clientIp() : hostAddress(request.remoteAddress());
+    }
+    return clientIp;
+  }
+
+  /** {@code remote.hostAddress()}, or "" when there is no address. */
+  static String hostAddress(SocketAddress remote) {
+    String ip = remote == null ? null : remote.hostAddress();
+    return ip == null ? "" : ip;
   }
 
   /** The request's server span; {@link RequestSpan#NONE} when tracing is off. */

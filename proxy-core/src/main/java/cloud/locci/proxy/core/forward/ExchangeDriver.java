@@ -7,6 +7,7 @@ import cloud.locci.proxy.core.tracing.AttemptSpan;
 import cloud.locci.proxy.core.upstream.Backend;
 import cloud.locci.proxy.core.upstream.SelectionContext;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -21,7 +22,6 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.NetSocket;
-import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -51,6 +51,13 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
 
   private static final Logger log = LoggerFactory.getLogger(ExchangeDriver.class);
 
+  /**
+   * The options every upstream request is created with (Vert.x only reads them, never keeps or changes
+   * them; this one is never changed either): method and URI are set on the request itself in
+   * {@link #send}, which saves a {@code RequestOptions} per request.
+   */
+  private static final RequestOptions DEFAULT_REQUEST = new RequestOptions();
+
   private final Forwarder forwarder;
   private final UpstreamClients clients;
   private final Exchange exchange;
@@ -59,8 +66,11 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
   private final Forwarder.ClientLimits limits;
   private final long maxBody;
   private final boolean hasBody;
-  /** Servers whose attempt failed; connect failover tries each server at most once. */
-  private final List<Backend> failed = new ArrayList<>(2);
+  /**
+   * Servers whose attempt failed; connect failover tries each server at most once. Made on the first
+   * failure: most exchanges have none.
+   */
+  private List<Backend> failed = List.of();
 
   private Phase phase = Phase.SELECT;
   private int attempt;
@@ -107,7 +117,9 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
         run(attempt, () -> abort(Side.CLIENT, null, null));
       }
     });
-    deadline = GrpcDeadline.start(request, target.timeoutMs(), () -> run(attempt, this::deadlinePassed));
+    if (request.getHeader(GrpcDeadline.HEADER) != null) { // no callback made for the calls without one
+      deadline = GrpcDeadline.start(request, target.timeoutMs(), () -> run(attempt, this::deadlinePassed));
+    }
     try {
       if (!select(false)) {
         cancelDeadline();
@@ -151,37 +163,52 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     lease = null;
     upstreamRequest = null;
     requestSent = false;
-    clients.lease(target.group().config(), b, fresh, request.canUpgradeToWebSocket()).onComplete(ar -> {
-      if (my != attempt || phase != Phase.CONNECT) {
-        // The exchange moved on (the client left): an unused lease goes back as it came.
-        if (ar.succeeded()) {
-          ar.result().recycle();
-        }
+    // Callbacks of the request path are Completables (one lambda each, no Handler wrapper, no Runnable
+    // for run()): they check the attempt themselves (current) and turn what they throw into an abort.
+    clients.lease(target.group().config(), b, fresh, request.canUpgradeToWebSocket()).onComplete(
+        (leased, failure) -> leased(my, leased, failure));
+  }
+
+  private void leased(int my, UpstreamTransport.Lease leased, Throwable failure) {
+    if (my != attempt || phase != Phase.CONNECT) {
+      // The exchange moved on (the client left): an unused lease goes back as it came.
+      if (leased != null) {
+        leased.recycle();
+      }
+      return;
+    }
+    try {
+      if (failure != null) {
+        abort(Side.UPSTREAM, Forwarder.classify(failure), failure);
         return;
       }
-      run(my, () -> {
-        if (ar.failed()) {
-          abort(Side.UPSTREAM, Forwarder.classify(ar.cause()), ar.cause());
-          return;
+      lease = leased;
+      phase = Phase.SEND;
+      // No Vert.x idle timeout: the route timeout is SilenceWatch's, over the whole exchange. A request
+      // that arrives after the exchange moved on is reset by the lease (abort() came first).
+      lease.request(DEFAULT_REQUEST).onComplete((created, err) -> {
+        if (current(my)) {
+          try {
+            send(my, created, err);
+          } catch (RuntimeException e) {
+            internalError(e);
+          }
         }
-        lease = ar.result();
-        phase = Phase.SEND;
-        // No Vert.x idle timeout: the route timeout is SilenceWatch's, over the whole exchange. A request
-        // that arrives after the exchange moved on is reset by the lease (abort() came first).
-        lease.request(new RequestOptions().setMethod(request.method()).setURI(target.uri()))
-            .onComplete(r -> run(my, () -> send(my, r)));
       });
-    });
+    } catch (RuntimeException e) {
+      internalError(e);
+    }
   }
 
   // ---- send
 
-  private void send(int my, AsyncResult<HttpClientRequest> ar) {
-    if (ar.failed()) {
-      abort(Side.UPSTREAM, Forwarder.classify(ar.cause()), ar.cause());
+  private void send(int my, HttpClientRequest created, Throwable failure) {
+    if (failure != null) {
+      abort(Side.UPSTREAM, Forwarder.classify(failure), failure);
       return;
     }
-    upstreamRequest = ar.result();
+    upstreamRequest = created;
+    upstreamRequest.setMethod(request.method()).setURI(target.uri());
     MultiMap out = upstreamRequest.headers();
     // A WebSocket handshake needs HTTP/1.1 (no RFC 8441 CONNECT): it got an HTTP/1.1 lease even to an
     // h2c/h2 upstream (UpstreamClients.lease), so the multiplexed case is only a safety net.
@@ -191,7 +218,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     HostAndPort authority = request.authority();
     upstreamRequest.authority(authority != null ? authority
         : HostAndPort.create(backend.address().host(), backend.address().port()));
-    HeaderRules.setForwarded(request, out);
+    HeaderRules.setForwarded(request, out, exchange.clientIp());
     exchange.applyUpstreamHeaders(out);
     span.inject(out);
     sentNanos = System.nanoTime();
@@ -199,15 +226,31 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     upstreamRequest.exceptionHandler(err -> run(my, () -> abort(Side.UPSTREAM, Forwarder.classify(err), err)));
     if (webSocket) {
       phase = Phase.AWAIT_HEAD;
-      upstreamRequest.connect().onComplete(r -> run(my, () -> upgraded(my, r)));
+      upstreamRequest.connect().onComplete((answer, err) -> {
+        if (current(my)) {
+          try {
+            upgraded(my, answer, err);
+          } catch (RuntimeException e) {
+            internalError(e);
+          }
+        }
+      });
       return;
     }
-    upstreamRequest.response().onComplete(r -> run(my, () -> answered(my, r)));
+    upstreamRequest.response().onComplete((answer, err) -> {
+      if (current(my)) {
+        try {
+          answered(my, answer, err);
+        } catch (RuntimeException e) {
+          internalError(e);
+        }
+      }
+    });
     exchange.requestTap().head(request.method(), target.uri(), upstreamRequest.authority(), out, hasBody);
     if (!hasBody) {
       phase = Phase.AWAIT_HEAD;
       request.resume();
-      upstreamRequest.end().onSuccess(v -> sent(my));
+      upstreamRequest.end().onComplete((v, err) -> sent(my, err));
       return;
     }
     if (!out.contains(HttpHeaders.CONTENT_LENGTH) && request.version() != HttpVersion.HTTP_2) {
@@ -220,14 +263,14 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       // An empty chunked body, already over before an earlier attempt failed (its trailers kept).
       phase = Phase.AWAIT_HEAD;
       RequestTrailers.end(upstreamRequest, requestBody != null ? requestBody.trailers() : BodyRelay.NO_TRAILERS, false)
-          .onSuccess(v -> sent(my));
+          .onComplete((v, err) -> sent(my, err));
       return;
     }
     relayBody();
   }
 
-  private void sent(int my) {
-    if (my == attempt) {
+  private void sent(int my, Throwable failure) {
+    if (failure == null && my == attempt) {
       requestSent = true;
     }
   }
@@ -311,12 +354,11 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
 
   // ---- the answer
 
-  private void answered(int my, AsyncResult<HttpClientResponse> ar) {
-    if (ar.failed()) {
-      abort(Side.UPSTREAM, Forwarder.classify(ar.cause()), ar.cause());
+  private void answered(int my, HttpClientResponse upstream, Throwable failure) {
+    if (failure != null) {
+      abort(Side.UPSTREAM, Forwarder.classify(failure), failure);
       return;
     }
-    HttpClientResponse upstream = ar.result();
     span.answered(upstream.statusCode());
     touch();
     target.group().reportSuccess(backend);
@@ -329,7 +371,8 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     phase = Phase.STREAM;
     response.setStatusCode(upstream.statusCode());
     String message = upstream.statusMessage();
-    if (message != null && !message.isEmpty()) {
+    if (message != null && !message.isEmpty() && !standardReason(upstream.statusCode(), message)) {
+      // Only a reason phrase of the upstream's own: setting one builds a new Netty status per response.
       response.setStatusMessage(message);
     }
     mapper.responseHeaders(upstream.headers(), response.headers(), false);
@@ -371,12 +414,11 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
    * bytes, each side closing the other, with its own idle limit ({@code server.idle_timeout_secs}); the
    * exchange is reported then (status 101). Any other answer is relayed like a normal response.
    */
-  private void upgraded(int my, AsyncResult<HttpClientResponse> ar) {
-    if (ar.failed() || ar.result().statusCode() != 101) {
-      answered(my, ar);
+  private void upgraded(int my, HttpClientResponse upstream, Throwable failure) {
+    if (failure != null || upstream.statusCode() != 101) {
+      answered(my, upstream, failure);
       return;
     }
-    HttpClientResponse upstream = ar.result();
     String invalid = WebSocketHandshake.problem(request.headers(), upstream.headers());
     if (invalid != null) {
       upstream.exceptionHandler(t -> { }); // discarding the connection is what ends this response
@@ -458,15 +500,25 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
    * is a fault of the proxy and aborts the exchange like any other failure.
    */
   private void run(int my, Runnable action) {
-    if (my != attempt || phase == Phase.DONE) {
+    if (!current(my)) {
       return;
     }
     try {
       action.run();
     } catch (RuntimeException e) {
-      log.warn("{} {}: exchange failed in phase {}", request.method(), request.uri(), phase, e);
-      abort(Side.PROXY, Reason.INTERNAL_ERROR, e);
+      internalError(e);
     }
+  }
+
+  /** Whether a callback of attempt {@code my} still counts: the exchange did not move on. */
+  private boolean current(int my) {
+    return my == attempt && phase != Phase.DONE;
+  }
+
+  /** An exception thrown in the proxy's own handling of the exchange: a fault of the proxy. */
+  private void internalError(RuntimeException e) {
+    log.warn("{} {}: exchange failed in phase {}", request.method(), request.uri(), phase, e);
+    abort(Side.PROXY, Reason.INTERNAL_ERROR, e);
   }
 
   /**
@@ -518,6 +570,9 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
           request.pause();
           connect(backend, true);
           return;
+        }
+        if (failed.isEmpty()) {
+          failed = new ArrayList<>(2);
         }
         if (!failed.contains(backend)) {
           failed.add(backend);
@@ -655,14 +710,19 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     return request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
   }
 
+  /** Whether {@code message} is the reason phrase the response gets anyway for {@code status}. */
+  private static boolean standardReason(int status, String message) {
+    return status >= 100 && status < 600
+        && HttpResponseStatus.valueOf(status).reasonPhrase().contentEquals(message);
+  }
+
   private boolean mayHaveBody(int status) {
     return request.method() != HttpMethod.HEAD && status >= 200 && status != 204 && status != 304;
   }
 
   @Override
   public String clientIp() {
-    SocketAddress remote = request.remoteAddress();
-    return remote == null ? "" : remote.hostAddress();
+    return exchange.clientIp();
   }
 
   @Override

@@ -1,12 +1,14 @@
 package cloud.locci.proxy.core.forward;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -40,18 +42,29 @@ public final class HeaderRules {
    *     the proxy only knows how to tunnel a WebSocket
    */
   public static void copyRequestHeaders(MultiMap from, MultiMap to, boolean webSocket) {
-    List<String> listed = connectionTokens(from);
-    for (Map.Entry<String, String> h : from) {
-      String name = h.getKey();
-      int kind = classify(name);
-      if (kind != END_TO_END || isListed(name, listed)) {
-        continue;
+    HttpHeaders stored = NettyHeaders.of(from);
+    if (stored != null) {
+      // The entries as stored: no Map.Entry and no String per header (see NettyHeaders).
+      List<String> listed = connectionTokens(stored);
+      for (Iterator<Map.Entry<CharSequence, CharSequence>> it = stored.iteratorCharSequence(); it.hasNext(); ) {
+        Map.Entry<CharSequence, CharSequence> h = it.next();
+        CharSequence name = h.getKey();
+        if (classify(name) == END_TO_END && !isListed(name, listed)) {
+          to.add(name, h.getValue());
+        }
       }
-      to.add(name, h.getValue());
+    } else {
+      List<String> listed = connectionTokens(from);
+      for (Map.Entry<String, String> h : from) {
+        String name = h.getKey();
+        if (classify(name) == END_TO_END && !isListed(name, listed)) {
+          to.add(name, h.getValue());
+        }
+      }
     }
     if (webSocket) {
-      to.set(HttpHeaders.UPGRADE, WEBSOCKET);
-      to.set(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE);
+      to.set(HttpHeaderNames.UPGRADE, WEBSOCKET);
+      to.set(HttpHeaderNames.CONNECTION, HttpHeaderNames.UPGRADE);
     }
   }
 
@@ -60,21 +73,35 @@ public final class HeaderRules {
    * ({@code Transfer-Encoding}) is the proxy's own business on each side.
    */
   public static void copyResponseHeaders(MultiMap from, MultiMap to, boolean webSocket) {
+    HttpHeaders stored = NettyHeaders.of(from);
+    if (stored != null) {
+      // The entries as stored: no Map.Entry and no String per header (see NettyHeaders); the names go
+      // on as Netty's AsciiString, which the response encoder copies as bytes.
+      List<String> listed = connectionTokens(stored);
+      for (Iterator<Map.Entry<CharSequence, CharSequence>> it = stored.iteratorCharSequence(); it.hasNext(); ) {
+        Map.Entry<CharSequence, CharSequence> h = it.next();
+        CharSequence name = h.getKey();
+        if (keepResponseHeader(classify(name), name, listed, webSocket)) {
+          to.add(name, h.getValue());
+        }
+      }
+      return;
+    }
     List<String> listed = connectionTokens(from);
     for (Map.Entry<String, String> h : from) {
       String name = h.getKey();
-      int kind = classify(name);
-      boolean keep;
-      if (kind == END_TO_END || kind == PROXY_SET) {
-        // X-Forwarded-* and Host in a response are the upstream's business.
-        keep = !isListed(name, listed);
-      } else {
-        keep = webSocket && (kind == UPGRADE_HEADER || kind == CONNECTION_HEADER);
-      }
-      if (keep) {
+      if (keepResponseHeader(classify(name), name, listed, webSocket)) {
         to.add(name, h.getValue());
       }
     }
+  }
+
+  private static boolean keepResponseHeader(int kind, CharSequence name, List<String> listed, boolean webSocket) {
+    if (kind == END_TO_END || kind == PROXY_SET) {
+      // X-Forwarded-* and Host in a response are the upstream's business.
+      return !isListed(name, listed);
+    }
+    return webSocket && (kind == UPGRADE_HEADER || kind == CONNECTION_HEADER);
   }
 
   /**
@@ -105,11 +132,34 @@ public final class HeaderRules {
    */
   public static void setForwarded(HttpServerRequest request, MultiMap to) {
     SocketAddress remote = request.remoteAddress();
+    setForwarded(request, to, remote == null ? "" : remote.hostAddress());
+  }
+
+  /**
+   * {@link #setForwarded(HttpServerRequest, MultiMap)} with the client's address already known
+   * ({@link Exchange#clientIp()}, formatted once per connection); "" or null when unknown.
+   */
+  static void setForwarded(HttpServerRequest request, MultiMap to, String clientIp) {
     HostAndPort authority = request.authority();
     SocketAddress local = request.localAddress();
-    setForwarded(request.headers(), to, remote == null ? null : remote.hostAddress(),
+    setForwarded(request.headers(), to, clientIp == null || clientIp.isEmpty() ? null : clientIp,
         request.isSSL() ? "https" : "http", authority == null ? null : authority.toString(),
-        local == null || local.port() < 0 ? null : Integer.toString(local.port()));
+        local == null || local.port() < 0 ? null : portText(local.port()));
+  }
+
+  /** The last listener port written as text; immutable, so sharing it between event loops is safe. */
+  private record PortText(int port, String text) {}
+
+  private static PortText lastPort = new PortText(-1, "");
+
+  /** {@code Integer.toString(port)} without a new String per request: a proxy listens on few ports. */
+  private static String portText(int port) {
+    PortText last = lastPort;
+    if (last.port() != port) {
+      last = new PortText(port, Integer.toString(port));
+      lastPort = last;
+    }
+    return last.text();
   }
 
   /**
@@ -118,7 +168,7 @@ public final class HeaderRules {
    */
   public static void setForwarded(MultiMap incoming, MultiMap to, String clientIp, String scheme, String host,
       String port) {
-    List<String> prior = incoming.getAll(X_FORWARDED_FOR);
+    List<String> prior = incoming.contains(X_FORWARDED_FOR) ? incoming.getAll(X_FORWARDED_FOR) : List.of();
     if (clientIp != null) {
       to.set(X_FORWARDED_FOR, prior.isEmpty() ? clientIp : String.join(", ", prior) + ", " + clientIp);
     } else if (!prior.isEmpty()) {
@@ -162,7 +212,7 @@ public final class HeaderRules {
    * those already listed (case-insensitively); {@code Vary: *} stays as it is.
    */
   public static void addVary(MultiMap headers, String names) {
-    List<String> current = headers.getAll(HttpHeaders.VARY);
+    List<String> current = headers.getAll(HttpHeaderNames.VARY);
     StringBuilder merged = new StringBuilder(String.join(", ", current));
     boolean changed = false;
     for (String n : names.split(",")) {
@@ -178,7 +228,7 @@ public final class HeaderRules {
       changed = true;
     }
     if (changed) {
-      headers.set(HttpHeaders.VARY, merged.toString());
+      headers.set(HttpHeaderNames.VARY, merged.toString());
     }
   }
 
@@ -208,7 +258,7 @@ public final class HeaderRules {
    * What kind of header {@code name} is. Dispatches on the length first, so most names are settled
    * with one or two comparisons (this runs for every header of every request and response).
    */
-  static int classify(String name) {
+  static int classify(CharSequence name) {
     switch (name.length()) {
       case 2:
         return eq(name, "te") ? HOP_BY_HOP_HEADER : END_TO_END;
@@ -249,13 +299,13 @@ public final class HeaderRules {
     }
   }
 
-  private static boolean eq(String name, String lower) {
-    return name.equalsIgnoreCase(lower);
+  private static boolean eq(CharSequence name, String lower) {
+    return AsciiString.contentEqualsIgnoreCase(name, lower);
   }
 
-  private static boolean isListed(String name, List<String> listed) {
+  private static boolean isListed(CharSequence name, List<String> listed) {
     for (int i = 0; i < listed.size(); i++) {
-      if (listed.get(i).equalsIgnoreCase(name)) {
+      if (AsciiString.contentEqualsIgnoreCase(listed.get(i), name)) {
         return true;
       }
     }
@@ -268,17 +318,49 @@ public final class HeaderRules {
    * usual {@code Connection: keep-alive} costs no allocation.
    */
   private static List<String> connectionTokens(MultiMap headers) {
-    String single = headers.get(HttpHeaders.CONNECTION);
+    String single = headers.get(HttpHeaderNames.CONNECTION);
     if (single == null || isOption(single)) {
-      if (single == null || headers.getAll(HttpHeaders.CONNECTION).size() == 1) {
+      if (single == null || headers.getAll(HttpHeaderNames.CONNECTION).size() == 1) {
         return List.of();
       }
     }
     List<String> tokens = new ArrayList<>(2);
-    for (String v : headers.getAll(HttpHeaders.CONNECTION)) {
+    for (String v : headers.getAll(HttpHeaderNames.CONNECTION)) {
       for (String t : v.split(",")) {
         String token = t.trim();
         if (!token.isEmpty() && !isOption(token)) {
+          tokens.add(token);
+        }
+      }
+    }
+    return tokens;
+  }
+
+  /**
+   * {@link #connectionTokens(MultiMap)} on the stored entries: one pass over the names, and no list unless
+   * a {@code Connection} value names a header (the usual {@code Connection: keep-alive} of an upstream's
+   * response costs nothing).
+   */
+  private static List<String> connectionTokens(HttpHeaders headers) {
+    if (!headers.contains(HttpHeaderNames.CONNECTION)) {
+      return List.of();
+    }
+    List<String> tokens = List.of();
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+      Map.Entry<CharSequence, CharSequence> h = it.next();
+      if (h.getKey().length() != 10 || !eq(h.getKey(), "connection")) {
+        continue;
+      }
+      String value = h.getValue().toString();
+      if (isOption(value)) {
+        continue;
+      }
+      for (String t : value.split(",")) {
+        String token = t.trim();
+        if (!token.isEmpty() && !isOption(token)) {
+          if (tokens.isEmpty()) {
+            tokens = new ArrayList<>(2);
+          }
           tokens.add(token);
         }
       }

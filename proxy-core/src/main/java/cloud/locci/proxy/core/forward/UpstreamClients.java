@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,6 +40,13 @@ final class UpstreamClients {
   private final Http2Upstreams http2;
   private final Http2Transport streams;
   private final long silenceTicker;
+  /** {@link #cachedKey}'s entries: the key of a server for the upstream settings it was made with. */
+  private final Map<Backend, KnownKey> keys = new IdentityHashMap<>();
+
+  private record KnownKey(UpstreamConfig upstream, UpstreamTransport.Key key) {}
+
+  /** More cached keys than this (servers of old config versions pile up): cleared at the next sweep. */
+  private static final int MAX_KEYS = 1024;
 
   /**
    * @param instances the number of proxy instances of the process, which share each upstream's
@@ -99,7 +107,8 @@ final class UpstreamClients {
     if (upstream.protocol().multiplexed() && !webSocket) {
       return streams.open(upstream, backend, TimeUnit.SECONDS.toMillis(upstream.connectTimeoutSecs()));
     }
-    UpstreamTransport.Key key = key(upstream, backend, webSocket ? Protocol.HTTP1 : protocol(upstream));
+    UpstreamTransport.Key key = webSocket && upstream.protocol().multiplexed()
+        ? key(upstream, backend, Protocol.HTTP1) : cachedKey(upstream, backend);
     UpstreamTransport transport = transports.get(key.protocol());
     if (transport == null) {
       return Future.failedFuture(new IllegalStateException("no transport for upstream protocol "
@@ -107,6 +116,20 @@ final class UpstreamClients {
     }
     int max = (upstream.maxConnectionsPerServer() + instances - 1) / instances;
     return transport.open(key, max, fresh);
+  }
+
+  /**
+   * {@link #key}, made once per server and upstream settings rather than per request (a record, an
+   * Optional and the hashing of a new key each time). Keyed by identity: a reload makes new
+   * {@code Backend}s, and the entries of old ones go at the next {@link #sweep} once there are many.
+   */
+  private UpstreamTransport.Key cachedKey(UpstreamConfig upstream, Backend backend) {
+    KnownKey known = keys.get(backend);
+    if (known == null || known.upstream() != upstream) {
+      known = new KnownKey(upstream, key(upstream, backend));
+      keys.put(backend, known);
+    }
+    return known.key();
   }
 
   /** Registers the transport of {@code protocol} (replacing the current one), before any request. */
@@ -120,6 +143,9 @@ final class UpstreamClients {
 
   /** Once a second: idle connections past their keep-alive time close; pools nobody uses go. */
   private void sweep() {
+    if (keys.size() > MAX_KEYS) {
+      keys.clear();
+    }
     http2.sweep();
     for (UpstreamTransport t : transports.values()) {
       t.sweep(KEEP_ALIVE_NANOS);

@@ -17,7 +17,8 @@ import io.vertx.core.http.HttpServerRequest;
  */
 public final class GrpcDeadline {
 
-  static final String HEADER = "grpc-timeout";
+  /** The header with the client's deadline for the call ({@code 100m}, {@code 5S}, ...). */
+  public static final String HEADER = "grpc-timeout";
   private static final int MAX_DIGITS = 8;
   private static final long MAX_MS = 30L * 24 * 3600 * 1000;
 

@@ -1,5 +1,6 @@
 package cloud.locci.proxy.core.policy;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -16,7 +17,7 @@ public final class RequestIds {
   /** Longest client id kept. */
   public static final int MAX_LENGTH = 200;
 
-  private static final char[] HEX = "0123456789abcdef".toCharArray();
+  private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
   private RequestIds() {}
 
@@ -48,21 +49,22 @@ public final class RequestIds {
     ThreadLocalRandom r = ThreadLocalRandom.current();
     long hi = r.nextLong() & ~0xf000L | 0x4000L;
     long lo = r.nextLong() & 0x3fffffffffffffffL | 0x8000000000000000L;
-    char[] out = new char[36];
+    // Bytes, not chars: a String of ASCII bytes copies them once, a char[] was compressed into a new array.
+    byte[] out = new byte[36];
     int p = 0;
     p = hex(out, p, hi >>> 32, 8);
-    out[p++] = '-';
+    out[p++] = (byte) '-';
     p = hex(out, p, hi >>> 16, 4);
-    out[p++] = '-';
+    out[p++] = (byte) '-';
     p = hex(out, p, hi, 4);
-    out[p++] = '-';
+    out[p++] = (byte) '-';
     p = hex(out, p, lo >>> 48, 4);
-    out[p++] = '-';
+    out[p++] = (byte) '-';
     hex(out, p, lo, 12);
-    return new String(out);
+    return new String(out, StandardCharsets.ISO_8859_1);
   }
 
-  private static int hex(char[] out, int at, long value, int digits) {
+  private static int hex(byte[] out, int at, long value, int digits) {
     for (int i = digits - 1; i >= 0; i--) {
       out[at + i] = HEX[(int) (value & 0xf)];
       value >>>= 4;
