@@ -123,6 +123,12 @@ start upstream "$(find_tool nghttpd)" --no-tls -d "$WORK/www" "$UP"
 wait_h2 "$UP" "$LAST_PID" upstream
 
 # nginx: an http2 (h2c) listener, grpc_pass to the same upstream (HTTP/2 to it, connections kept).
+# nginx does not multiplex upstream HTTP/2: each request takes a connection of its own, and returns it
+# to the worker's keepalive cache. For a fair row the cache must hold one connection per concurrent
+# stream (CLIENTS x STREAMS, which may all land on one worker), and connections must not be retired
+# after nginx's default 1000 requests (keepalive_requests), else nginx pays a TCP and HTTP/2 handshake
+# per request where locci reuses its streams.
+H2_CONCURRENCY=$((CLIENTS * STREAMS))
 take_port; NGINX_PORT=$P
 mkdir -p "$WORK/nginx"
 cat >"$WORK/nginx/nginx.conf" <<CONF
@@ -139,10 +145,16 @@ http {
   fastcgi_temp_path $WORK/nginx/fastcgi;
   uwsgi_temp_path $WORK/nginx/uwsgi;
   scgi_temp_path $WORK/nginx/scgi;
-  upstream h2up { server 127.0.0.1:$UP; keepalive 64; }
+  upstream h2up {
+    server 127.0.0.1:$UP;
+    keepalive $((H2_CONCURRENCY + 16));
+    keepalive_requests 1000000;
+    keepalive_timeout 300s;
+  }
   server {
     listen 127.0.0.1:$NGINX_PORT http2;
-    http2_max_concurrent_streams 128;
+    http2_max_concurrent_streams $((STREAMS > 128 ? STREAMS : 128));
+    keepalive_requests 1000000;
     location / { grpc_pass grpc://h2up; }
   }
 }

@@ -263,6 +263,8 @@ public final class ProxyVerticle<T> extends VerticleBase {
         .requestHandler(handler)
         .invalidRequestHandler(this::invalid);
     return created.listen(bind.port(), bind.host())
+        .compose(s -> ClearTextHttp2.listening(s, options,
+            () -> snapshots.current().config().config().server(), (r, c) -> listener.onRefused(r, c)))
         .recover(err -> Future.failedFuture(new ListenException(bind, err)));
   }
 

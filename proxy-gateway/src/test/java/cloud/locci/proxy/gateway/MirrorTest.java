@@ -10,6 +10,7 @@ import cloud.locci.proxy.core.testing.HoldingUpstream;
 import cloud.locci.proxy.core.testing.HttpResult;
 import cloud.locci.proxy.core.testing.PatternBody;
 import cloud.locci.proxy.core.testing.ProxyDeployment;
+import cloud.locci.proxy.core.testing.RawH2Upstream;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -183,6 +184,28 @@ class MirrorTest {
     assertThat(shadow.received.get(1).getString("uri")).isEqualTo("/items");
     assertThat(shadow.received.get(1).getLong("length")).isZero();
     awaitCounts(2, 0, 0);
+  }
+
+  @Test
+  void copiesToAnH2cMirrorGoAsHttp2Streams() throws Exception {
+    // Netty's HTTP/2 frame codec, prior knowledge only: an HTTP/1.1 copy would never be recorded.
+    try (RawH2Upstream shadow = RawH2Upstream.start()) {
+      String yaml = yaml(app.address(), shadow.address(), 100)
+          .replace("connect_timeout_secs: 2", "connect_timeout_secs: 2\n    protocol: h2c");
+      int port = deploy(yaml, 1).port();
+      for (int i = 0; i < 3; i++) {
+        HttpResult r = send(port, HttpMethod.POST, "/api/h2/" + i, Buffer.buffer("copy " + i), "X-Custom", "yes");
+        assertThat(r.status()).isEqualTo(200);
+      }
+      awaitCounts(3, 0, 0);
+      assertThat(shadow.requests()).hasSize(3);
+      RawH2Upstream.Request copy = shadow.requests().get(0);
+      assertThat(copy.headers().method()).hasToString("POST");
+      assertThat(copy.headers().path().toString()).startsWith("/h2/");
+      assertThat(copy.headers().authority()).hasToString("127.0.0.1:" + port);
+      assertThat(copy.headers().get("x-custom")).hasToString("yes");
+      assertThat(copy.bodyLength()).isEqualTo(6);
+    }
   }
 
   @Test

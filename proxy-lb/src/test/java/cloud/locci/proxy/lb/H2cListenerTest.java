@@ -122,18 +122,50 @@ class H2cListenerTest {
   }
 
   @Test
-  void aConnectionWhoseFirstHeadDoesNotArriveInTimeIsClosed() {
+  void aFirstHeadThatNeverCompletesGets408AsWithoutH2c() {
+    EchoUpstream echo = EchoUpstream.start(vertx, "app").await();
+    for (String h2c : List.of("", ", h2c: false")) {
+      int port = proxy(echo.address(), ", header_timeout_secs: 1" + h2c);
+      long started = System.nanoTime();
+      RawClient.Exchange r = RawClient.sendAndAwaitClose(vertx, port, "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ",
+          10_000).await();
+      long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+      assertThat(r.status()).as("h2c%s: %s", h2c, r.received()).isEqualTo(408);
+      assertThat(r.received()).contains("X-Locci-Reason: header_timeout");
+      assertThat(tookMs).isBetween(900L, 8000L);
+    }
+    // A first head dribbled a byte at a time is still one head on one clock.
+    int port = proxy(echo.address(), ", header_timeout_secs: 1");
+    RawClient.Exchange oneByte = RawClient.sendAndAwaitClose(vertx, port, "G", 10_000).await();
+    assertThat(oneByte.status()).as(oneByte.received()).isEqualTo(408);
+  }
+
+  @Test
+  void aSilentConnectionOrAStalledPrefaceIsClosedWithoutAnAnswer() {
     EchoUpstream echo = EchoUpstream.start(vertx, "app").await();
     int port = proxy(echo.address(), ", header_timeout_secs: 1");
-    long started = System.nanoTime();
-    RawClient.Exchange r = RawClient.sendAndAwaitClose(vertx, port, "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ", 10_000)
-        .await();
-    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-    assertThat(r.received()).isEmpty();
-    assertThat(tookMs).isBetween(900L, 8000L);
-
-    started = System.nanoTime();
     RawClient.Exchange silent = RawClient.sendAndAwaitClose(vertx, port, "", 10_000).await();
     assertThat(silent.received()).isEmpty();
+    RawClient.Exchange preface = RawClient.sendAndAwaitClose(vertx, port, "PRI * HTTP/2.0\r\n", 10_000).await();
+    assertThat(preface.received()).isEmpty();
+  }
+
+  @Test
+  void anUpgradeToH2cIsIgnoredAndAnsweredOverHttp1() {
+    EchoUpstream echo = EchoUpstream.start(vertx, "app").await();
+    int port = proxy(echo.address(), "");
+    // A well-formed offer (what curl --http2 sends on http://): answered over HTTP/1.1, not 101.
+    RawClient.Exchange offer = RawClient.sendAndAwaitClose(vertx, port, "GET /up HTTP/1.1\r\nHost: x\r\n"
+        + "Connection: Upgrade, HTTP2-Settings, close\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n",
+        5000).await();
+    assertThat(offer.status()).as(offer.received()).isEqualTo(200);
+    String body = offer.received().substring(offer.received().indexOf("\r\n\r\n") + 4);
+    JsonObject headers = new JsonObject(body).getJsonObject("headers");
+    assertThat(headers.containsKey("upgrade")).isFalse();
+    assertThat(headers.containsKey("http2-settings")).isFalse();
+    // One without HTTP2-Settings (Vert.x answered it 400) is an ordinary request too.
+    RawClient.Exchange bare = RawClient.sendAndAwaitClose(vertx, port,
+        "GET /bare HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: close\r\n\r\n", 5000).await();
+    assertThat(bare.status()).as(bare.received()).isEqualTo(200);
   }
 }

@@ -11,8 +11,10 @@ import cloud.locci.proxy.core.testing.HttpResult;
 import cloud.locci.proxy.core.testing.ProxyDeployment;
 import cloud.locci.proxy.core.testing.RawClient;
 import cloud.locci.proxy.core.testing.RawH2Client;
+import cloud.locci.proxy.core.testing.RawH2Upstream;
 import cloud.locci.proxy.core.testing.RawUpstream;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -21,15 +23,21 @@ import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -172,6 +180,48 @@ class Http2UpstreamTest {
       assertThat(r.body()).isEqualTo("ok");
       assertThat(r.trailers().get("x-checksum")).hasToString("c0ffee");
       assertThat(r.headers().contains("trailer")).isFalse();
+    }
+  }
+
+  @Test
+  void aWebSocketToAnH2cUpstreamIsTunnelledOverHttp1ToTheSameServer() {
+    // A server that speaks h2c with prior knowledge and HTTP/1.1 on one port, as most h2c servers do.
+    HttpServer both = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(true))
+        .requestHandler(req -> req.response().end("http " + req.version()))
+        .webSocketHandler(ws -> ws.handler(b -> ws.writeTextMessage("echo " + b)))
+        .listen(0, "127.0.0.1").await();
+    int port = proxy(quoted("127.0.0.1:" + both.actualPort()), ", protocol: h2c");
+    WebSocketClient client = vertx.createWebSocketClient();
+    try {
+      String echoed = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/ws"))
+          .compose(ws -> {
+            Promise<String> first = Promise.promise();
+            ws.textMessageHandler(first::tryComplete);
+            ws.writeTextMessage("hi");
+            return first.future().eventually(ws::close);
+          }).timeout(10, TimeUnit.SECONDS).await();
+      assertThat(echoed).isEqualTo("echo hi");
+      // Plain requests to the same upstream still go as HTTP/2 streams.
+      assertThat(send(http1, new RequestOptions().setPort(port).setURI("/plain"), null).body()).hasToString("http HTTP_2");
+    } finally {
+      client.close().await();
+      both.close().await();
+    }
+  }
+
+  @Test
+  void aWebSocketToAnHttp2OnlyUpstreamIs502() throws Exception {
+    try (RawH2Upstream h2only = RawH2Upstream.start()) {
+      int port = proxy(quoted(h2only.address()), ", protocol: h2c");
+      WebSocketClient client = vertx.createWebSocketClient();
+      try {
+        Throwable failure = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
+                .setURI("/ws")).map(ws -> (Throwable) null).otherwise(t -> t).timeout(10, TimeUnit.SECONDS).await();
+        assertThat(failure).isInstanceOf(UpgradeRejectedException.class);
+        assertThat(((UpgradeRejectedException) failure).getStatus()).isEqualTo(502);
+      } finally {
+        client.close().await();
+      }
     }
   }
 

@@ -26,10 +26,10 @@ import io.vertx.core.streams.WriteStream;
  *   <li><b>Data</b>: each chunk goes to {@link Events#data} first (which may refuse it: body limits),
  *       then to the sink; a full sink pauses the source until it drains.</li>
  *   <li><b>End</b>: the end of a body carries its trailers, a {@link MultiMap} that is empty when there
- *       are none (or the source cannot have any: Vert.x exposes no request trailers). The owner gets them
+ *       are none (or the source cannot have any: Vert.x's HTTP/1.1 server drops request trailers). The owner gets them
  *       in {@link Events#sourceEnded} just before the sink is ended; whether they reach the other side is
- *       the {@link HeaderMapper}'s decision, and a sink that cannot carry trailers (an HTTP/1.1 request, a
- *       non-chunked HTTP/1.1 response) drops them.</li>
+ *       the {@link HeaderMapper}'s decision ({@link RequestTrailers} for a request's), and a sink that
+ *       cannot carry trailers (an HTTP/1.1 request, a non-chunked HTTP/1.1 response) drops them.</li>
  *   <li><b>Progress</b>: every chunk and every change of who owes bytes touches the exchange's
  *       {@link SilenceWatch.Watched}, which reads {@link #owes()} and {@link #sinceNanos()} to blame a
  *       silence on the right side (client body timeout, client send timeout, or the route timeout).</li>
@@ -87,7 +87,7 @@ final class BodyRelay {
 
   /** How a body ends on each side: which trailers the source had, and how the sink takes them. */
   private enum Kind {
-    /** Client request body to an upstream request: no trailers either way in Vert.x 5.1. */
+    /** Client request body to an upstream request: trailers HTTP/2 to HTTP/2 only ({@link RequestTrailers}). */
     REQUEST,
     /** Upstream response body to the client response: trailers as the mapper allows. */
     RESPONSE,
@@ -324,6 +324,8 @@ final class BodyRelay {
       if (t != null && !t.isEmpty()) {
         trailers = t;
       }
+    } else if (kind == Kind.REQUEST) {
+      trailers = RequestTrailers.of((HttpServerRequest) source); // HTTP/2 clients' only
     }
     events.sourceEnded(this, trailers);
     if (over) {
@@ -335,8 +337,8 @@ final class BodyRelay {
     }
     Future<Void> end;
     if (kind == Kind.REQUEST) {
-      // Vert.x 5.1's client request cannot send trailers: a request's trailers end here.
-      end = ((HttpClientRequest) sink).end();
+      // An HTTP/2 upstream stream gets them in a trailing HEADERS frame; elsewhere they end here.
+      end = RequestTrailers.end((HttpClientRequest) sink, trailers, bytes > 0);
     } else {
       end = sink.end();
     }

@@ -4,10 +4,13 @@ import cloud.locci.proxy.core.config.ServerConfig;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.impl.ConnectionBase;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Cleartext HTTP/2 with prior knowledge (h2c) on the plain listeners, beside HTTP/1.1 (SPEC §12,
@@ -17,17 +20,16 @@ import java.util.concurrent.TimeUnit;
  * HTTP/1 request, and only then builds the connection: the server's connection handler (which starts
  * {@link ClientIdle} and installs {@link ConnectionGuard}) runs once the first HTTP/1 head is complete, or
  * once an HTTP/2 client's first SETTINGS arrived. Until then nothing of the proxy's watches the
- * connection, so a connection that stays silent, or dribbles its first head, would be held forever. This
- * class closes that gap with Vert.x's own idle handler, set to {@code header_timeout_secs}: it sits behind
- * the HTTP/1 decoder, so the bytes of an unfinished head do not count as activity, and the connection is
- * closed (without an answer, as nginx does on its {@code client_header_timeout}) when the first head has
- * not arrived within that time of the connection's start. {@link #connected} removes that handler as soon
- * as the proxy's own clocks take over (idle between requests, head timer with 408 from the second head
- * on, route and body timeouts), so it can never cut a request in flight.
- *
- * <p>Vert.x's server also accepts an HTTP/1.1 {@code Upgrade: h2c} on a connection's first request; it
- * has no switch to accept prior knowledge alone. The upgraded request goes through the same routing as
- * any other HTTP/2 stream.
+ * connection, so a connection that stays silent, or dribbles its first head, would be held forever. Two
+ * things close that gap. {@link ClearTextAccept} (installed by {@link #listening}) sees the first bytes:
+ * as soon as they depart from the HTTP/2 preface it installs the {@link ConnectionGuard}, whose head
+ * clock then gives a first head that never completes the same 408 as on an HTTP/1.1-only listener, and
+ * it makes the first request's {@code Upgrade: h2c} an ordinary request (nginx ignores h2c upgrades).
+ * And Vert.x's own idle handler, set to {@code header_timeout_secs}, closes a connection that sends
+ * nothing at all, or stalls inside the HTTP/2 preface, within that time of its start (without an
+ * answer: there is no request to answer). {@link #connected} removes that handler as soon as the
+ * proxy's own clocks take over (idle between requests, route and body timeouts), so it can never cut a
+ * request in flight.
  */
 public final class ClearTextHttp2 {
 
@@ -46,6 +48,19 @@ public final class ClearTextHttp2 {
   }
 
   /**
+   * {@code server} (made with {@code options}) is listening: a plain listener with h2c on gets the
+   * proxy's defences from a connection's first byte ({@link ClearTextAccept}: 408 for a first head that
+   * never completes, {@code Upgrade: h2c} ignored), since Vert.x builds the connection only later.
+   */
+  public static Future<HttpServer> listening(HttpServer server, HttpServerOptions options,
+      Supplier<ServerConfig> config, ConnectionGuard.RefusalListener listener) {
+    if (options.isHttp2ClearTextEnabled() && !options.isSsl()) {
+      return ClearTextAccept.install(server, config, listener).map(server);
+    }
+    return Future.succeededFuture(server);
+  }
+
+  /**
    * A client connection is set up (from the server's connection handler): the idle handler that guarded
    * its first head goes, the proxy's own clocks take over.
    */
@@ -53,7 +68,12 @@ public final class ClearTextHttp2 {
     if (!(connection instanceof ConnectionBase base)) {
       return;
     }
-    ChannelPipeline pipeline = base.channelHandlerContext().pipeline();
+    RequestTrailers.tap(connection); // HTTP/2 connections (h2c or h2): keep what Vert.x drops
+    dropIdle(base.channelHandlerContext().pipeline());
+  }
+
+  /** Removes the idle handler that guards a connection until the proxy's own clocks watch it. */
+  static void dropIdle(ChannelPipeline pipeline) {
     ChannelHandler idle = pipeline.get(IDLE_HANDLER);
     if (idle instanceof IdleStateHandler) {
       pipeline.remove(idle);

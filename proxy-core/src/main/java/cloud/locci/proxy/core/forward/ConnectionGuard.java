@@ -60,6 +60,8 @@ public final class ConnectionGuard {
 
   /** Vert.x's HTTP/1 handler that answers {@code Upgrade: h2c}; there until the first request passed. */
   private static final String H2C_UPGRADE = "h2c";
+  /** The name of the guard's handler behind the codec. */
+  private static final String GUARD = "locciGuard";
 
   private final long headerTimeoutNanos;
   private final int maxHeadSize;
@@ -92,15 +94,39 @@ public final class ConnectionGuard {
       return;
     }
     ChannelPipeline pipeline = base.channelHandlerContext().pipeline();
-    if (pipeline.get("httpDecoder") == null || pipeline.get("httpEncoder") == null) {
+    if (pipeline.get("httpDecoder") == null || pipeline.get("httpEncoder") == null
+        || pipeline.get(GUARD) != null) { // already there since the first byte (installEarly)
       return;
     }
-    ConnectionGuard guard = new ConnectionGuard(server, listener, connection.remoteAddress());
+    new ConnectionGuard(server, listener, connection.remoteAddress()).addTo(pipeline);
+  }
+
+  /**
+   * Installs the guard on a plain connection that Vert.x has just found to speak HTTP/1 (h2c on:
+   * {@link ClearTextAccept}), before its first head is decoded and long before Vert.x calls the server's
+   * connection handler (whose {@link #install} then finds it there). That head has begun: its clock starts
+   * now, so a first head that never completes gets the same 408 as on an HTTP/1.1-only listener.
+   */
+  static void installEarly(ChannelPipeline pipeline, SocketAddress client, ServerConfig server,
+      RefusalListener listener) {
+    if (pipeline.get("httpDecoder") == null || pipeline.get("httpEncoder") == null || pipeline.get(GUARD) != null) {
+      return;
+    }
+    ConnectionGuard guard = new ConnectionGuard(server, listener, client);
+    guard.addTo(pipeline);
+    guard.headStarted = true;
+    guard.headStartNanos = System.nanoTime();
+    guard.headTimer = pipeline.channel().eventLoop().schedule(guard::headTimerFired, guard.headerTimeoutNanos,
+        TimeUnit.NANOSECONDS);
+  }
+
+  private void addTo(ChannelPipeline pipeline) {
+    ConnectionGuard guard = this;
     pipeline.addBefore("httpDecoder", "locciFirstByte", guard.new FirstByteWatcher());
     // With h2c on (ClearTextHttp2), Vert.x's upgrade handler sits behind the encoder until the first
     // request has passed it, and it calls this from its own read of that request: behind it, the guard
     // still sees that first head.
-    pipeline.addAfter(pipeline.get(H2C_UPGRADE) != null ? H2C_UPGRADE : "httpEncoder", "locciGuard", guard.new Guard());
+    pipeline.addAfter(pipeline.get(H2C_UPGRADE) != null ? H2C_UPGRADE : "httpEncoder", GUARD, guard.new Guard());
   }
 
   /** Before the decoder: starts the head clock when the first byte of a new request head arrives. */

@@ -165,7 +165,8 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     requestSent = false;
     // Callbacks of the request path are Completables (one lambda each, no Handler wrapper, no Runnable
     // for run()): they check the attempt themselves (current) and turn what they throw into an abort.
-    clients.lease(target.group().config(), b, fresh).onComplete((leased, failure) -> leased(my, leased, failure));
+    clients.lease(target.group().config(), b, fresh, request.canUpgradeToWebSocket()).onComplete(
+        (leased, failure) -> leased(my, leased, failure));
   }
 
   private void leased(int my, UpstreamTransport.Lease leased, Throwable failure) {
@@ -209,8 +210,8 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     upstreamRequest = created;
     upstreamRequest.setMethod(request.method()).setURI(target.uri());
     MultiMap out = upstreamRequest.headers();
-    // A WebSocket handshake needs an HTTP/1.1 upstream (no RFC 8441 CONNECT): to an HTTP/2 one it goes
-    // as a plain GET, and the upstream's answer is relayed.
+    // A WebSocket handshake needs HTTP/1.1 (no RFC 8441 CONNECT): it got an HTTP/1.1 lease even to an
+    // h2c/h2 upstream (UpstreamClients.lease), so the multiplexed case is only a safety net.
     boolean webSocket = request.canUpgradeToWebSocket() && !lease.protocol().multiplexed();
     mapper = HeaderMapper.of(request.version(), lease.protocol());
     mapper.requestHeaders(request, out, webSocket);
@@ -259,9 +260,10 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       upstreamRequest.setChunked(true);
     }
     if (clientEnded) {
-      // An empty chunked body, already over before an earlier attempt failed.
+      // An empty chunked body, already over before an earlier attempt failed (its trailers kept).
       phase = Phase.AWAIT_HEAD;
-      upstreamRequest.end().onComplete((v, err) -> sent(my, err));
+      RequestTrailers.end(upstreamRequest, requestBody != null ? requestBody.trailers() : BodyRelay.NO_TRAILERS, false)
+          .onComplete((v, err) -> sent(my, err));
       return;
     }
     relayBody();

@@ -74,12 +74,16 @@ final class UpstreamClients {
 
   /** The pool identity of {@code backend} of {@code upstream}. */
   static UpstreamTransport.Key key(UpstreamConfig upstream, Backend backend) {
+    return key(upstream, backend, protocol(upstream));
+  }
+
+  private static UpstreamTransport.Key key(UpstreamConfig upstream, Backend backend, Protocol protocol) {
     return new UpstreamTransport.Key(backend.socketAddress(),
         upstream.tls() ? upstream.sni().orElse(backend.address().host()) : backend.address().host(),
         backend.address().port(),
         upstream.tls() ? Optional.of(new UpstreamTransport.TlsTrust(upstream.tlsVerify(), upstream.caPath()))
             : Optional.empty(),
-        protocol(upstream),
+        protocol,
         (int) TimeUnit.SECONDS.toMillis(upstream.connectTimeoutSecs()));
   }
 
@@ -89,10 +93,22 @@ final class UpstreamClients {
    * @param fresh only a newly opened connection will do
    */
   Future<UpstreamTransport.Lease> lease(UpstreamConfig upstream, Backend backend, boolean fresh) {
-    if (upstream.protocol().multiplexed()) {
+    return lease(upstream, backend, fresh, false);
+  }
+
+  /**
+   * As {@link #lease(UpstreamConfig, Backend, boolean)}; a WebSocket handshake ({@code webSocket}) to an
+   * {@code h2c}/{@code h2} upstream gets an HTTP/1.1 lease on the same server (TLS without ALPN h2 for
+   * {@code h2}): WebSocket over HTTP/2 needs RFC 8441's extended CONNECT, which Vert.x's client does not
+   * send, and servers that speak h2c or h2 mostly speak HTTP/1.1 on the same port too. A server that does
+   * not answers the handshake with something other than 101 (relayed) or closes (502).
+   */
+  Future<UpstreamTransport.Lease> lease(UpstreamConfig upstream, Backend backend, boolean fresh, boolean webSocket) {
+    if (upstream.protocol().multiplexed() && !webSocket) {
       return streams.open(upstream, backend, TimeUnit.SECONDS.toMillis(upstream.connectTimeoutSecs()));
     }
-    UpstreamTransport.Key key = cachedKey(upstream, backend);
+    UpstreamTransport.Key key = webSocket && upstream.protocol().multiplexed()
+        ? key(upstream, backend, Protocol.HTTP1) : cachedKey(upstream, backend);
     UpstreamTransport transport = transports.get(key.protocol());
     if (transport == null) {
       return Future.failedFuture(new IllegalStateException("no transport for upstream protocol "

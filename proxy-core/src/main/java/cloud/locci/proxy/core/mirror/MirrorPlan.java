@@ -24,6 +24,8 @@ public final class MirrorPlan {
 
   /** Connections per mirror server and event loop: copies beyond wait in the client's queue. */
   private static final int POOL_SIZE = 16;
+  /** HTTP/2 connections per mirror server and event loop: each carries many copies as streams. */
+  private static final int H2_POOL_SIZE = 2;
 
   final Vertx vertx;
   final String route;
@@ -58,17 +60,32 @@ public final class MirrorPlan {
     return group;
   }
 
+  /**
+   * The client for the mirror upstream's {@code protocol}: copies to {@code h2c}/{@code h2} servers go as
+   * HTTP/2 streams (prior knowledge in cleartext, ALPN over TLS), multiplexed on a few connections per
+   * server and event loop, like the proxied requests; to {@code http1} servers over pooled HTTP/1.1.
+   */
   HttpClientAgent client() {
-    return shared.client(() -> vertx.httpClientBuilder()
-        .with(new HttpClientOptions()
-            .setProtocolVersion(HttpVersion.HTTP_1_1)
-            .setKeepAlive(true)
-            .setTcpNoDelay(true)
-            .setDecompressionSupported(false)
-            .setMaxInitialLineLength(64 * 1024)
-            .setMaxHeaderSize(64 * 1024))
-        .with(new PoolOptions().setHttp1MaxSize(POOL_SIZE).setMaxWaitQueueSize(Mirrors.MAX_IN_FLIGHT))
-        .build());
+    boolean http2 = group.config().protocol().multiplexed();
+    return shared.client(http2, () -> {
+      HttpClientOptions options = new HttpClientOptions()
+          .setKeepAlive(true)
+          .setTcpNoDelay(true)
+          .setDecompressionSupported(false)
+          .setMaxInitialLineLength(64 * 1024)
+          .setMaxHeaderSize(64 * 1024);
+      if (http2) {
+        options.setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
+            .setHttp2MultiplexingLimit(-1).setUseAlpn(true);
+      } else {
+        options.setProtocolVersion(HttpVersion.HTTP_1_1);
+      }
+      return vertx.httpClientBuilder()
+          .with(options)
+          .with(new PoolOptions().setHttp1MaxSize(POOL_SIZE).setHttp2MaxSize(H2_POOL_SIZE)
+              .setMaxWaitQueueSize(Mirrors.MAX_IN_FLIGHT))
+          .build();
+    });
   }
 
   /** The TLS options of the mirror upstream, or null when it is plain HTTP. */
@@ -77,9 +94,11 @@ public final class MirrorPlan {
     if (!u.tls()) {
       return null;
     }
-    String key = u.tlsVerify() + "|" + u.connectTimeoutSecs() + "|" + u.caPath().orElse("");
+    boolean h2 = u.protocol().multiplexed();
+    String key = u.tlsVerify() + "|" + u.connectTimeoutSecs() + "|" + u.caPath().orElse("") + "|" + h2;
     return shared.tls(key, () -> {
-      ClientSSLOptions ssl = new ClientSSLOptions().setUseAlpn(false)
+      // h2: ALPN offers h2 (and http/1.1, which a server without HTTP/2 picks).
+      ClientSSLOptions ssl = new ClientSSLOptions().setUseAlpn(h2)
           .setSslHandshakeTimeout(TimeUnit.SECONDS.toMillis(u.connectTimeoutSecs()))
           .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
       if (u.tlsVerify()) {

@@ -56,6 +56,8 @@ public final class Mirrors implements Shareable {
   private final Map<String, Counts> counts = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> positions = new ConcurrentHashMap<>();
   private final Map<Thread, HttpClientAgent> clients = new ConcurrentHashMap<>();
+  /** The HTTP/2 clients, for mirror upstreams with {@code protocol: h2c | h2}. */
+  private final Map<Thread, HttpClientAgent> http2Clients = new ConcurrentHashMap<>();
   private final Map<String, io.vertx.core.net.ClientSSLOptions> tls = new ConcurrentHashMap<>();
   final AtomicInteger inFlight = new AtomicInteger();
   final AtomicLong buffered = new AtomicLong();
@@ -104,8 +106,11 @@ public final class Mirrors implements Shareable {
     return tls.computeIfAbsent(key, k -> create.get());
   }
 
-  /** The client of the calling event loop's thread, made by {@code create} on first use. */
-  HttpClientAgent client(Supplier<HttpClientAgent> create) {
-    return clients.computeIfAbsent(Thread.currentThread(), t -> create.get());
+  /**
+   * The client of the calling event loop's thread for HTTP/1.1 or HTTP/2 upstreams, made by
+   * {@code create} on first use.
+   */
+  HttpClientAgent client(boolean http2, Supplier<HttpClientAgent> create) {
+    return (http2 ? http2Clients : clients).computeIfAbsent(Thread.currentThread(), t -> create.get());
   }
 }
