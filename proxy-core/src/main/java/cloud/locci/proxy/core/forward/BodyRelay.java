@@ -1,5 +1,6 @@
 package cloud.locci.proxy.core.forward;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -10,6 +11,7 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.impl.headers.HeadersAdaptor;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.streams.ReadStream;
 import io.vertx.core.streams.WriteStream;
@@ -33,6 +35,9 @@ import io.vertx.core.streams.WriteStream;
  *       silence on the right side (client body timeout, client send timeout, or the route timeout).</li>
  *   <li><b>Sink swap</b>: a request body not read yet can be relayed to another attempt's request
  *       ({@link #to}); chunks go to whichever sink is current.</li>
+ *   <li><b>Copy-free</b>: an HTTP/1.x response body to an HTTP/1.x client response takes the
+ *       {@link DirectBody} path where it can: chunks come as the upstream's pooled buffers
+ *       ({@link #take}), not as Vert.x's heap copies, and each is released when its write completes.</li>
  * </ul>
  *
  * <p>Confined to the event loop of the client connection, like its {@link ExchangeDriver}.
@@ -103,6 +108,11 @@ final class BodyRelay {
   private boolean sourceEnded;
   private boolean over;
   private MultiMap trailers = NO_TRAILERS;
+  /** The copy-free path of this response body, while it is armed. */
+  private DirectBody direct;
+  private boolean copyFree;
+  /** Copy-free chunks written and not yet released (their writes have not completed). */
+  private int directWrites;
 
   private BodyRelay(Kind kind, ReadStream<Buffer> source, WriteStream<Buffer> sink, SilenceWatch.Watched watched,
       Events events) {
@@ -161,6 +171,10 @@ final class BodyRelay {
       // The sink's failures are its owner's business (the upstream request's exception handler, the
       // client response's close handler); a failed write shows there too.
       source.exceptionHandler(this::fail);
+      if (kind == Kind.RESPONSE) {
+        direct = DirectBody.arm((HttpClientResponse) source, sink, this);
+        copyFree = direct != null;
+      }
     }
     if (!sourceEnded && owes != Owes.SINK) {
       owe(Owes.SOURCE);
@@ -173,6 +187,7 @@ final class BodyRelay {
     if (!over) {
       over = true;
       owes = Owes.NOBODY;
+      disarm();
     }
   }
 
@@ -194,6 +209,16 @@ final class BodyRelay {
   /** Whether the source sent anything (a request body that was read cannot be sent again). */
   boolean read() {
     return bytes > 0;
+  }
+
+  /** Whether this body took the copy-free path ({@link DirectBody}). */
+  boolean copyFree() {
+    return copyFree;
+  }
+
+  /** Copy-free chunks whose writes have not completed yet (each is released when its write completes). */
+  int directWrites() {
+    return directWrites;
   }
 
   /** Whether the source's end was seen. */
@@ -228,13 +253,62 @@ final class BodyRelay {
     }
   }
 
+  /**
+   * A chunk of the response body on the copy-free path, owned by the relay from here on: written as it
+   * is, and released once, when its write completes (Vert.x never releases it:
+   * {@code VertxBufferOwnershipTest}), or at once when it goes nowhere.
+   */
+  void take(ByteBuf data) {
+    if (over) {
+      data.release();
+      return;
+    }
+    bytes += data.readableBytes();
+    sinceNanos = System.nanoTime();
+    watched.touch();
+    Buffer chunk = BufferInternal.buffer(data);
+    Future<Void> written;
+    try {
+      if (!events.data(this, chunk) || over) {
+        data.release();
+        return;
+      }
+      written = sink.write(chunk);
+    } catch (RuntimeException e) {
+      data.release();
+      fail(e);
+      return;
+    }
+    directWrites++;
+    written.onComplete(ar -> {
+      directWrites--;
+      data.release();
+    });
+    if (sink.writeQueueFull() && owes != Owes.SINK) {
+      direct.pause(this);
+      owe(Owes.SINK);
+      sink.drainHandler(drain);
+    }
+  }
+
   private void drained() {
     if (over || owes != Owes.SINK) {
       return;
     }
     watched.touch();
     owe(Owes.SOURCE);
-    source.resume();
+    if (direct != null) {
+      direct.resume(this);
+    } else {
+      source.resume();
+    }
+  }
+
+  private void disarm() {
+    if (direct != null) {
+      direct.disarm(this);
+      direct = null;
+    }
   }
 
   private void sourceEnd() {
@@ -242,6 +316,7 @@ final class BodyRelay {
       return;
     }
     sourceEnded = true;
+    disarm();
     owe(Owes.NOBODY);
     watched.touch();
     if (kind == Kind.RESPONSE) {
@@ -281,6 +356,7 @@ final class BodyRelay {
     }
     over = true;
     owes = Owes.NOBODY;
+    disarm();
     events.failed(this, cause);
   }
 
