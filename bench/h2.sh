@@ -187,7 +187,7 @@ log "warming up locci: $WARMUP s"
 
 mkdir -p "$RESULTS_DIR"
 RUN_ID=$(date +%Y%m%d-%H%M%S)
-base="$RESULTS_DIR/$([ $QUICK = 1 ] && echo quick-)h2-$RUN_ID"
+base="$RESULTS_DIR/$( [ $QUICK = 1 ] && echo quick- || true)h2-$RUN_ID"
 CSV="$base.csv"
 echo "rep,target,rps,mean_ms,succeeded,failed" >"$CSV"
 declare -A TPORT=([direct]=$UP [nginx:$WORKERS]=$NGINX_PORT [lb:$WORKERS]=$LOCCI_PORT)
