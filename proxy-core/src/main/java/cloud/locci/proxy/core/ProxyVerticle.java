@@ -31,6 +31,8 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -176,7 +178,7 @@ public final class ProxyVerticle<T> extends VerticleBase {
       rebindIfMoved(before);
       return;
     }
-    snapshots.install(vertx, next).onComplete(ar -> {
+    onThisLoop(snapshots.install(vertx, next)).onComplete(ar -> {
       if (ar.failed()) {
         Snapshots.Snapshot<T> kept = snapshots.current();
         log.error("config version {} not installed, the proxy stays on version {}: {}", next.version(),
@@ -185,6 +187,26 @@ public final class ProxyVerticle<T> extends VerticleBase {
       }
       rebindIfMoved(ar.result());
     });
+  }
+
+  /**
+   * {@code f}, with its outcome handed on on this instance's own event loop. A compilation another
+   * instance is running completes on that instance's loop, and a listener this instance opens next (a
+   * rebind) is bound to the loop it is opened on: without the hop, the instances that waited for another's
+   * compilation of a config that moved the listener all served on that one's event loop, and wrote this
+   * instance's fields from another thread. (In {@link #start} the chain is already bound to this
+   * instance's context by the event-bus request it starts with.)
+   */
+  private <X> Future<X> onThisLoop(Future<X> f) {
+    Promise<X> here = Promise.promise();
+    f.onComplete(ar -> {
+      if (Vertx.currentContext() == context) {
+        here.handle(ar);
+      } else {
+        context.runOnContext(v -> here.handle(ar));
+      }
+    });
+    return here.future();
   }
 
   private void rebindIfMoved(Snapshots.Snapshot<T> now) {

@@ -13,15 +13,22 @@ import cloud.locci.proxy.core.health.CurrentHealth;
 import cloud.locci.proxy.core.health.HealthChanged;
 import cloud.locci.proxy.core.middleware.Middlewares;
 import cloud.locci.proxy.core.testing.EchoUpstream;
+import cloud.locci.proxy.core.testing.ClosedPort;
+import cloud.locci.proxy.core.testing.Eventually;
 import cloud.locci.proxy.core.testing.HttpResult;
 import cloud.locci.proxy.core.testing.ProxyDeployment;
 import cloud.locci.proxy.core.upstream.Upstreams;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,6 +58,32 @@ class SnapshotOwnerTest {
 
     @Override
     public Decision decide(LoadBalancerMode.Plan plan, Exchange exchange) {
+      return lb.decide(plan, exchange);
+    }
+
+    @Override
+    public Explanation explain(LoadBalancerMode.Plan plan, ExplainQuery query) {
+      return lb.explain(plan, query);
+    }
+  }
+
+  /** The load-balancer mode, noting the threads that decide requests; its first compile is slow. */
+  static final class ThreadNotingMode implements ProxyMode<LoadBalancerMode.Plan> {
+    static final Set<String> deciding = ConcurrentHashMap.newKeySet();
+    private final LoadBalancerMode lb = new LoadBalancerMode();
+
+    @Override
+    public LoadBalancerMode.Plan compile(Vertx vertx, ProxyConfig config, Upstreams upstreams, Middlewares middlewares) {
+      // A compile as slow as one of a large routing table: the other instances get the new version
+      // meanwhile and wait for this compilation instead of repeating it (the case in which their
+      // continuation ran on this instance's event loop).
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300));
+      return lb.compile(vertx, config, upstreams, middlewares);
+    }
+
+    @Override
+    public Decision decide(LoadBalancerMode.Plan plan, Exchange exchange) {
+      deciding.add(Thread.currentThread().getName());
       return lb.decide(plan, exchange);
     }
 
@@ -116,6 +149,46 @@ class SnapshotOwnerTest {
       assertThat(compiled.get()).isEqualTo(2);
     } finally {
       CurrentHealth.of(vertx).apply(new HealthChanged("app", ServerAddress.parse(a.address()), true, "test"));
+    }
+  }
+
+  @Test
+  void instancesThatWaitedForAnotherInstancesCompilationRebindOnTheirOwnEventLoops() {
+    Vertx own = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(INSTANCES));
+    HttpClient fresh = own.createHttpClient(new HttpClientOptions().setKeepAlive(false));
+    try {
+      EchoUpstream a = EchoUpstream.start(own, "a").await();
+      // Fixed ports: instances asked for port 0 would each bind a port of their own (Vert.x shares a
+      // random port only among servers asked for the same negative one).
+      String yaml = """
+          mode: load_balancer
+          server: { bind_address: "127.0.0.1:%d", workers: %d }
+          upstreams:
+            app:
+              servers: ["%s"]
+          load_balancer: { upstream: app }
+          control_api: { enabled: false }
+          """;
+      ProxyDeployment proxy = ProxyDeployment.deploy(own,
+          ProxyDeployment.parse(yaml.formatted(ClosedPort.find(), INSTANCES, a.address())), ThreadNotingMode::new,
+          INSTANCES).await();
+
+      // A reload that moves the listener: one instance compiles it (slowly), the others wait for that
+      // compilation and then each opens its own new listener.
+      int moved = ClosedPort.find();
+      proxy.configVerticle().apply(ProxyDeployment.parse(yaml.formatted(moved, INSTANCES, a.address())), "test")
+          .await();
+      Eventually.untilTrue(own, Duration.ofSeconds(10), "every instance listens on the new port",
+          () -> proxy.proxies().stream().allMatch(p -> p.actualPort() == moved)).await();
+      ThreadNotingMode.deciding.clear();
+      // New connections are handed to the instances' listeners in turn: 4 per instance.
+      for (int i = 0; i < 4 * INSTANCES; i++) {
+        assertThat(HttpResult.get(fresh, moved, "/x").status()).isEqualTo(200);
+      }
+      assertThat(ThreadNotingMode.deciding).as("event loops that served requests").hasSize(INSTANCES);
+    } finally {
+      fresh.close().await();
+      own.close().await();
     }
   }
 }
