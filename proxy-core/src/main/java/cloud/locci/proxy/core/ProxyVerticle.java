@@ -130,7 +130,7 @@ public final class ProxyVerticle<T> extends VerticleBase {
     });
     return Future.all(changes.completion(), explains.completion(), certificates.follow())
         .compose(v -> vertx.eventBus().<VersionedConfig>request(Addresses.CONFIG_GET, null))
-        .compose(reply -> snapshots.install(vertx, reply.body()))
+        .compose(reply -> onThisLoop(snapshots.install(vertx, reply.body())))
         .compose(first -> {
           ServerConfig s = first.config().config().server();
           ExchangeListener outer = listener;
@@ -191,11 +191,11 @@ public final class ProxyVerticle<T> extends VerticleBase {
 
   /**
    * {@code f}, with its outcome handed on on this instance's own event loop. A compilation another
-   * instance is running completes on that instance's loop, and a listener this instance opens next (a
-   * rebind) is bound to the loop it is opened on: without the hop, the instances that waited for another's
-   * compilation of a config that moved the listener all served on that one's event loop, and wrote this
-   * instance's fields from another thread. (In {@link #start} the chain is already bound to this
-   * instance's context by the event-bus request it starts with.)
+   * instance is running completes on that instance's loop, and the listener and upstream clients this
+   * instance creates next are bound to the loop they are created on. Without the hop, the instances that
+   * waited for another's compilation all served on that one's event loop (at start-up, and at a reload
+   * that moves the listener) and wrote this instance's fields from another thread: the futures in between
+   * are bound to no context, so nothing else brings the chain back.
    */
   private <X> Future<X> onThisLoop(Future<X> f) {
     Promise<X> here = Promise.promise();

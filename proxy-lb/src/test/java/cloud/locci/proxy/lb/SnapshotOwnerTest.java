@@ -152,8 +152,17 @@ class SnapshotOwnerTest {
     }
   }
 
+  /** The event loops that decide 4 requests per instance, each on a new connection (handed out in turn). */
+  private static Set<String> loopsServing(HttpClient fresh, int port) {
+    ThreadNotingMode.deciding.clear();
+    for (int i = 0; i < 4 * INSTANCES; i++) {
+      assertThat(HttpResult.get(fresh, port, "/x").status()).isEqualTo(200);
+    }
+    return Set.copyOf(ThreadNotingMode.deciding);
+  }
+
   @Test
-  void instancesThatWaitedForAnotherInstancesCompilationRebindOnTheirOwnEventLoops() {
+  void instancesThatWaitedForAnotherInstancesCompilationServeOnTheirOwnEventLoops() {
     Vertx own = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(INSTANCES));
     HttpClient fresh = own.createHttpClient(new HttpClientOptions().setKeepAlive(false));
     try {
@@ -172,6 +181,7 @@ class SnapshotOwnerTest {
       ProxyDeployment proxy = ProxyDeployment.deploy(own,
           ProxyDeployment.parse(yaml.formatted(ClosedPort.find(), INSTANCES, a.address())), ThreadNotingMode::new,
           INSTANCES).await();
+      assertThat(loopsServing(fresh, proxy.port())).as("event loops serving after start-up").hasSize(INSTANCES);
 
       // A reload that moves the listener: one instance compiles it (slowly), the others wait for that
       // compilation and then each opens its own new listener.
@@ -180,12 +190,7 @@ class SnapshotOwnerTest {
           .await();
       Eventually.untilTrue(own, Duration.ofSeconds(10), "every instance listens on the new port",
           () -> proxy.proxies().stream().allMatch(p -> p.actualPort() == moved)).await();
-      ThreadNotingMode.deciding.clear();
-      // New connections are handed to the instances' listeners in turn: 4 per instance.
-      for (int i = 0; i < 4 * INSTANCES; i++) {
-        assertThat(HttpResult.get(fresh, moved, "/x").status()).isEqualTo(200);
-      }
-      assertThat(ThreadNotingMode.deciding).as("event loops that served requests").hasSize(INSTANCES);
+      assertThat(loopsServing(fresh, moved)).as("event loops serving after the listener moved").hasSize(INSTANCES);
     } finally {
       fresh.close().await();
       own.close().await();
