@@ -685,6 +685,21 @@ gc_report() { # jstat of every JVM: young/full collections over the whole run
   done
 }
 
+loops_report() { # CPU seconds of each event-loop thread of every JVM over the whole run
+  local name task
+  echo
+  echo "Event loops over the whole run (CPU seconds of each vert.x-eventloop thread; one busy and the others idle means one loop served everything):"
+  for name in "${TARGET_LIST[@]}"; do
+    is_jvm "$name" || continue
+    printf '  %-12s' "$name"
+    for task in /proc/"${T_PID[$name]}"/task/*; do
+      # comm is field 2 and has no space here; utime and stime are fields 14 and 15, in clock ticks.
+      awk -v hz="$(getconf CLK_TCK)" '$2 ~ /^\(vert\.x-eventloo/ { printf " %.1f", ($14 + $15) / hz }' "$task/stat" 2>/dev/null
+    done
+    echo
+  done
+}
+
 # ---------------------------------------------------------------------------------------------
 
 run_bench() {
@@ -722,6 +737,7 @@ run_bench() {
     echo
     awk -F, -f "$BENCH_DIR/summary.awk" "$CSV"
     gc_report
+    loops_report
     echo
     echo "raw results: ${CSV#"$ROOT"/}"
     echo "reproduce: $( [ "$MODE" = quick ] && echo 'bench/run.sh --quick' || echo 'bench/run.sh' )$( [ "${FOCUS:-0}" = 1 ] && echo ' --focus') (or make bench); env: BENCH_TARGETS=\"$TARGETS\" BENCH_CONNS=\"$CONNS\" BENCH_REPS=$REPS BENCH_DURATION=$DURATION BENCH_WARMUP=$WARMUP BENCH_JAVA_OPTS=\"$JAVA_OPTS\" BENCH_VERTX_HTTP_METRICS=$VERTX_HTTP_METRICS"

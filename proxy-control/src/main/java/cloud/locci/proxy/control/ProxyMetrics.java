@@ -38,7 +38,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.metrics.MetricsOptions;
 import io.vertx.core.spi.VertxMetricsFactory;
 import io.vertx.micrometer.Label;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.time.Duration;
@@ -149,9 +148,12 @@ public final class ProxyMetrics implements ExchangeListener {
     return o;
   }
 
-  /** The factory to give {@code Vertx.builder().withMetrics(...)}. */
+  /**
+   * The factory to give {@code Vertx.builder().withMetrics(...)}: vertx-micrometer-metrics', with the
+   * HTTP server and client meters resolved once rather than looked up per request ({@link ResolvedHttpMeters}).
+   */
   public VertxMetricsFactory vertxMetricsFactory() {
-    return new MicrometerMetricsFactory(registry);
+    return new ResolvedHttpMeters(registry);
   }
 
   /** Requests and errors per route over the last minute (the dashboard's rates), fed by {@link #onComplete}. */
