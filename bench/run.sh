@@ -769,7 +769,7 @@ run_jfr() {
   read -r _ req dur _ <<<"$(grep '^RESULT ' <<<"$out")"
   {
     echo "JFR profile: locci-proxy LB mode, --instances $JFR_INSTANCES, body $JFR_BODY, wrk -t$WRK_THREADS -c$JFR_CONNS, ${JFR_SECONDS} s after ${WARMUP} s of warm-up"
-    echo "JVM flags: $JAVA_OPTS; commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo "JVM flags: $JAVA_OPTS; LOCCI_VERTX_HTTP_METRICS=$VERTX_HTTP_METRICS; jar $JAR (checkout at commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown))"
     echo "wrk: $req requests in $(awk -v d="$dur" 'BEGIN { printf "%.1f", d / 1e6 }') s = $(awk -v r="$req" -v d="$dur" 'BEGIN { printf "%.0f", r / (d / 1e6) }') req/s (while recording)"
     echo
     bash "$BENCH_DIR/jfr-top.sh" "$base.jfr" "$req"

@@ -125,11 +125,10 @@ public final class ProxyMetrics implements ExchangeListener {
    * Vert.x metrics options that send Vert.x's own meters to this registry.
    *
    * @param perRequestMeters also Vert.x's HTTP server/client and TCP meters (SPEC §8; on unless
-   *     {@code LOCCI_VERTX_HTTP_METRICS=false}). They look meters up by tags on every request and
-   *     connection (about 25% more CPU per request with small bodies, 13% with 64 KiB, measured on this
-   *     project's bench machine), while the proxy's own {@code locci_*} meters already count every
-   *     request, its duration, its upstream outcome and the open connections. Pool, event-bus and
-   *     verticle meters are always on.
+   *     {@code LOCCI_VERTX_HTTP_METRICS=false}). Resolved once ({@link ResolvedHttpMeters}), they still
+   *     take about 5% of a small request's CPU, while the proxy's own {@code locci_*} meters already
+   *     count every request, its duration, its upstream outcome and the open connections. Pool,
+   *     event-bus and verticle meters are always on.
    */
   public MetricsOptions vertxMetricsOptions(boolean perRequestMeters) {
     // A registry name of our own: vertx-micrometer keeps registries in a static map by name.
