@@ -3,6 +3,7 @@ package cloud.locci.proxy.lb;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.locci.proxy.core.config.ServerAddress;
+import cloud.locci.proxy.core.forward.ExchangeListener;
 import cloud.locci.proxy.core.testing.ClosedPort;
 import cloud.locci.proxy.core.upstream.UpstreamRegistry;
 import cloud.locci.proxy.core.testing.Eventually;
@@ -37,6 +38,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,7 +71,7 @@ class Http2UpstreamTest {
     h2c.close().await();
   }
 
-  private int proxy(String servers, String upstreamExtra) {
+  private int proxy(String servers, String upstreamExtra, ExchangeListener... listeners) {
     return ProxyDeployment.deploy(vertx, ProxyDeployment.parse("""
         mode: load_balancer
         server: {bind_address: "127.0.0.1:0"}
@@ -77,7 +79,7 @@ class Http2UpstreamTest {
           app: {servers: [%s]%s}
         load_balancer: {upstream: app}
         control_api: {enabled: false}
-        """.formatted(servers, upstreamExtra)), LoadBalancerMode::new, 1).await().port();
+        """.formatted(servers, upstreamExtra)), LoadBalancerMode::new, 1, listeners).await().port();
   }
 
   private static String quoted(String address) {
@@ -190,7 +192,9 @@ class Http2UpstreamTest {
         .requestHandler(req -> req.response().end("http " + req.version()))
         .webSocketHandler(ws -> ws.handler(b -> ws.writeTextMessage("echo " + b)))
         .listen(0, "127.0.0.1").await();
-    int port = proxy(quoted("127.0.0.1:" + both.actualPort()), ", protocol: h2c");
+    List<String> logged = new CopyOnWriteArrayList<>();
+    int port = proxy(quoted("127.0.0.1:" + both.actualPort()), ", protocol: h2c",
+        e -> logged.add(e.request().path() + " " + e.upstreamProtocol()));
     WebSocketClient client = vertx.createWebSocketClient();
     try {
       String echoed = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/ws"))
@@ -203,6 +207,9 @@ class Http2UpstreamTest {
       assertThat(echoed).isEqualTo("echo hi");
       // Plain requests to the same upstream still go as HTTP/2 streams.
       assertThat(send(http1, new RequestOptions().setPort(port).setURI("/plain"), null).body()).hasToString("http HTTP_2");
+      // The access log and metrics name the protocol each exchange really spoke upstream.
+      Eventually.untilTrue(vertx, Duration.ofSeconds(10), "both exchanges finished", () -> logged.size() == 2).await();
+      assertThat(logged).containsExactlyInAnyOrder("/ws http1", "/plain h2c");
     } finally {
       client.close().await();
       both.close().await();

@@ -208,6 +208,9 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       return;
     }
     upstreamRequest = created;
+    // What this connection speaks, which is not always the group's protocol: a WebSocket to an h2c/h2
+    // group goes over HTTP/1.1, and an h2 server may pick http/1.1 by ALPN.
+    exchange.upstreamProtocol(lease.protocol().yamlName());
     upstreamRequest.setMethod(request.method()).setURI(target.uri());
     MultiMap out = upstreamRequest.headers();
     // A WebSocket handshake needs HTTP/1.1 (no RFC 8441 CONNECT): it got an HTTP/1.1 lease even to an
