@@ -448,12 +448,30 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
         return;
       }
       clientSocket = client.result();
-      clientSocket.closeHandler(v -> run(my, () -> abort(Side.CLIENT, null, null)));
-      upstreamSocket.closeHandler(v -> run(my, () -> abort(Side.UPSTREAM, null, null)));
+      NetSocket clientSide = clientSocket;
+      NetSocket upstreamSide = upstreamSocket;
+      clientSocket.closeHandler(v -> {
+        run(my, () -> abort(Side.CLIENT, null, null));
+        releaseHeldInput(clientSide);
+      });
+      upstreamSocket.closeHandler(v -> {
+        run(my, () -> abort(Side.UPSTREAM, null, null));
+        releaseHeldInput(upstreamSide);
+      });
       BodyRelay.tunnel(clientSocket, upstreamSocket, this, this).start();
       BodyRelay.tunnel(upstreamSocket, clientSocket, this, this).start();
       forwarder.finish(exchange);
     }));
+  }
+
+  /**
+   * A socket of the tunnel closed: resumes it so that input it holds while paused (the other side was
+   * full) is handed on and released. Vert.x 5.1 keeps a paused connection's unread input as pooled
+   * buffers and never releases them on close ({@code VertxBufferOwnershipTest}); resumed, it copies each
+   * to the heap and releases it, and the relay, already finished, drops the copy.
+   */
+  private static void releaseHeldInput(NetSocket closed) {
+    closed.resume();
   }
 
   // ---- timeouts
