@@ -116,6 +116,7 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
       if (!response.ended()) {
         run(attempt, () -> abort(Side.CLIENT, null, null));
       }
+      Forwarder.releaseHeldBody(request);
     });
     if (request.getHeader(GrpcDeadline.HEADER) != null) { // no callback made for the calls without one
       deadline = GrpcDeadline.start(request, target.timeoutMs(), () -> run(attempt, this::deadlinePassed));

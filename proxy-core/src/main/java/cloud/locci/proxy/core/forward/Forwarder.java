@@ -124,10 +124,23 @@ public final class Forwarder {
         : ErrorResponses.send(request, reason, message, headers, exchange.requestId());
     return sent.andThen(ar -> {
       if (close && request.version() != HttpVersion.HTTP_2) {
-        request.connection().close();
+        request.connection().close().onComplete(closed -> releaseHeldBody(request));
       }
       finish(exchange);
     });
+  }
+
+  /**
+   * The client connection of {@code request} closed with the request body not read to its end: resumes
+   * the request so that what the paused connection read meanwhile is handed on and released. Vert.x 5.1
+   * keeps it as pooled buffers and releases them only when they are handed on, never on close
+   * ({@code VertxBufferOwnershipTest.aPausedRequestResumedWhenItsConnectionClosesReleasesTheInputItHeld});
+   * the exchange being over, nothing takes them and they are dropped.
+   */
+  static void releaseHeldBody(HttpServerRequest request) {
+    if (!request.isEnded()) {
+      request.resume();
+    }
   }
 
   /** Answers {@code exchange} with {@code status}, no body and {@code headers}, without the upstream. */

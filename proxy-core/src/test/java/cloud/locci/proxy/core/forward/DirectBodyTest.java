@@ -249,6 +249,7 @@ class DirectBodyTest {
     assertThat(relays).hasSize(1);
     assertThat(relays.get(0).copyFree()).isTrue();
     assertThat(relays.get(0).bytes()).isEqualTo(BIG.length());
+    relaysEnded(1);
     assertThat(outcomes).containsExactly("ended");
   }
 
@@ -259,6 +260,7 @@ class DirectBodyTest {
     assertThat(fetchSha(client, "/big", true)).isEqualTo(BIG.sha256());
     assertThat(fetchSha(client, "/big", false)).isEqualTo(BIG.sha256());
     assertThat(relays).hasSize(2).allMatch(BodyRelay::copyFree);
+    relaysEnded(2);
     assertThat(outcomes).containsExactly("ended", "ended");
     assertThat(upstreamConnections.get()).isEqualTo(1);
   }
@@ -323,6 +325,7 @@ class DirectBodyTest {
   void aSinkThatIsNotTheClientResponseKeepsVertxsPath() {
     assertThat(fetchSha(client(HttpVersion.HTTP_1_1), "/wrapped", false)).isEqualTo(BIG.sha256());
     assertThat(relays.get(0).copyFree()).isFalse();
+    relaysEnded(1);
     assertThat(outcomes).containsExactly("ended");
   }
 
@@ -330,6 +333,16 @@ class DirectBodyTest {
   void anHttp2ClientKeepsVertxsPath() {
     assertThat(fetchSha(client(HttpVersion.HTTP_2), "/big", false)).isEqualTo(BIG.sha256());
     assertThat(relays.get(0).copyFree()).isFalse();
+    relaysEnded(1);
     assertThat(outcomes).containsExactly("ended");
+  }
+
+  /**
+   * Waits for {@code count} relay outcomes: a relay's end completes when the response's last write has,
+   * which can be after the client read the whole body.
+   */
+  private void relaysEnded(int count) {
+    Eventually.untilTrue(vertx, Duration.ofSeconds(10), count + " relay outcomes", () -> outcomes.size() >= count)
+        .await();
   }
 }

@@ -27,6 +27,7 @@ import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -36,6 +37,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -335,6 +337,52 @@ class VertxBufferOwnershipTest {
       socket.getOutputStream().flush();
     }
     closed.future().await();
+    Eventually.untilTrue(vertx, Duration.ofSeconds(10), "every buffer read from the connection released",
+        () -> read.stream().allMatch(b -> b.refCnt() == 0)).await();
+    assertThat(read).isNotEmpty();
+    server.close().await();
+  }
+
+  /**
+   * The same held input on an HTTP/1.1 connection whose request body is paused when the server closes
+   * the connection (the proxy's answer with {@code Connection: close} to a request it did not read to the
+   * end): resuming the request once the connection closed hands it on and releases it, which the proxy
+   * does ({@code Forwarder.releaseHeldBody}). Without the resume the buffers stay unreleased.
+   */
+  @Test
+  void aPausedRequestResumedWhenItsConnectionClosesReleasesTheInputItHeld() throws IOException {
+    List<ByteBuf> read = new CopyOnWriteArrayList<>();
+    Promise<Void> paused = Promise.promise();
+    Promise<Void> closed = Promise.promise();
+    HttpServer server = vertx.createHttpServer().connectionHandler(conn ->
+        ((ConnectionBase) conn).channelHandlerContext().pipeline().addFirst(new ChannelInboundHandlerAdapter() {
+          @Override
+          public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof ByteBuf b) {
+              read.add(b);
+            }
+            ctx.fireChannelRead(msg);
+          }
+        })).requestHandler(req -> {
+          req.handler(b -> { });
+          req.pause();
+          // As the proxy does after an answer that ends the connection: close, then resume.
+          vertx.setTimer(500, t -> req.connection().close().onComplete(v -> {
+            req.resume();
+            closed.complete();
+          }));
+          paused.complete();
+        }).listen(0, "127.0.0.1").await();
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", server.actualPort()));
+      socket.getOutputStream().write(("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + (32 * CHUNK) + "\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      paused.future().timeout(10, TimeUnit.SECONDS).await();
+      socket.getOutputStream().write(new byte[16 * CHUNK]);
+      socket.getOutputStream().flush();
+      closed.future().timeout(10, TimeUnit.SECONDS).await();
+    }
     Eventually.untilTrue(vertx, Duration.ofSeconds(10), "every buffer read from the connection released",
         () -> read.stream().allMatch(b -> b.refCnt() == 0)).await();
     assertThat(read).isNotEmpty();
