@@ -205,7 +205,7 @@ done
 
 {
   echo "HTTP/2 (h2c) row: h2load -c$CLIENTS -m$STREAMS -D$DURATION, 100-byte body, nghttpd upstream; $REPS interleaved repetitions"
-  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)  jar: $JAR"
   echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "h2load: $("$H2LOAD" --version 2>&1 | head -n1)  nginx: $("$NGINX" -v 2>&1 | sed 's/.*: //')  java: $("$JAVA" -version 2>&1 | head -n1)"
   echo
