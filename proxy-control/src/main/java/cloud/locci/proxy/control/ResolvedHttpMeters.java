@@ -5,11 +5,13 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.datagram.DatagramSocketOptions;
 import io.vertx.core.http.HttpClientConfig;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerConfig;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.metrics.MetricsOptions;
 import io.vertx.core.net.QuicEndpointConfig;
 import io.vertx.core.net.SocketAddress;
@@ -35,6 +37,7 @@ import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
  * Vert.x's own HTTP server and client meters (SPEC §8), with each meter looked up once instead of on
@@ -92,7 +95,7 @@ final class ResolvedHttpMeters implements VertxMetricsFactory {
   }
 
   @Override
-  public MetricsOptions newOptions(io.vertx.core.json.JsonObject json) {
+  public MetricsOptions newOptions(JsonObject json) {
     return micrometer.newOptions(json);
   }
 
@@ -101,10 +104,10 @@ final class ResolvedHttpMeters implements VertxMetricsFactory {
    * rare ones (WebSocket gauges, reset counts) then appear in the scrape only once something happened.
    */
   static final class Lazy<M> {
-    private final java.util.function.Supplier<M> register;
+    private final Supplier<M> register;
     private volatile M meter;
 
-    Lazy(java.util.function.Supplier<M> register) {
+    Lazy(Supplier<M> register) {
       this.register = register;
     }
 
@@ -369,7 +372,7 @@ final class ResolvedHttpMeters implements VertxMetricsFactory {
     }
 
     @Override
-    public void vertxCreated(io.vertx.core.Vertx vertx) {
+    public void vertxCreated(Vertx vertx) {
       all.vertxCreated(vertx);
     }
 

@@ -11,12 +11,17 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerConfig;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.spi.VertxMetricsFactory;
+import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -57,14 +62,12 @@ class ResolvedHttpMetersTest {
   void optionsWithAPerRequestLabelKeepVertxMicrometerMetricsOwnMeters() {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ProxyMetrics metrics = ProxyMetrics.create();
-    io.vertx.micrometer.MicrometerMetricsOptions options =
-        (io.vertx.micrometer.MicrometerMetricsOptions) metrics.vertxMetricsOptions(true);
-    options.addLabels(io.vertx.micrometer.Label.HTTP_METHOD);
+    MicrometerMetricsOptions options = (MicrometerMetricsOptions) metrics.vertxMetricsOptions(true);
+    options.addLabels(Label.HTTP_METHOD);
     Vertx vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(options))
         .withMetrics(new ResolvedHttpMeters(registry)).build();
     try {
-      Object serverMetrics = ((io.vertx.core.internal.VertxInternal) vertx).metrics()
-          .createHttpServerMetrics(new io.vertx.core.http.HttpServerConfig(), null, null);
+      Object serverMetrics = ((VertxInternal) vertx).metrics().createHttpServerMetrics(new HttpServerConfig(), null, null);
       assertThat(serverMetrics).isNotInstanceOf(ResolvedHttpMeters.ServerMeters.class).isNotNull();
     } finally {
       vertx.close().await();
@@ -72,7 +75,7 @@ class ResolvedHttpMetersTest {
   }
 
   /** Runs {@link #REQUESTS} requests through a server and client of a Vert.x made with {@code factory}. */
-  private static String scrapeAfterTraffic(java.util.function.Function<PrometheusMeterRegistry, VertxMetricsFactory> factory) {
+  private static String scrapeAfterTraffic(Function<PrometheusMeterRegistry, VertxMetricsFactory> factory) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ProxyMetrics options = ProxyMetrics.create();
     Vertx vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(options.vertxMetricsOptions(true)))
