@@ -182,12 +182,18 @@ final class BodyRelay {
     }
   }
 
-  /** Stops relaying (the exchange was aborted): later events of either stream are ignored. */
+  /**
+   * Stops relaying (the exchange was aborted): later events of either stream are ignored. The source is
+   * resumed: Vert.x 5.1 keeps what a paused connection reads as pooled buffers and releases them only
+   * when it hands them on, never when the connection closes, so a source left paused would leak what it
+   * held (VertxBufferOwnershipTest). Handed on now, it is dropped here and released by Vert.x.
+   */
   void stop() {
     if (!over) {
       over = true;
       owes = Owes.NOBODY;
       disarm();
+      source.resume();
     }
   }
 

@@ -389,6 +389,54 @@ class VertxBufferOwnershipTest {
     server.close().await();
   }
 
+  /**
+   * The same held input on the client side: an upstream response paused (the proxy's client reads
+   * slowly) when the exchange is aborted and the connection closed. Resuming the response after the
+   * reset hands it on and releases it, which the proxy's response relay does when it is stopped
+   * ({@code BodyRelay.stop}); without the resume the buffers stay unreleased.
+   */
+  @Test
+  void aPausedResponseResumedWhenItsRequestIsResetReleasesTheInputItHeld() {
+    List<ByteBuf> read = new CopyOnWriteArrayList<>();
+    HttpServer server = vertx.createHttpServer().requestHandler(req -> {
+      HttpServerResponse response = req.response().setChunked(true);
+      for (int i = 0; i < 32; i++) {
+        response.write(Buffer.buffer(new byte[CHUNK]));
+      }
+    }).listen(0, "127.0.0.1").await();
+    HttpClientAgent client = vertx.httpClientBuilder()
+        .withConnectHandler(conn ->
+            ((ConnectionBase) conn).channelHandlerContext().pipeline().addFirst(new ChannelInboundHandlerAdapter() {
+              @Override
+              public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (msg instanceof ByteBuf b) {
+                  read.add(b);
+                }
+                ctx.fireChannelRead(msg);
+              }
+            }))
+        .build();
+    Promise<Void> reset = Promise.promise();
+    client.request(new RequestOptions().setPort(server.actualPort()).setHost("127.0.0.1"))
+        .compose(HttpClientRequest::send)
+        .onSuccess(response -> {
+          response.handler(b -> { });
+          response.pause();
+          // As the proxy does when the exchange is aborted: reset the request, then resume the response.
+          vertx.setTimer(500, t -> {
+            response.request().reset();
+            response.resume();
+            reset.complete();
+          });
+        });
+    reset.future().timeout(10, TimeUnit.SECONDS).await();
+    Eventually.untilTrue(vertx, Duration.ofSeconds(10), "every buffer read from the connection released",
+        () -> read.stream().allMatch(b -> b.refCnt() == 0)).await();
+    assertThat(read).isNotEmpty();
+    client.close().await();
+    server.close().await();
+  }
+
   /** The same on HTTP/2 when the client resets the stream while writes wait for its flow-control window. */
   @Test
   void pooledBuffersQueuedOnAResetHttp2StreamAreLeftToTheWriter() {
