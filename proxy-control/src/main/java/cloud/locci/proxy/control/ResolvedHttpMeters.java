@@ -26,6 +26,7 @@ import io.vertx.core.spi.metrics.HttpServerMetrics;
 import io.vertx.core.spi.metrics.PoolMetrics;
 import io.vertx.core.spi.metrics.TransportMetrics;
 import io.vertx.core.spi.metrics.VertxMetrics;
+import io.vertx.core.spi.metrics.WebSocketMetrics;
 import io.vertx.core.spi.observability.HttpRequest;
 import io.vertx.core.spi.observability.HttpResponse;
 import io.vertx.micrometer.Label;
@@ -162,10 +163,32 @@ final class ResolvedHttpMeters implements VertxMetricsFactory {
     }
   }
 
-  /** {@code vertx_http_server_*}: the meters, resolved once, shared by every HTTP server of the process. */
-  static final class ServerMeters implements HttpServerMetrics<Measure, LongAdder> {
-    private final LongAdder active;
+  /** What the server and client meters share: the active-requests gauge and the WebSocket gauge. */
+  abstract static class ExchangeMeters implements WebSocketMetrics<LongAdder> {
+    final LongAdder active;
     private final Lazy<LongAdder> webSockets;
+
+    ExchangeMeters(MeterRegistry registry, MetricsNaming names, String activeDescription) {
+      active = gauge(registry, names.getHttpActiveRequests(), activeDescription);
+      webSockets = new Lazy<>(() ->
+          gauge(registry, names.getHttpActiveWsConnections(), "Number of websockets currently opened"));
+    }
+
+    @Override
+    public LongAdder connected(HttpRequest request) {
+      LongAdder open = webSockets.get();
+      open.increment();
+      return open;
+    }
+
+    @Override
+    public void disconnected(LongAdder webSocket) {
+      webSocket.decrement();
+    }
+  }
+
+  /** {@code vertx_http_server_*}: the meters, resolved once, shared by every HTTP server of the process. */
+  static final class ServerMeters extends ExchangeMeters implements HttpServerMetrics<Measure, LongAdder> {
     private final Lazy<Counter> resets;
     private final DistributionSummary requestBytes;
     private final Counter requests;
@@ -173,9 +196,7 @@ final class ResolvedHttpMeters implements VertxMetricsFactory {
     private final DistributionSummary responseBytes;
 
     ServerMeters(MeterRegistry registry, MetricsNaming names) {
-      active = gauge(registry, names.getHttpActiveRequests(), "Number of requests being processed");
-      webSockets = new Lazy<>(() ->
-          gauge(registry, names.getHttpActiveWsConnections(), "Number of websockets currently opened"));
+      super(registry, names, "Number of requests being processed");
       resets = new Lazy<>(() -> Counter.builder(names.getHttpRequestResetsCount())
           .description("Number of request resets").register(registry));
       requestBytes = DistributionSummary.builder(names.getHttpRequestBytes()).description("Size of requests in bytes")
@@ -224,25 +245,11 @@ final class ResolvedHttpMeters implements VertxMetricsFactory {
         active.decrement();
       }
     }
-
-    @Override
-    public LongAdder connected(HttpRequest request) {
-      LongAdder open = webSockets.get();
-      open.increment();
-      return open;
-    }
-
-    @Override
-    public void disconnected(LongAdder webSocket) {
-      webSocket.decrement();
-    }
   }
 
   /** {@code vertx_http_client_*}: the meters, resolved once, shared by every HTTP client and endpoint. */
-  static final class ClientMeters implements HttpClientMetrics<Measure, LongAdder>,
+  static final class ClientMeters extends ExchangeMeters implements HttpClientMetrics<Measure, LongAdder>,
       ClientMetrics<Measure, HttpRequest, HttpResponse> {
-    private final LongAdder active;
-    private final Lazy<LongAdder> webSockets;
     private final Counter requests;
     private final DistributionSummary requestBytes;
     private final Timer responseTime;
@@ -250,9 +257,7 @@ final class ResolvedHttpMeters implements VertxMetricsFactory {
     private final DistributionSummary responseBytes;
 
     ClientMeters(MeterRegistry registry, MetricsNaming names) {
-      active = gauge(registry, names.getHttpActiveRequests(), "Number of requests waiting for a response");
-      webSockets = new Lazy<>(() ->
-          gauge(registry, names.getHttpActiveWsConnections(), "Number of websockets currently opened"));
+      super(registry, names, "Number of requests waiting for a response");
       requests = Counter.builder(names.getHttpRequestsCount()).description("Number of requests sent")
           .register(registry);
       requestBytes = DistributionSummary.builder(names.getHttpRequestBytes()).description("Size of requests in bytes")
@@ -305,18 +310,6 @@ final class ResolvedHttpMeters implements VertxMetricsFactory {
       responses.increment();
       responseTime.record(e.elapsedNanos(), TimeUnit.NANOSECONDS);
       responseBytes.record(bytesRead);
-    }
-
-    @Override
-    public LongAdder connected(HttpRequest request) {
-      LongAdder open = webSockets.get();
-      open.increment();
-      return open;
-    }
-
-    @Override
-    public void disconnected(LongAdder webSocket) {
-      webSocket.decrement();
     }
   }
 

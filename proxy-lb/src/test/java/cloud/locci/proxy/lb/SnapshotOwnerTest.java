@@ -76,7 +76,8 @@ class SnapshotOwnerTest {
     public LoadBalancerMode.Plan compile(Vertx vertx, ProxyConfig config, Upstreams upstreams, Middlewares middlewares) {
       // A compile as slow as one of a large routing table: the other instances get the new version
       // meanwhile and wait for this compilation instead of repeating it (the case in which their
-      // continuation ran on this instance's event loop).
+      // continuation ran on this instance's event loop). A cost simulated, not a wait: the test itself
+      // waits on futures only.
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300));
       return lb.compile(vertx, config, upstreams, middlewares);
     }

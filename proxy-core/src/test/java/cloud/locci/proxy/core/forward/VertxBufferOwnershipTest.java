@@ -99,6 +99,19 @@ class VertxBufferOwnershipTest {
     return inner.getClass() == VertxHeapByteBuf.class || inner.getClass() == VertxUnsafeHeapByteBuf.class;
   }
 
+  /** A handler for the front of a pipeline that notes every buffer read, before Vert.x's handler sees it. */
+  private static ChannelInboundHandlerAdapter noting(List<ByteBuf> read) {
+    return new ChannelInboundHandlerAdapter() {
+      @Override
+      public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf b) {
+          read.add(b);
+        }
+        ctx.fireChannelRead(msg);
+      }
+    };
+  }
+
   private HttpClientAgent client(HttpVersion version) {
     return vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(version)
         .setHttp2ClearTextUpgrade(false));
@@ -312,16 +325,7 @@ class VertxBufferOwnershipTest {
     Promise<Void> paused = Promise.promise();
     Promise<Void> closed = Promise.promise();
     NetServer server = vertx.createNetServer().connectHandler(socket -> {
-      // Notes every buffer read from the connection, before Vert.x's handler sees it.
-      ((NetSocketInternal) socket).channelHandlerContext().pipeline().addFirst(new ChannelInboundHandlerAdapter() {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-          if (msg instanceof ByteBuf b) {
-            read.add(b);
-          }
-          ctx.fireChannelRead(msg);
-        }
-      });
+      ((NetSocketInternal) socket).channelHandlerContext().pipeline().addFirst(noting(read));
       socket.handler(b -> { });
       socket.pause();
       socket.closeHandler(v -> {
@@ -355,15 +359,7 @@ class VertxBufferOwnershipTest {
     Promise<Void> paused = Promise.promise();
     Promise<Void> closed = Promise.promise();
     HttpServer server = vertx.createHttpServer().connectionHandler(conn ->
-        ((ConnectionBase) conn).channelHandlerContext().pipeline().addFirst(new ChannelInboundHandlerAdapter() {
-          @Override
-          public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof ByteBuf b) {
-              read.add(b);
-            }
-            ctx.fireChannelRead(msg);
-          }
-        })).requestHandler(req -> {
+        ((ConnectionBase) conn).channelHandlerContext().pipeline().addFirst(noting(read))).requestHandler(req -> {
           req.handler(b -> { });
           req.pause();
           // As the proxy does after an answer that ends the connection: close, then resume.
@@ -406,15 +402,7 @@ class VertxBufferOwnershipTest {
     }).listen(0, "127.0.0.1").await();
     HttpClientAgent client = vertx.httpClientBuilder()
         .withConnectHandler(conn ->
-            ((ConnectionBase) conn).channelHandlerContext().pipeline().addFirst(new ChannelInboundHandlerAdapter() {
-              @Override
-              public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                if (msg instanceof ByteBuf b) {
-                  read.add(b);
-                }
-                ctx.fireChannelRead(msg);
-              }
-            }))
+            ((ConnectionBase) conn).channelHandlerContext().pipeline().addFirst(noting(read)))
         .build();
     Promise<Void> reset = Promise.promise();
     client.request(new RequestOptions().setPort(server.actualPort()).setHost("127.0.0.1"))
