@@ -159,6 +159,15 @@ public final class ProxyVerticle<T> extends VerticleBase {
     return Future.join(serverDown, plainDown).eventually(() -> forwarder == null ? Future.succeededFuture() : forwarder.close());
   }
 
+  /**
+   * The config version new requests are served with (0 before the first). A change applied by the config
+   * verticle reaches it a moment later, once compiled: callers that must not race it wait for it.
+   */
+  public long servingVersion() {
+    Snapshots.Snapshot<T> now = snapshots.current();
+    return now == null ? 0 : now.version();
+  }
+
   /** The address this instance listens on (the real port when 0 was asked for). */
   public int actualPort() {
     return server.actualPort();

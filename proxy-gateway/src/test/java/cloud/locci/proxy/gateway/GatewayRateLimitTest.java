@@ -213,7 +213,7 @@ class GatewayRateLimitTest {
 
   private static void apply(ProxyDeployment proxy, String yaml) {
     ProxyConfig next = ProxyDeployment.parse(yaml);
-    proxy.configVerticle().apply(next, "test").await();
+    proxy.apply(next).await();
   }
 
   /**

@@ -110,8 +110,8 @@ class GatewaySnapshotTest {
     assertThat(compiled.get()).as("routing tables compiled after a health flip").isEqualTo(1);
 
     // A new version (one more route): compiled once for both instances, and served by both at once.
-    proxy.configVerticle().apply(ProxyDeployment.parse(yaml.replace("  routes:\n",
-        "  routes:\n    extra: { path_pattern: \"^/extra\", upstream: app }\n")), "test").await();
+    proxy.apply(ProxyDeployment.parse(yaml.replace("  routes:\n",
+        "  routes:\n    extra: { path_pattern: \"^/extra\", upstream: app }\n"))).await();
     for (int i = 0; i < 4 * INSTANCES; i++) {
       assertThat(HttpResult.get(client, proxy.port(), "/extra").status()).isEqualTo(200);
     }

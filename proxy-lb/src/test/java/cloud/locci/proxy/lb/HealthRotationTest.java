@@ -142,7 +142,7 @@ class HealthRotationTest {
         other:
           servers: ["127.0.0.1:9"]
         """, a, b));
-    assertThat(proxy.configVerticle().apply(next, "test").await().version()).isEqualTo(2);
+    assertThat(proxy.apply(next).await().version()).isEqualTo(2);
     assertThat(served(proxy, 6)).containsOnly("a");
 
     // Two more failing checks of b after the reload: still no flip, b still out of every instance.

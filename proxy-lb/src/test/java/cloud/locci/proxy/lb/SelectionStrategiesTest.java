@@ -172,7 +172,7 @@ class SelectionStrategiesTest {
 
     ProxyConfig withoutThird = ProxyDeployment.parse(config("consistent_hash", "header:X-User",
         servers(addresses.get(0), addresses.get(1))));
-    proxy.configVerticle().apply(withoutThird, "test").await();
+    proxy.apply(withoutThird).await();
 
     int moved = 0;
     for (Map.Entry<String, String> e : owner.entrySet()) {
@@ -279,8 +279,8 @@ class SelectionStrategiesTest {
     }
     held.arrived(20).await();
     // ...then a reload adds two idle servers; in-flight counts are process-wide and survive it.
-    proxy.configVerticle().apply(ProxyDeployment.parse(config("random_two_choices", null,
-        servers(held.address(), echoes.get(0).address(), echoes.get(1).address()))), "test").await();
+    proxy.apply(ProxyDeployment.parse(config("random_two_choices", null,
+        servers(held.address(), echoes.get(0).address(), echoes.get(1).address())))).await();
 
     List<String> seen = new ArrayList<>();
     for (int i = 0; i < 100; i++) {

@@ -129,8 +129,8 @@ class SnapshotOwnerTest {
     assertThat(compiled.get()).isEqualTo(1);
 
     // A new version, then requests on new connections, which land on every instance.
-    proxy.configVerticle().apply(ProxyDeployment.parse(yaml.replace("    servers:",
-        "    connect_timeout_secs: 3\n    servers:")), "test").await();
+    proxy.apply(ProxyDeployment.parse(yaml.replace("    servers:",
+        "    connect_timeout_secs: 3\n    servers:"))).await();
     Set<String> served = new HashSet<>();
     for (int i = 0; i < 4 * INSTANCES; i++) {
       HttpResult r = HttpResult.get(client, proxy.port(), "/x");

@@ -4,6 +4,7 @@ import cloud.locci.proxy.core.ConfigVerticle;
 import cloud.locci.proxy.core.ProxyMode;
 import cloud.locci.proxy.core.ProxyStack;
 import cloud.locci.proxy.core.ProxyVerticle;
+import cloud.locci.proxy.core.bus.VersionedConfig;
 import cloud.locci.proxy.core.config.ConfigException;
 import cloud.locci.proxy.core.config.ConfigLoader;
 import cloud.locci.proxy.core.config.ConfigOverrides;
@@ -11,6 +12,7 @@ import cloud.locci.proxy.core.config.ProxyConfig;
 import cloud.locci.proxy.core.forward.ExchangeListener;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -23,9 +25,11 @@ import java.util.function.Supplier;
  */
 public final class ProxyDeployment {
 
+  private final Vertx vertx;
   private final ProxyStack stack;
 
-  private ProxyDeployment(ProxyStack stack) {
+  private ProxyDeployment(Vertx vertx, ProxyStack stack) {
+    this.vertx = vertx;
     this.stack = stack;
   }
 
@@ -56,12 +60,23 @@ public final class ProxyDeployment {
     for (ExchangeListener l : listeners) {
       stack.listener(l);
     }
-    return stack.deploy().map(ProxyDeployment::new);
+    return stack.deploy().map(deployed -> new ProxyDeployment(vertx, deployed));
   }
 
   /** The port the proxy listens on. */
   public int port() {
     return stack.port();
+  }
+
+  /**
+   * Applies {@code candidate} as a reload would, and completes once every proxy instance serves it: the
+   * config verticle's answer comes before the instances have compiled the new version, so a request
+   * sent right after it may still be served by the previous one.
+   */
+  public Future<VersionedConfig> apply(ProxyConfig candidate) {
+    return configVerticle().apply(candidate, "test").compose(applied ->
+        Eventually.untilTrue(vertx, Duration.ofSeconds(10), "version " + applied.version() + " served",
+            () -> proxies().stream().allMatch(p -> p.servingVersion() >= applied.version())).map(applied));
   }
 
   public ConfigVerticle configVerticle() {
