@@ -35,7 +35,9 @@ Environment (defaults in brackets):
                       jar (LB mode started as a new user starts it: `java -jar locci-proxy.jar -c FILE`,
                       no JVM flag, no --instances, no environment variable; WORKERS is ignored) or vhp
                       (bench/'s VertxHttpProxyServer: the same LB on vertx-http-proxy's HttpProxy, with
-                      BENCH_JAVA_OPTS). A trailing @2 starts a second, identical copy: the A/A noise
+                      BENCH_JAVA_OPTS) or netty (bench/'s NettyProxyServer: a bare keep-alive proxy on
+                      Netty alone, the ceiling of a Netty-level transport, with BENCH_JAVA_OPTS).
+                      A trailing @2 starts a second, identical copy: the A/A noise
                       [direct nginx:1 nginx:2 haproxy:1 haproxy:2 lb:1 lb:2 gw:1 gw:2 jar jar@2]
   BENCH_JAVA_OPTS     JVM flags of locci-proxy [-XX:+UseSerialGC -Xms64m -Xmx64m -Xmn40m
                       -XX:+AlwaysPreTouch -Dio.netty.allocator.type=pooled]
@@ -92,7 +94,7 @@ PEER_WARMUP=${BENCH_PEER_WARMUP:-2}
 CONNS=${BENCH_CONNS:-64 256}
 BODIES=${BENCH_BODIES:-small 64k}
 TARGETS=${BENCH_TARGETS:-direct nginx:1 nginx:2 haproxy:1 haproxy:2 lb:1 lb:2 gw:1 gw:2 jar jar@2}
-BENCH_JAR_PATH="$BENCH_DIR/target/benchmarks.jar"   # the vhp target's program (built with -Pbench if missing)
+BENCH_JAR_PATH="$BENCH_DIR/target/benchmarks.jar"   # the vhp and netty targets' program (built with -Pbench if missing)
 # Why these flags: bench/README.md ("JVM flags"). Nearly all of a proxy's garbage dies young: a young
 # generation as large as the heap allows means few collections, and on 2 cores the serial collector's
 # young pause was less than half the parallel one's. 80 MB keeps RSS under 200 MB (the JVM itself
@@ -455,6 +457,13 @@ start_plain_jar() {
     -C "$WORK/$1.cwd" "$JAVA" -jar "${JAR_OF_TARGET:-$JAR}" -c "$WORK/$1.yaml"
 }
 
+start_netty() { # NAME THREADS PORT JAVA_OPTS: NettyProxyServer on the same upstreams
+  local opts p ups=()
+  read -r -a opts <<<"$4"
+  for p in "${UPSTREAM_PORTS[@]}"; do ups+=("127.0.0.1:$p"); done
+  start "$1" "$JAVA" "${opts[@]}" -cp "$BENCH_JAR_PATH" cloud.locci.proxy.bench.NettyProxyServer "$3" "$2" "${ups[@]}"
+}
+
 start_vhp() { # NAME INSTANCES PORT JAVA_OPTS: VertxHttpProxyServer on the same upstreams
   local opts p ups=()
   read -r -a opts <<<"$4"
@@ -558,9 +567,9 @@ jar_of() { # NAME: the proxy jar of a target (BENCH_JAR_<VARIANT>, else BENCH_JA
   if [ -n "${T_VARIANT[$1]}" ] && [ -n "${!var:-}" ]; then echo "${!var}"; else echo "$JAR"; fi
 }
 
-is_jvm() { [[ "${T_KIND[$1]}" =~ ^(lb|gw|gwp|jar|vhp)$ ]]; }
+is_jvm() { [[ "${T_KIND[$1]}" =~ ^(lb|gw|gwp|jar|vhp|netty)$ ]]; }
 
-java_opts_of() { # NAME: the JVM flags of an lb/gw/vhp target ("(none)" for jar)
+java_opts_of() { # NAME: the JVM flags of an lb/gw/vhp/netty target ("(none)" for jar)
   local v=${T_VARIANT[$1]}
   if [ "${T_KIND[$1]}" = jar ]; then
     echo "(none)"
@@ -584,14 +593,14 @@ parse_targets() {
       direct) workers=1; name=direct ;;
       jar) variant=${variant:-$workers}; [[ "$variant" =~ ^[1-9] ]] && variant=
            workers=$(nproc); name=jar${variant:+:$variant} ;;   # the jar's default: one event loop per CPU; jar:OLD = another build
-      nginx|haproxy|lb|gw|gwp|vhp) name="$kind:$workers${variant:+:$variant}" ;;
-      *) die "unknown target kind '$kind' in '$spec' (direct, nginx, haproxy, lb, gw, gwp, jar, vhp)" ;;
+      nginx|haproxy|lb|gw|gwp|vhp|netty) name="$kind:$workers${variant:+:$variant}" ;;
+      *) die "unknown target kind '$kind' in '$spec' (direct, nginx, haproxy, lb, gw, gwp, jar, vhp, netty)" ;;
     esac
     name+=$copy
     [[ "$workers" =~ ^[1-9][0-9]*$ ]] || die "bad worker count in '$spec'"
     if [ -n "$variant" ]; then
       [[ "$variant" =~ ^[A-Za-z0-9_]+$ ]] || die "bad variant name in '$spec'"
-      [[ "$kind" == lb || "$kind" == gw || "$kind" == gwp || "$kind" == vhp || "$kind" == jar ]] || die "variants are for lb, gw, vhp and jar targets only ('$spec')"
+      [[ "$kind" == lb || "$kind" == gw || "$kind" == gwp || "$kind" == vhp || "$kind" == netty || "$kind" == jar ]] || die "variants are for lb, gw, vhp, netty and jar targets only ('$spec')"
       local var="BENCH_JAVA_OPTS_$variant" jarvar="BENCH_JAR_$variant"
       [ -n "${!var:-}" ] || [ -n "${!jarvar:-}" ] || die "target '$spec' needs BENCH_JAVA_OPTS_$variant or BENCH_JAR_$variant"
       [ -z "${!jarvar:-}" ] || [ -f "${!jarvar}" ] || die "BENCH_JAR_$variant: no such file: ${!jarvar}"
@@ -620,6 +629,7 @@ start_targets() {
       lb|gw|gwp) JAR_OF_TARGET=$(jar_of "$name") start_locci "${name//[:@]/-}" "$kind" "${T_WORKERS[$name]}" "$PORT" "$(java_opts_of "$name")" ;;
       jar) JAR_OF_TARGET=$(jar_of "$name") start_plain_jar "${name//[:@]/-}" "$PORT" ;;
       vhp) start_vhp "${name//[:@]/-}" "${T_WORKERS[$name]}" "$PORT" "$(java_opts_of "$name")" ;;
+      netty) start_netty "${name//[:@]/-}" "${T_WORKERS[$name]}" "$PORT" "$(java_opts_of "$name")" ;;
     esac
     T_PID[$name]=$LAST_PID
   done
@@ -668,7 +678,7 @@ versions() {
   echo "nginx: $("$(find_tool nginx)" -v 2>&1 | sed 's/.*: //')"
   echo "haproxy: $("$(find_tool haproxy)" -v 2>&1 | awk 'NR == 1' | cut -d' ' -f1-3)"
   echo "java: $("$JAVA" -version 2>&1 | awk 'NR == 1')"
-  echo "locci-proxy JVM flags: $JAVA_OPTS; LOCCI_VERTX_HTTP_METRICS=$VERTX_HTTP_METRICS (lb, gw; vhp: the same flags)"
+  echo "locci-proxy JVM flags: $JAVA_OPTS; LOCCI_VERTX_HTTP_METRICS=$VERTX_HTTP_METRICS (lb, gw; vhp, netty: the same flags)"
   echo "jar targets: java -jar $(basename "$JAR") -c FILE, no flag, no environment variable (Vert.x HTTP meters on, the default)"
   echo "parameters: BENCH_REPS=$REPS BENCH_DURATION=$DURATION BENCH_WARMUP=$WARMUP BENCH_PEER_WARMUP=$PEER_WARMUP BENCH_CONNS=\"$CONNS\" BENCH_BODIES=\"$BODIES\" BENCH_ROUTES=$ROUTES BENCH_WRK_THREADS=$WRK_THREADS"
   echo "targets: $TARGETS"
@@ -707,7 +717,7 @@ run_bench() {
   local need_java=0 name
   for name in "${TARGET_LIST[@]}"; do
     [[ "${T_KIND[$name]}" =~ ^(lb|gw|gwp|jar)$ ]] && need_java=1
-    [ "${T_KIND[$name]}" = vhp ] && build_bench_jar
+    [[ "${T_KIND[$name]}" =~ ^(vhp|netty)$ ]] && build_bench_jar
   done
   [ $need_java = 1 ] && build_jar
   mkdir -p "$RESULTS_DIR"
