@@ -698,13 +698,13 @@ gc_report() { # jstat of every JVM: young/full collections over the whole run
 loops_report() { # CPU seconds of each event-loop thread of every JVM over the whole run
   local name task
   echo
-  echo "Event loops over the whole run (CPU seconds of each vert.x-eventloop thread; one busy and the others idle means one loop served everything):"
+  echo "Event loops over the whole run (CPU seconds of each vert.x-eventloop thread, netty-eventloop for netty targets; one busy and the others idle means one loop served everything):"
   for name in "${TARGET_LIST[@]}"; do
     is_jvm "$name" || continue
     printf '  %-12s' "$name"
     for task in /proc/"${T_PID[$name]}"/task/*; do
       # comm is field 2 and has no space here; utime and stime are fields 14 and 15, in clock ticks.
-      awk -v hz="$(getconf CLK_TCK)" '$2 ~ /^\(vert\.x-eventloo/ { printf " %.1f", ($14 + $15) / hz }' "$task/stat" 2>/dev/null
+      awk -v hz="$(getconf CLK_TCK)" '$2 ~ /^\((vert\.x-eventloo|netty-eventloop)/ { printf " %.1f", ($14 + $15) / hz }' "$task/stat" 2>/dev/null
     done
     echo
   done
