@@ -322,7 +322,10 @@ public final class ProxyVerticle<T> extends VerticleBase {
 
   /** Serves {@code request} with {@code snapshot}, the one read of the snapshot reference it gets. */
   private void handle(HttpServerRequest request, Snapshots.Snapshot<T> snapshot) {
-    request.pause();
+    boolean holdInput = Exchange.inputMayFollow(request);
+    if (holdInput) {
+      request.pause();
+    }
     counters.inFlight().incrementAndGet();
     // A version the event has not brought yet (the control API may have answered already): take it now.
     // Compiled once for the process, here or where it is under way; this request uses it if it is ready.
@@ -333,6 +336,7 @@ public final class ProxyVerticle<T> extends VerticleBase {
     }
     RequestHygiene.Admission admission = snapshot.hygiene().admit(request);
     Exchange exchange = new Exchange(admission.request(), System.nanoTime());
+    exchange.inputHeld(holdInput);
     exchange.requestId(RequestIds.of(admission.request().getHeader(RequestIds.HEADER)));
     exchange.trace(tracing.current().begin(admission.request()));
     ClientIdle clock = idle.get(request.connection());

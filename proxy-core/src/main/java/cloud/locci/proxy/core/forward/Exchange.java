@@ -6,7 +6,9 @@ import cloud.locci.proxy.core.policy.RequestIds;
 import cloud.locci.proxy.core.tracing.RequestSpan;
 import cloud.locci.proxy.core.upstream.Backend;
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +45,7 @@ public final class Exchange implements HeaderTemplate.Values {
   private String clientIp;
   private HeaderEdits requestEdits = HeaderEdits.NONE;
   private HeaderEdits responseEdits = HeaderEdits.NONE;
+  private boolean inputHeld = true;
 
   /**
    * One attempt that failed before its server's response head (the exchange then tried again or gave up).
@@ -59,6 +62,27 @@ public final class Exchange implements HeaderTemplate.Values {
 
   public HttpServerRequest request() {
     return request;
+  }
+
+  /**
+   * Whether anything may follow {@code request}'s head that must wait until the exchange can take it: a
+   * body (HTTP/1.x: a Content-Length other than 0, or a Transfer-Encoding; every HTTP/2 stream, whose end
+   * comes as a frame of its own), or the bytes after an upgrade. Only such a request is paused on arrival:
+   * pausing creates the request's inbound queue in Vert.x, which a bodyless HTTP/1.x request (almost every
+   * GET) otherwise never needs.
+   */
+  public static boolean inputMayFollow(HttpServerRequest request) {
+    return request.version() == HttpVersion.HTTP_2 || ExchangeDriver.hasBody(request)
+        || request.headers().contains(HttpHeaders.UPGRADE);
+  }
+
+  /** Whether the request was paused on arrival ({@link #inputMayFollow}); true unless said otherwise. */
+  public boolean inputHeld() {
+    return inputHeld;
+  }
+
+  public void inputHeld(boolean held) {
+    this.inputHeld = held;
   }
 
   public long startNanos() {

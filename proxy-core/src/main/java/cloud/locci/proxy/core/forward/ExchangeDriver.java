@@ -253,7 +253,9 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     exchange.requestTap().head(request.method(), target.uri(), upstreamRequest.authority(), out, hasBody);
     if (!hasBody) {
       phase = Phase.AWAIT_HEAD;
-      request.resume();
+      if (exchange.inputHeld()) {
+        request.resume();
+      }
       upstreamRequest.end().onComplete((v, err) -> sent(my, err));
       return;
     }
