@@ -106,7 +106,8 @@ final class ExchangeDriver extends SilenceWatch.Watched implements SelectionCont
     this.target = target;
     this.limits = limits;
     this.maxBody = maxBody;
-    this.hasBody = hasBody(request);
+    // A request not held on arrival was found bodyless then (Exchange.inputMayFollow): no second look.
+    this.hasBody = exchange.inputHeld() && hasBody(request);
     clientLimits(limits.bodyTimeoutMs(), limits.idleTimeoutMs());
   }
 
